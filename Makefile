@@ -1,0 +1,39 @@
+# qlaterm — console and BC26 simulator.  `make run` and `make test` are the quick start.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+PORT   ?=
+
+.PHONY: run test bench lint screenshots sim clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+run: $(STAMP)
+ifeq ($(PORT),)
+	$(BIN)/qlaterm --sim
+else
+	$(BIN)/qlaterm $(PORT)
+endif
+
+sim: $(STAMP)
+	$(BIN)/qlaterm-sim --pty
+
+test: $(STAMP)
+	TEXTUAL_ANIMATIONS=none $(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+screenshots: $(STAMP)
+	$(BIN)/python -m tests.screenshots
+
+clean:
+	rm -rf $(VENV) build *.egg-info
