@@ -1,0 +1,142 @@
+"""Typed requests → command lines, with ``<len>`` and hex computed.
+
+Everything the console sends on a user's behalf is built here, so a quick action can never produce a
+line that the module would refuse for a wrong length or an odd number of hex digits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from .catalogue import CONFIG_SETTINGS
+from .values import AtValue, Scalar, ValueType
+
+__all__ = [
+    "add_object",
+    "command",
+    "config",
+    "config_setting",
+    "delete_object",
+    "execute_response",
+    "notify",
+    "observe_response",
+    "quote",
+    "read_response",
+    "send_data",
+    "update_binding",
+    "update_lifetime",
+    "write_response",
+]
+
+Arg = int | str | AtValue | None
+
+
+def quote(text: str) -> str:
+    """A string parameter as the module prints it: in double quotes."""
+    return f'"{text}"'
+
+
+def _arg(value: Arg) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, AtValue):
+        text = quote(value.text) if value.type is ValueType.STRING else value.text
+        return f"{int(value.type)},{value.length},{text}"
+    return quote(value)
+
+
+def command(name: str, *args: Arg) -> str:
+    """``command("+QLAWRRSP", 36560, 2)`` → ``AT+QLAWRRSP=36560,2`` (no terminator)."""
+    if not args:
+        return f"AT{name}"
+    return f"AT{name}=" + ",".join(_arg(a) for a in args)
+
+
+def value(value_type: int, data: Scalar) -> AtValue:
+    """Shortcut for ``AtValue.of``."""
+    return AtValue.of(value_type, data)
+
+
+def read_response(mid: int, result: int, obj: int, inst: int, res: int, data: AtValue | None, index: int = 0) -> str:
+    """AT+QLARDRSP; ``data`` None (for an error result) sends an empty string value."""
+    return command("+QLARDRSP", mid, result, obj, inst, res, data or _EMPTY, index)
+
+
+def observe_response(
+    mid: int, result: int, obj: int, inst: int, res: int, data: AtValue | None, index: int = 0
+) -> str:
+    return command("+QLAOBSRSP", mid, result, obj, inst, res, data or _EMPTY, index)
+
+
+def write_response(mid: int, result: int) -> str:
+    return command("+QLAWRRSP", mid, result)
+
+
+def execute_response(mid: int, result: int) -> str:
+    return command("+QLAEXERSP", mid, result)
+
+
+def notify(obj: int, inst: int, res: int, data: AtValue, index: int = 0, con: bool | None = None) -> str:
+    """AT+QLANOTIFY; ``con`` None leaves ``<ack>`` out (NON)."""
+    args: list[Arg] = [obj, inst, res, data, index]
+    if con is not None:
+        args.append(1 if con else 0)
+    return command("+QLANOTIFY", *args)
+
+
+def send_data(data: AtValue, con: bool | None = None) -> str:
+    args: list[Arg] = [data]
+    if con is not None:
+        args.append(1 if con else 0)
+    return command("+QLASENDDATA", *args)
+
+
+def config(
+    bs_flag: int,
+    server: str,
+    port: int,
+    endpoint: str,
+    lifetime: int,
+    security_mode: int,
+    psk_id: str | None = None,
+    psk: str | None = None,
+    binding: int | None = None,
+) -> str:
+    """AT+QLACONFIG; PSK fields only with security mode 0."""
+    args: list[Arg] = [bs_flag, server, port, endpoint, lifetime, security_mode]
+    if security_mode == 0:
+        args += [psk_id or "", psk or ""]
+    if binding is not None:
+        args.append(binding)
+    return command("+QLACONFIG", *args)
+
+
+def config_setting(name: str, *values: int | str) -> str:
+    """AT+QLACFG="name"[,values]; the fixed 3,0,17 of "cfg_res" is added for you."""
+    setting = CONFIG_SETTINGS[name]
+    args: list[Arg] = [name, *setting.prefix, *values]
+    return command("+QLACFG", *args)
+
+
+def update_lifetime(lifetime: int) -> str:
+    return command("+QLAUPDATE", 0, lifetime)
+
+
+def update_binding(binding: int) -> str:
+    return command("+QLAUPDATE", 1, binding)
+
+
+def add_object(obj: int, inst: int, resources: Iterable[int]) -> str:
+    ids = list(resources)
+    return command("+QLAADDOBJ", obj, inst, len(ids), *ids)
+
+
+def delete_object(obj: int) -> str:
+    return command("+QLADELOBJ", obj)
+
+
+_EMPTY = AtValue(ValueType.STRING, 0, "")

@@ -1,0 +1,520 @@
+"""Every BC26 LwM2M command, URC and code table, as data.
+
+This module is the one source of truth for the AT grammar: the console's completion, parameter hints and
+validation, the parser's typed URCs and the simulator's argument checks all read it.  Wording follows the
+vendor's application note (BC26 标准 LwM2M 应用指导 V1.0); Chinese summaries are kept beside the English so
+that integrators can match the console to the manual they hold.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+__all__ = [
+    "BASIC_COMMANDS",
+    "BUILTIN_OBJECTS",
+    "COMMANDS",
+    "CONFIG_SETTINGS",
+    "ERRORS",
+    "EXEC_RESULTS",
+    "LWM2M_STATES",
+    "READ_RESULTS",
+    "STATUS_CODES",
+    "URCS",
+    "Command",
+    "Form",
+    "Param",
+    "Setting",
+    "UrcSpec",
+    "error_text",
+    "status_text",
+]
+
+
+class Form(StrEnum):
+    """The four shapes of an extended AT command."""
+
+    TEST = "test"  # AT+CMD=?
+    QUERY = "query"  # AT+CMD?
+    SET = "set"  # AT+CMD=<...>
+    EXEC = "exec"  # AT+CMD
+
+
+@dataclass(frozen=True, slots=True)
+class Param:
+    """One parameter of a command or URC: its type and the range the module accepts."""
+
+    name: str
+    kind: str = "int"  # int | str | hex | value | token
+    lo: int | None = None
+    hi: int | None = None
+    choices: tuple[int, ...] = ()
+    max_len: int | None = None
+    optional: bool = False
+    help: str = ""
+
+    @property
+    def placeholder(self) -> str:
+        return f"<{self.name}>"
+
+    def describe_range(self) -> str:
+        """The range as the test form prints it: ``(0,1)``, ``(20-31536000)`` or ``<name>``."""
+        if self.choices:
+            return "(" + ",".join(str(c) for c in self.choices) + ")"
+        if self.lo is not None and self.hi is not None:
+            return f"({self.lo}-{self.hi})"
+        return self.placeholder
+
+
+@dataclass(frozen=True, slots=True)
+class Setting:
+    """One ``AT+QLACFG="<name>",…`` setting."""
+
+    name: str
+    params: tuple[Param, ...]
+    default: tuple[int | str, ...]
+    help: str
+    help_zh: str
+    prefix: tuple[int, ...] = ()  # fixed leading values, e.g. 3,0,17 of "cfg_res"
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    """One extended command: the forms it has, its set parameters and what it answers."""
+
+    name: str  # "+QLACONFIG"
+    summary: str
+    summary_zh: str
+    forms: frozenset[Form]
+    params: tuple[Param, ...] = ()
+    test: tuple[str, ...] = ()  # lines the test form prints before OK
+    result: str = ""  # the asynchronous result line, e.g. "+QLAREG: <status_code>"
+    value_index: int | None = None  # index of <value> in params, after <value_type>,<len>
+    help: str = ""
+
+    @property
+    def at(self) -> str:
+        return "AT" + self.name
+
+    def signature(self) -> str:
+        """``AT+QLAWRRSP=<messageID>,<result>`` — the parameter hint the console shows."""
+        if Form.SET not in self.forms:
+            return self.at + ("?" if Form.QUERY in self.forms and Form.EXEC not in self.forms else "")
+        parts = []
+        for p in self.params:
+            parts.append(f"[,{p.placeholder}]" if p.optional else p.placeholder)
+        text = ",".join(x for x in parts if not x.startswith("[")) + "".join(x for x in parts if x.startswith("["))
+        return f"{self.at}={text}"
+
+
+@dataclass(frozen=True, slots=True)
+class UrcSpec:
+    """One ``+QLAURC: "<kind>",…`` notification."""
+
+    kind: str
+    params: tuple[Param, ...]
+    summary: str
+    summary_zh: str
+    buffered: bool = False  # goes to the QLARD buffer in access_mode 1 (source table 4)
+    value_index: int | None = None
+
+
+def _p(name: str, kind: str = "int", **kw: object) -> Param:
+    return Param(name, kind, **kw)  # type: ignore[arg-type]
+
+
+MID = _p("messageID", lo=0, hi=65535, help="message ID of the server's request, from the URC")
+OBJ = _p("objectID", lo=0, hi=65535)
+INST = _p("instanceID", lo=0, hi=65535)
+RES = _p("resourceID", lo=0, hi=65535)
+VTYPE = _p("value_type", choices=(1, 2, 3, 4, 5), help="1 string, 2 opaque (hex), 3 integer, 4 float, 5 boolean")
+LEN = _p(
+    "len", lo=0, hi=1024, help="characters for string/integer/float, bytes for opaque (hex digits / 2), 1 for boolean"
+)
+VALUE = _p("value", "value", help="the value; opaque as hex digits")
+INDEX = _p("index", lo=0, hi=65535, help="parts N-1 … 0 of a long value; 0 is the last")
+ACK = _p("ack", choices=(0, 1), optional=True, help="0 NON (default), 1 CON")
+STATUS = _p("status_code", help="result of the exchange (0 success)")
+
+READ_RESULTS: Mapping[int, str] = {1: "2.05", 11: "4.00", 12: "4.01", 13: "4.04", 14: "4.05", 15: "4.06"}
+"""QLARDRSP / QLAOBSRSP ``<result>`` → CoAP response code."""
+EXEC_RESULTS: Mapping[int, str] = {2: "2.04", 11: "4.00", 12: "4.01", 13: "4.04", 14: "4.05"}
+"""QLAWRRSP / QLAEXERSP ``<result>`` → CoAP response code."""
+
+BUILTIN_OBJECTS = frozenset({0, 1, 3, 4, 5})
+MAX_CUSTOM_OBJECTS = 3
+MAX_INSTANCES = 4
+MAX_RESOURCES = 14
+
+
+CONFIG_SETTINGS: Mapping[str, Setting] = {
+    s.name: s
+    for s in (
+        Setting(
+            "retransmit",
+            (_p("ack_timeout", lo=2, hi=20), _p("retrans_max_times", lo=0, hi=8)),
+            (2, 5),
+            "CON retransmission: wait ack_timeout×2^(n-1) s after the n-th send, at most retrans_max_times resends",
+            "配置响应超时值和最大重传次数",
+        ),
+        Setting(
+            "auto_ack",
+            (_p("is_auto_ack", choices=(0, 1)),),
+            (0,),
+            "1: answer observe requests at once (2.05, no value) and still report the URC",
+            "配置是否启动订阅自动应答",
+        ),
+        Setting(
+            "access_mode",
+            (_p("access_mode", choices=(0, 1)),),
+            (0,),
+            "0: URCs printed directly, 1: server requests buffered, read them with AT+QLARD",
+            "配置接收数据的读取模式（0 直吐，1 缓存）",
+        ),
+        Setting(
+            "platform",
+            (_p("platform", choices=(0, 1, 2)),),
+            (0,),
+            "target platform: 0 other, 1 AEP (CTWing), 2 AndLink",
+            "配置需要连接的平台（0 其他，1 AEP，2 AndLink）",
+        ),
+        Setting(
+            "cfg_res",
+            (_p("device_type", "str", max_len=64),),
+            ("",),
+            "value of /3/0/17 (device type); AndLink needs its product ID here",
+            "配置定制化对象资源 /3/0/17 的值",
+            prefix=(3, 0, 17),
+        ),
+        Setting(
+            "recovery_mode",
+            (_p("recovery_mode", choices=(0, 1)),),
+            (0,),
+            "after deep sleep: 0 recover the LwM2M session automatically, 1 wait for AT+QLARECOVER",
+            "配置深度休眠后恢复 LwM2M 会话模式（0 自动，1 手动）",
+        ),
+        Setting(
+            "lifetime_enable",
+            (_p("lifetime_enable", choices=(0, 1)),),
+            (1,),
+            "1: send a registration Update automatically at the update interval",
+            "配置是否启用自动发送更新请求功能",
+        ),
+        Setting(
+            "dtls_mode",
+            (_p("dtls_mode", choices=(0, 1)),),
+            (0,),
+            "after deep sleep: 0 full DTLS handshake, 1 DTLS session resumption",
+            "配置深休眠唤醒后的 DTLS 握手模式（0 完整握手，1 会话恢复）",
+        ),
+        Setting(
+            "dtls_version",
+            (_p("dtls_version", choices=(0, 1, 2)),),
+            (2,),
+            "DTLS version: 0 DTLS 1.0, 1 DTLS 1.2, 2 negotiate",
+            "配置 DTLS 握手协议版本（0 DTLS1.0，1 DTLS1.2，2 协商）",
+        ),
+    )
+}
+
+
+def _cmd(
+    name: str,
+    summary: str,
+    summary_zh: str,
+    forms: str,
+    params: tuple[Param, ...] = (),
+    test: tuple[str, ...] = (),
+    result: str = "",
+    value_index: int | None = None,
+    help: str = "",
+) -> Command:
+    return Command(
+        name=name,
+        summary=summary,
+        summary_zh=summary_zh,
+        forms=frozenset(Form(f) for f in forms.split()),
+        params=params,
+        test=test,
+        result=result,
+        value_index=value_index,
+        help=help,
+    )
+
+
+_VALUE_TEST = "(1-5),<len>,<value>"
+
+COMMANDS: Mapping[str, Command] = {
+    c.name: c
+    for c in (
+        _cmd(
+            "+QLACONFIG",
+            "Configure the LwM2M (or bootstrap) server",
+            "配置注册参数",
+            "test query set",
+            (
+                _p("bs_flag", choices=(0, 1), help="0 LwM2M server, 1 bootstrap server"),
+                _p("server", "str", max_len=150, help="IP address or domain name (port goes in <port>)"),
+                _p("port", lo=0, hi=65535),
+                _p("endpoint_name", "str", max_len=150),
+                _p("lifetime", lo=20, hi=31536000, help="seconds"),
+                _p("security_mode", choices=(0, 3), help="0 DTLS-PSK, 3 no security"),
+                _p("PSK_ID", "str", max_len=150, optional=True, help="only with security_mode 0"),
+                _p("PSK", "hex", max_len=256, optional=True, help="even-length hex, only with security_mode 0"),
+                _p("binding_mode", choices=(0, 1), optional=True, help="0 U, 1 UQ (default 0)"),
+            ),
+            test=("+QLACONFIG: (0,1),<server>,(0-65535),<endpoint_name>,(20-31536000),(0,3),<PSK_ID>,<PSK>,(0,1)",),
+        ),
+        _cmd(
+            "+QLACFG",
+            "Optional settings (saved)",
+            "配置可选注册参数",
+            "test query set",
+            (_p("name", "str", help="setting name: " + ", ".join(CONFIG_SETTINGS)), _p("values", "str", optional=True)),
+            test=tuple(
+                f'+QLACFG: "{s.name}",'
+                + ",".join([str(x) for x in s.prefix] + [p.describe_range() for p in s.params])
+                for s in CONFIG_SETTINGS.values()
+            ),
+        ),
+        _cmd("+QLAREG", "Register with the LwM2M server", "发送注册请求", "test exec", result="+QLAREG: <status_code>"),
+        _cmd(
+            "+QLAUPDATE",
+            "Send a registration Update (lifetime or binding)",
+            "发送更新请求",
+            "test set",
+            (
+                _p("mode", choices=(0, 1), help="0 lifetime, 1 binding mode"),
+                _p("lifetime/binding_mode", help="mode 0: 20-31536000 s; mode 1: 0 U, 1 UQ"),
+            ),
+            test=("+QLAUPDATE: (0,1),(20-31536000)|(0,1)",),
+            result="+QLAUPDATE: <status_code>,<messageID>",
+        ),
+        _cmd("+QLADEREG", "De-register", "发送注销请求", "test exec", result="+QLADEREG: <status_code>"),
+        _cmd(
+            "+QLAADDOBJ",
+            "Add a custom object instance",
+            "添加 LwM2M 对象",
+            "test query set",
+            (OBJ, INST, _p("resource_number", lo=1, hi=MAX_RESOURCES), _p("resourceID", lo=0, hi=65535)),
+            test=("+QLAADDOBJ: <objectID>,<instanceID>,(1-14),<resourceID>[,<resourceID>...]",),
+            result="+QLAADDOBJ: <status_code>",
+            help="at most 3 custom objects, 4 instances each, 14 resources per instance; 0/1/3/4/5 are built in",
+        ),
+        _cmd(
+            "+QLADELOBJ",
+            "Delete a custom object (all its instances)",
+            "删除 LwM2M 对象",
+            "test set",
+            (OBJ,),
+            test=("+QLADELOBJ: <objectID>",),
+            result="+QLADELOBJ: <status_code>",
+        ),
+        _cmd(
+            "+QLARDRSP",
+            "Answer a read request",
+            "响应读请求",
+            "test set",
+            (MID, _p("result", choices=tuple(READ_RESULTS)), OBJ, INST, RES, VTYPE, LEN, VALUE, INDEX),
+            test=(f"+QLARDRSP: <messageID>,(1,11-15),<objectID>,<instanceID>,<resourceID>,{_VALUE_TEST},<index>",),
+            result="+QLARDRSP: <status_code>",
+            value_index=7,
+        ),
+        _cmd(
+            "+QLAWRRSP",
+            "Answer a write request",
+            "响应写请求",
+            "test set",
+            (MID, _p("result", choices=tuple(EXEC_RESULTS))),
+            test=("+QLAWRRSP: <messageID>,(2,11-14)",),
+            result="+QLAWRRSP: <status_code>",
+        ),
+        _cmd(
+            "+QLAEXERSP",
+            "Answer an execute request",
+            "响应执行请求",
+            "test set",
+            (MID, _p("result", choices=tuple(EXEC_RESULTS))),
+            test=("+QLAEXERSP: <messageID>,(2,11-14)",),
+            result="+QLAEXERSP: <status_code>",
+        ),
+        _cmd(
+            "+QLAOBSRSP",
+            "Answer an observe (or cancel) request",
+            "响应订阅请求",
+            "test set",
+            (MID, _p("result", choices=tuple(READ_RESULTS)), OBJ, INST, RES, VTYPE, LEN, VALUE, INDEX),
+            test=(f"+QLAOBSRSP: <messageID>,(1,11-15),<objectID>,<instanceID>,<resourceID>,{_VALUE_TEST},<index>",),
+            result="+QLAOBSRSP: <status_code>",
+            value_index=7,
+        ),
+        _cmd(
+            "+QLANOTIFY",
+            "Notify an observed resource",
+            "将数据通知到服务器",
+            "test set",
+            (OBJ, INST, RES, VTYPE, LEN, VALUE, INDEX, ACK),
+            test=(f"+QLANOTIFY: <objectID>,<instanceID>,<resourceID>,{_VALUE_TEST},<index>,(0,1)",),
+            result="+QLANOTIFY: <status_code>",
+            value_index=5,
+        ),
+        _cmd(
+            "+QLASENDDATA",
+            "Send data to the server (LwM2M Send, AndLink)",
+            "直接发送数据",
+            "test set",
+            (_p("value_type", choices=(1, 2), help="1 string, 2 opaque (hex)"), LEN, VALUE, ACK),
+            test=("+QLASENDDATA: (1,2),<len>,<value>,(0,1)",),
+            result="+QLASENDDATA: <status_code>,<messageID>",
+            value_index=2,
+        ),
+        _cmd("+QLARD", "Read the URC buffer", "读取缓存数据", "test query exec"),
+        _cmd(
+            "+QLARECOVER",
+            "Recover the LwM2M session after deep sleep",
+            "手动恢复 LwM2M 会话",
+            "test exec",
+            result='+QLAURC: "recovered",<status_code>',
+        ),
+        _cmd("+QLASTATUS", "LwM2M status", "查询当前 LwM2M 状态", "test query"),
+    )
+}
+
+BASIC_COMMANDS: Mapping[str, str] = {
+    "AT": "attention: answers OK",
+    "ATE0": "echo off",
+    "ATE1": "echo on",
+    "ATI": "product information",
+    "AT+CGMR": "firmware revision",
+    "AT+CGSN=1": "IMEI",
+    "AT+CIMI": "IMSI",
+    "AT+CFUN?": "functionality level",
+    "AT+CEREG?": "network registration status",
+    "AT+CSQ": "signal quality",
+    "AT+CGPADDR?": "PDP address",
+    "AT+CMEE=": "error format: 0 ERROR, 1 numeric +CME ERROR, 2 verbose",
+    "AT+QRST=1": "reboot the module",
+}
+
+
+URCS: Mapping[str, UrcSpec] = {
+    u.kind: u
+    for u in (
+        UrcSpec("ping", (STATUS,), "automatic lifetime Update done", "生命周期更新结果"),
+        UrcSpec("buffer", (), "the URC buffer went from empty to non-empty", "缓存由空到有数据"),
+        UrcSpec(
+            "write",
+            (MID, OBJ, INST, RES, VTYPE, LEN, VALUE, INDEX, _p("token", "token", optional=True)),
+            "server Write on a custom object: answer with AT+QLAWRRSP",
+            "服务器写请求",
+            buffered=True,
+            value_index=6,
+        ),
+        UrcSpec(
+            "read",
+            (MID, OBJ, _p("instanceID", lo=-1, hi=65535), _p("resourceID", lo=-1, hi=65535),
+             _p("uri_query", "str", optional=True)),
+            "server Read: answer with AT+QLARDRSP",
+            "服务器读请求",
+            buffered=True,
+        ),
+        UrcSpec("execute", (MID, OBJ, INST, RES), "server Execute: answer with AT+QLAEXERSP", "服务器执行请求",
+                buffered=True),
+        UrcSpec(
+            "observe",
+            (MID, _p("flag", choices=(0, 1), help="0 observe, 1 cancel"), OBJ,
+             _p("instanceID", lo=-1, hi=65535), _p("resourceID", lo=-1, hi=65535)),
+            "server Observe (flag 0) or cancel (flag 1): answer with AT+QLAOBSRSP",
+            "服务器订阅请求",
+            buffered=True,
+        ),
+        UrcSpec("bs_finished", (), "bootstrap done", "bootstrap 阶段完成", buffered=True),
+        UrcSpec("report", (MID,), "CON notification sent", "CON 类型数据已发送"),
+        UrcSpec("report_ack", (STATUS, MID), "CON notification acknowledged (or timed out / reset)",
+                "收到 CON 数据应答"),
+        UrcSpec("send_ack", (STATUS, MID), "CON Send acknowledged", "收到 CON 类型数据包应答"),
+        UrcSpec("lifetime_changed", (_p("lifetime"),), "the server changed the lifetime", "Lifetime 值更改",
+                buffered=True),
+        UrcSpec("binding_changed", (_p("binding_mode", "token"),), "the server changed the binding",
+                "Binding Mode 值更改"),
+        UrcSpec("recovered", (STATUS,), "session recovery after deep sleep", "LwM2M 会话恢复结果"),
+        UrcSpec("lw_event", (_p("event_type"), _p("parameter1"), MID),
+                "RST received for a NON notification", "LwM2M 其他事件"),
+        UrcSpec("fota_end", (_p("result"),), "firmware update finished", "升级结束", buffered=True),
+    )
+}
+
+
+ERRORS: Mapping[int, tuple[str, str]] = {
+    0: ("success", "操作成功"),
+    1: ("other error", "其他错误"),
+    2: ("wrong number of parameters", "参数编号错误"),
+    3: ("parameter value error", "参数值错误"),
+    4: ("not registered", "未注册错误"),
+    7: ("disabled (only for the AndLink platform)", "禁用错误"),
+    13: ("odd data length", "数据长度奇数错误"),
+    15: ("not ready (registering or deregistering)", "未准备好接收错误"),
+    32: ("connection kept: deregister first", "保持连接错误"),
+    33: ("already registered", "已注册错误"),
+    34: ("cannot create LwM2M client (no configuration, or the server name does not resolve)", "创建 LwM2M 错误"),
+}
+"""``+CME ERROR: <err>`` (source table 5)."""
+
+STATUS_CODES: Mapping[int, tuple[str, str]] = {
+    0: ("success", "成功"),
+    1: ("timeout", "超时"),
+    2: ("packet not sent", "数据包未发送"),
+    3: ("recovery failed", "恢复失败"),
+    4: ("update failed", "更新失败"),
+    9: ("reset (CoAP RST)", "重置"),
+    10: ("bad request", "错误请求"),
+    13: ("forbidden", "禁止"),
+    14: ("not found", "未找到"),
+    22: ("precondition failed", "前提条件失败"),
+}
+"""``<status_code>`` (source table 6)."""
+
+LWM2M_STATES: Mapping[int, tuple[str, str]] = {
+    0: ("not registered", "未注册"),
+    1: ("registering", "注册中"),
+    2: ("registered", "已注册"),
+    3: ("deregistering", "注销中"),
+    4: ("deregistered", "已注销"),
+    5: ("invalid", "无效"),
+    6: ("recovering", "恢复中"),
+    7: ("waiting for AT+QLARECOVER", "等待手动恢复"),
+}
+"""``+QLASTATUS: <status>``."""
+
+
+def error_text(code: int, *, chinese: bool = False) -> str:
+    """Meaning of a ``+CME ERROR`` code; unknown codes say so instead of failing."""
+    entry = ERRORS.get(code)
+    if entry is None:
+        return "unknown error code" if not chinese else "未知错误码"
+    return entry[1] if chinese else entry[0]
+
+
+def status_text(code: int, *, chinese: bool = False) -> str:
+    """Meaning of a ``<status_code>``."""
+    entry = STATUS_CODES.get(code)
+    if entry is None:
+        return "unknown status code" if not chinese else "未知状态码"
+    return entry[1] if chinese else entry[0]
+
+
+@dataclass(frozen=True, slots=True)
+class _Index:
+    """Command names by upper-case key, for case-insensitive lookup."""
+
+    by_name: dict[str, Command] = field(default_factory=lambda: {k.upper(): v for k, v in COMMANDS.items()})
+
+
+def find_command(name: str) -> Command | None:
+    """The command called ``+QLAREG`` (any case), or None."""
+    return _INDEX.by_name.get(name.upper())
+
+
+_INDEX = _Index()

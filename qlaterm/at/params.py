@@ -1,0 +1,104 @@
+"""Splitting the parameter part of an AT line into tokens.
+
+The BC26 accepts strings quoted or bare (``device1-api.10646.cn`` equals ``"device1-api.10646.cn"``),
+quoted strings may contain commas, and the module itself prints quoted values that contain quotes
+(``"write",…,20,"{"outletStatus":"1"}",0``).  A quote therefore closes a string only where it is followed
+by a comma or by the end of the line.  Where a ``<value_type>,<len>,<value>`` triple is known, the value is
+taken by its length instead, so even a value containing ``",`` splits right.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["ParamError", "Token", "split_params"]
+
+
+class ParamError(ValueError):
+    """The parameter text cannot be split (an unterminated quoted string)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    """One parameter as written on the line."""
+
+    text: str
+    quoted: bool = False
+
+    def __str__(self) -> str:
+        return self.text
+
+    def as_int(self) -> int | None:
+        """The token as an integer, or None when it is not one (quoted numbers count too)."""
+        text = self.text.strip()
+        digits = text[1:] if text[:1] in "+-" else text
+        if not digits.isascii() or not digits.isdigit():
+            return None
+        return int(text)
+
+
+def _sized_length(tokens: list[Token]) -> int | None:
+    """Characters the value after ``<value_type>,<len>`` occupies, when both are numbers."""
+    if len(tokens) < 2:
+        return None
+    value_type, length = tokens[-2].as_int(), tokens[-1].as_int()
+    if value_type is None or length is None or length < 0:
+        return None
+    return 2 * length if value_type == 2 else length
+
+
+def split_params(text: str, value_index: int | None = None) -> list[Token]:
+    """Split ``a,"b,c",d`` into tokens.
+
+    ``value_index`` names the position of a ``<value>`` preceded by ``<value_type>,<len>``; a quoted value
+    there is read by its length when the length fits, which keeps quotes and commas inside it.
+    An empty text gives no tokens; ``a,,b`` gives an empty middle token.  Raises ParamError for a quoted
+    string that is never closed.
+    """
+    tokens: list[Token] = []
+    if text == "":
+        return tokens
+    pos, end = 0, len(text)
+    while True:
+        if pos < end and text[pos] == '"':
+            close = -1
+            if value_index is not None and len(tokens) == value_index:
+                size = _sized_length(tokens)
+                if size is not None:
+                    candidate = pos + 1 + size
+                    if candidate < end and text[candidate] == '"' and (
+                        candidate + 1 == end or text[candidate + 1] == ","
+                    ):
+                        close = candidate
+            if close < 0:
+                close = _closing_quote(text, pos + 1)
+            if close < 0:
+                raise ParamError(f"unterminated string starting at column {pos + 1}")
+            tokens.append(Token(text[pos + 1 : close], quoted=True))
+            pos = close + 1
+        else:
+            comma = text.find(",", pos)
+            stop = end if comma < 0 else comma
+            tokens.append(Token(text[pos:stop].strip()))
+            pos = stop
+        if pos >= end:
+            return tokens
+        if text[pos] != ",":  # pragma: no cover - _closing_quote guarantees a comma or the end
+            raise ParamError(f"expected ',' at column {pos + 1}")
+        pos += 1
+        if pos == end:
+            tokens.append(Token(""))
+            return tokens
+
+
+def _closing_quote(text: str, start: int) -> int:
+    """Index of the quote that closes a string opened before ``start``: one followed by ',' or the end."""
+    pos = start
+    while True:
+        pos = text.find('"', pos)
+        if pos < 0:
+            return -1
+        after = text[pos + 1 : pos + 2]
+        if after in ("", ","):
+            return pos
+        pos += 1

@@ -1,0 +1,173 @@
+"""One line from the module → one typed event.
+
+``parse_line`` never raises: whatever a device prints becomes an event, and a line that looks like a
+notification but does not fit the catalogue becomes ``Broken`` (shown raw and flagged by the console)
+instead of an exception in the middle of a session.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from .catalogue import URCS, UrcSpec
+from .framing import Line, decode_line
+from .params import ParamError, Token, split_params
+from .values import InvalidValue, decode_value
+
+__all__ = ["Broken", "Echo", "Event", "Final", "Info", "Text", "Urc", "parse_line"]
+
+_CME = re.compile(r"^\+CMEE? ERROR:\s*(.*)$")
+_INFO = re.compile(r"^(\+[A-Za-z][A-Za-z0-9_]*):\s?(.*)$")
+_URC = "+QLAURC"
+
+
+@dataclass(frozen=True, slots=True)
+class Final:
+    """A final result code: ``OK``, ``ERROR`` or ``+CME ERROR: <err>`` (``+CMEE ERROR`` accepted too)."""
+
+    result: str  # "OK" | "ERROR" | "CME"
+    code: int | None = None
+    text: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.result == "OK"
+
+
+@dataclass(frozen=True, slots=True)
+class Info:
+    """A ``+NAME: fields`` line: an information response or an asynchronous result."""
+
+    name: str
+    fields: tuple[int | str, ...]
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Urc:
+    """A ``+QLAURC: "<kind>",…`` notification with its fields typed by the catalogue."""
+
+    kind: str
+    args: dict[str, Any] = field(default_factory=dict)
+    text: str = ""
+
+    @property
+    def spec(self) -> UrcSpec | None:
+        return URCS.get(self.kind)
+
+    @property
+    def mid(self) -> int | None:
+        value = self.args.get("messageID")
+        return value if isinstance(value, int) else None
+
+
+@dataclass(frozen=True, slots=True)
+class Echo:
+    """The module repeating a command line (echo on)."""
+
+    command: str
+
+
+@dataclass(frozen=True, slots=True)
+class Text:
+    """Any other line: boot banner, ``RDY``, ``Quectel``, an IMEI."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Broken:
+    """A line that cannot be read as what it claims to be; ``text`` is the raw line, ``reason`` why."""
+
+    text: str
+    reason: str
+
+
+Event = Final | Info | Urc | Echo | Text | Broken
+
+
+def parse_line(line: Line | str | bytes) -> Event:
+    """Classify one line (without its terminator).  Never raises."""
+    try:
+        return _parse(line)
+    except Exception as exc:  # pragma: no cover - a defect; the line is still shown
+        text = line.text if isinstance(line, Line) else str(line)
+        return Broken(text, f"unreadable: {exc}")
+
+
+def _parse(line: Line | str | bytes) -> Event:
+    if isinstance(line, Line):
+        if line.overflow:
+            return Broken(line.text, "line longer than 4096 bytes")
+        if line.bad:
+            return Broken(line.text, "bytes that are not text")
+        text = line.text
+    elif isinstance(line, bytes):
+        text, bad = decode_line(line)
+        if bad:
+            return Broken(text, "bytes that are not text")
+    else:
+        text = line
+    text = text.strip()
+    if text == "OK":
+        return Final("OK", None, text)
+    if text == "ERROR":
+        return Final("ERROR", None, text)
+    cme = _CME.match(text)
+    if cme:
+        detail = cme.group(1).strip()
+        return Final("CME", int(detail) if detail.isdigit() else None, text)
+    if text[:2].upper() == "AT":
+        return Echo(text)
+    info = _INFO.match(text)
+    if info is None:
+        return Text(text)
+    name, rest = info.group(1).upper(), info.group(2)
+    if name == _URC:
+        return _parse_urc(rest, text)
+    try:
+        tokens = split_params(rest)
+    except ParamError:
+        return Info(name, (rest,), text)
+    return Info(name, tuple(_field(t) for t in tokens), text)
+
+
+def _field(token: Token) -> int | str:
+    if not token.quoted:
+        number = token.as_int()
+        if number is not None:
+            return number
+    return token.text
+
+
+def _parse_urc(rest: str, text: str) -> Event:
+    kind_end = rest.find(",")
+    kind = (rest if kind_end < 0 else rest[:kind_end]).strip().strip('"')
+    spec = URCS.get(kind)
+    if spec is None:
+        return Broken(text, f"unknown notification {kind!r}")
+    body = "" if kind_end < 0 else rest[kind_end + 1 :]
+    try:
+        tokens = split_params(body, spec.value_index)
+    except ParamError as exc:
+        return Broken(text, str(exc))
+    required = sum(1 for p in spec.params if not p.optional)
+    if not required <= len(tokens) <= len(spec.params):
+        return Broken(text, f'"{kind}" has {len(spec.params)} fields, this line has {len(tokens)}')
+    args: dict[str, Any] = {}
+    for param, token in zip(spec.params, tokens, strict=False):
+        if param.kind == "int":
+            number = token.as_int()
+            if number is None:
+                return Broken(text, f"<{param.name}> is not a number: {token.text!r}")
+            args[param.name] = number
+        else:
+            args[param.name] = token.text
+    if spec.value_index is not None:
+        try:
+            args["value"] = decode_value(args["value_type"], args["len"], args["value"])
+        except InvalidValue as exc:
+            return Broken(text, exc.message)
+    return Urc(kind, args, text)
