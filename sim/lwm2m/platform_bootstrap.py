@@ -1,0 +1,91 @@
+"""The Bootstrap interface, server side: what to write to a device, and the exchange that does it.
+
+After answering `POST /bs?ep=` with 2.04 the platform (acting as bootstrap server) writes the
+Security object instance /0/0 and the Server object instance /1/0, then sends Bootstrap-Finish.
+The list of writes is data (a `BootstrapPlan`) so that a profile can change it, e.g. AndLink only
+sets the binding and leaves the lifetime alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+SECURITY_NOSEC = 3
+SECURITY_PSK = 0
+
+
+@dataclass
+class BootstrapConfig:
+    """What the bootstrap server tells a device about the LwM2M server it should register with.
+
+    `server_uri` defaults to this platform: coap://host:port without security, or
+    coaps://host:port+1 (the DTLS-PSK port) with security mode 0.
+    """
+
+    security_mode: int = SECURITY_NOSEC
+    psk_identity: str | None = None
+    psk_key: bytes | None = None
+    short_server_id: int = 1
+    lifetime: int | None = None
+    binding: str | None = "U"
+    server_uri: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.security_mode not in (SECURITY_NOSEC, SECURITY_PSK):
+            raise ValueError("security_mode must be 3 (NoSec) or 0 (PSK)")
+        if self.security_mode == SECURITY_PSK and (not self.psk_identity or self.psk_key is None):
+            raise ValueError("PSK security needs psk_identity and psk_key")
+
+    def uri_for(self, host: str, port: int) -> str:
+        """The LwM2M server URI to write into /0/0/0."""
+        if self.server_uri:
+            return self.server_uri
+        shown = f"[{host}]" if ":" in host else host
+        if self.security_mode == SECURITY_PSK:
+            return f"coaps://{shown}:{port + 1}"
+        return f"coap://{shown}:{port}"
+
+
+@dataclass(frozen=True)
+class BootstrapStep:
+    """One Bootstrap-Write (PUT with TLV) or Bootstrap-Delete (DELETE) of the plan."""
+
+    operation: str  # "write" or "delete"
+    path: tuple[int, ...]
+    values: dict[int, Any] = field(default_factory=dict)  # resource id -> value, for writes
+
+
+BootstrapPlan = list[BootstrapStep]
+
+
+def security_values(config: BootstrapConfig, server_uri: str) -> dict[int, Any]:
+    """Resources of the Security object instance for the LwM2M server (not a bootstrap server)."""
+    values: dict[int, Any] = {
+        0: server_uri,
+        1: False,  # Bootstrap-Server flag
+        2: config.security_mode,
+    }
+    if config.security_mode == SECURITY_PSK:
+        values[3] = (config.psk_identity or "").encode("utf-8")
+        values[5] = bytes(config.psk_key or b"")
+    values[10] = config.short_server_id
+    return values
+
+
+def server_values(config: BootstrapConfig) -> dict[int, Any]:
+    """Resources of the Server object instance: short id, optional lifetime, binding."""
+    values: dict[int, Any] = {0: config.short_server_id}
+    if config.lifetime is not None:
+        values[1] = config.lifetime
+    if config.binding is not None:
+        values[7] = config.binding
+    return values
+
+
+def default_plan(config: BootstrapConfig, server_uri: str) -> BootstrapPlan:
+    """Write /0/0 then /1/0: the minimum a BC26 needs to register with the assigned server."""
+    return [
+        BootstrapStep("write", (0, 0), security_values(config, server_uri)),
+        BootstrapStep("write", (1, 0), server_values(config)),
+    ]
