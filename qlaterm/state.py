@@ -1,0 +1,468 @@
+"""The console's model of the module, built only from parsed session events.
+
+Nothing here reads a line: the session hands over typed events (``Info``, ``Urc``, a finished ``Reply`` with
+the catalogue's reading of the command that was sent) and this model keeps what the panes show — link and
+LwM2M status, server configuration, QLACFG settings, custom objects with their last values and
+observations, pending server requests, the URC buffer, the time of the next automatic update.
+
+It never imports textual, so the same model drives tests, scripts and the UI, and stays cheap enough to
+update on every line of a 2,000-lines-per-second URC flood.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from qlaterm.at.catalogue import BUILTIN_OBJECTS, CONFIG_SETTINGS, LWM2M_STATES, Form, status_text
+from qlaterm.at.check import split_command
+from qlaterm.at.params import ParamError, split_params
+from qlaterm.at.parse import Info, Urc, parse_line
+from qlaterm.at.values import Scalar
+from qlaterm.link.base import LinkState, LinkStatus
+from qlaterm.link.session import Kind, Rebooted, Reply, SessionEvent, Traffic
+
+__all__ = [
+    "DeviceState",
+    "Notice",
+    "Path",
+    "Request",
+    "ServerConfig",
+    "format_path",
+    "update_interval",
+]
+
+Path = tuple[int, int, int]
+"""(object, instance, resource); instance and resource are -1 for object- and instance-level requests."""
+
+
+def format_path(path: tuple[int, ...]) -> str:
+    """``(19, 0, -1)`` → ``/19/0``."""
+    return "/" + "/".join(str(p) for p in path if p >= 0)
+
+
+def update_interval(lifetime: int) -> int:
+    """Seconds between automatic registration Updates for a lifetime, as the module computes them."""
+    if lifetime <= 30:
+        return lifetime // 2
+    if lifetime <= 50:
+        return 15 + (lifetime - 30) * 3 // 4
+    if lifetime <= 100:
+        return 30 + (lifetime - 50) * 4 // 5
+    if lifetime <= 300:
+        return 70 + (lifetime - 100) * 9 // 10
+    return 250 + (lifetime - 300) * 19 // 20
+
+
+@dataclass(frozen=True, slots=True)
+class ServerConfig:
+    """What ``AT+QLACONFIG?`` reports (or what was last set successfully)."""
+
+    bs_flag: int
+    server: str
+    port: int
+    endpoint: str
+    lifetime: int
+    security_mode: int
+    psk_id: str | None = None
+    psk: str | None = None
+    binding: int = 0
+
+    @property
+    def binding_text(self) -> str:
+        return "UQ" if self.binding == 1 else "U"
+
+    @property
+    def security_text(self) -> str:
+        return "DTLS-PSK" if self.security_mode == 0 else "none"
+
+
+@dataclass(slots=True)
+class Request:
+    """A server request waiting for the terminal's answer, from a URC or drained from the QLARD buffer.
+
+    A long write arrives as several URCs with the same message ID (index N-1 … 0); ``parts`` collects their
+    values and ``complete`` says the part with index 0 has arrived.
+    """
+
+    mid: int
+    kind: str  # "read" | "write" | "execute" | "observe" | "cancel"
+    path: Path
+    received: float
+    value_type: int | None = None
+    parts: dict[int, list[Scalar]] = field(default_factory=dict)  # resource → values in arrival order
+    complete: bool = True
+    token: str | None = None
+    uri_query: str | None = None
+    buffered: bool = False
+
+    @property
+    def label(self) -> str:
+        return f"{self.kind} {format_path(self.path)}"
+
+    @property
+    def value(self) -> Scalar | None:
+        """The written value of a single-resource write, parts joined."""
+        if not self.parts:
+            return None
+        values = next(iter(self.parts.values()))
+        if all(isinstance(v, bytes) for v in values):
+            return b"".join(v for v in values if isinstance(v, bytes))
+        if all(isinstance(v, str) for v in values):
+            return "".join(str(v) for v in values)
+        return values[-1]
+
+    def age(self, now: float | None = None) -> float:
+        return (now if now is not None else time.time()) - self.received
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """An outcome worth showing outside the transcript: an asynchronous result or a status-bearing URC."""
+
+    time: float
+    name: str  # "+QLAREG" or a URC kind such as "report_ack"
+    status: int | None
+    text: str
+
+    @property
+    def ok(self) -> bool:
+        return self.status in (None, 0)
+
+
+_REQUEST_URCS = {"read", "write", "execute", "observe"}
+_STATUS_URCS = {"ping", "report_ack", "send_ack", "recovered"}
+
+
+class DeviceState:
+    """Everything the console believes about the module; ``version`` increases on every change."""
+
+    def __init__(self, *, clock: Callable[[], float] = time.time) -> None:
+        self._clock = clock
+        self.version = 0
+        self.link = LinkStatus(LinkState.CLOSED)
+        self.status: int | None = None
+        self.config: ServerConfig | None = None
+        self.config_known = False
+        self.settings: dict[str, tuple[int | str, ...]] = {}
+        self.objects: dict[int, dict[int, tuple[int, ...]]] = {}
+        self.values: dict[Path, Scalar] = {}
+        self.observed: set[Path] = set()
+        self.requests: dict[int, Request] = {}
+        self.buffer_count: int | None = None
+        self.registered_at: float | None = None
+        self.identity: dict[str, str] = {}
+        self.notices: deque[Notice] = deque(maxlen=50)
+        self.reports: dict[int, Path] = {}
+        self._last_notify: Path | None = None
+        self._pending_update: tuple[int, int] | None = None
+        self._secrets: set[str] = set()
+
+    # -- derived ------------------------------------------------------------------------------------------
+
+    @property
+    def status_text(self) -> str:
+        if self.status is None:
+            return "unknown"
+        entry = LWM2M_STATES.get(self.status)
+        return entry[0] if entry else f"status {self.status}"
+
+    @property
+    def registered(self) -> bool:
+        return self.status == 2
+
+    @property
+    def buffer_mode(self) -> bool:
+        return self.settings.get("access_mode", (0,))[0] == 1
+
+    @property
+    def secrets(self) -> frozenset[str]:
+        """PSK values seen on the link, so that the transcript and saved logs can mask them."""
+        return frozenset(self._secrets)
+
+    def next_update_in(self, now: float | None = None) -> float | None:
+        """Seconds until the module's automatic Update, when it will send one."""
+        if not self.registered or self.registered_at is None or self.config is None:
+            return None
+        if self.settings.get("lifetime_enable", (1,))[0] != 1:
+            return None
+        due = self.registered_at + update_interval(self.config.lifetime)
+        return due - (now if now is not None else self._clock())
+
+    def resources(self) -> list[Path]:
+        """Every custom resource path, in the order objects were added."""
+        return [(o, i, r) for o, insts in self.objects.items() for i, rs in insts.items() for r in rs]
+
+    def oldest_request(self) -> Request | None:
+        return next(iter(self.requests.values()), None)
+
+    def is_observed(self, path: Path) -> bool:
+        """The resource is covered by an observation of itself, its instance or its object."""
+        o, i, _ = path
+        return path in self.observed or (o, i, -1) in self.observed or (o, -1, -1) in self.observed
+
+    # -- feeding ------------------------------------------------------------------------------------------
+
+    def apply(self, event: SessionEvent) -> None:
+        """Take one session event into the model (a session listener)."""
+        if isinstance(event, Traffic):
+            if event.kind is Kind.SENT:
+                self._learn_secret(event.text)
+            elif event.kind is Kind.REPLY and isinstance(event.event, Info) and event.event.name == "+QLACONFIG":
+                fields = event.event.fields
+                if len(fields) >= 9 and fields[5] == 0 and fields[7]:
+                    self._secrets.add(str(fields[7]))
+            elif event.kind is Kind.URC and isinstance(event.event, Urc):
+                self._urc(event.event, event.time, buffered=False)
+            elif event.kind is Kind.RESULT and isinstance(event.event, Info):
+                self._result(event.event, event.time)
+            return
+        if isinstance(event, Reply):
+            if event.final is not None:
+                self._reply(event)
+            return
+        if isinstance(event, Rebooted):
+            self.status = None
+            self.requests.clear()
+            self.buffer_count = None
+            self.registered_at = None
+            self._changed()
+            return
+        if isinstance(event, LinkStatus):
+            self.link = event
+            self._changed()
+
+    def _learn_secret(self, line: str) -> None:
+        """Remember the PSK of a QLACONFIG line, even one the module will refuse, before it is shown."""
+        parts = split_command(line)
+        if parts is None or parts[0] != "+QLACONFIG" or parts[1] is not Form.SET:
+            return
+        try:
+            tokens = split_params(parts[2])
+        except ParamError:
+            return
+        if len(tokens) >= 8 and tokens[5].as_int() == 0 and tokens[7].text:
+            self._secrets.add(tokens[7].text)
+
+    def _changed(self) -> None:
+        self.version += 1
+
+    # -- asynchronous results and URCs --------------------------------------------------------------------
+
+    def _notice(self, name: str, status: int | None, text: str, at: float) -> None:
+        self.notices.append(Notice(at, name, status, text))
+
+    def _result(self, info: Info, at: float) -> None:
+        code = info.fields[0] if info.fields and isinstance(info.fields[0], int) else None
+        name = info.name
+        meaning = status_text(code) if code is not None else ""
+        self._notice(name, code, f"{name}: {code} ({meaning})" if code is not None else info.text, at)
+        if name == "+QLAREG":
+            self.status = 2 if code == 0 else 0
+            self.registered_at = at if code == 0 else None
+        elif name == "+QLADEREG":
+            self.status = 4
+            self.registered_at = None
+        elif name == "+QLAUPDATE":
+            if code == 0:
+                self.registered_at = at
+                self._apply_update()
+            else:
+                self.status = 5
+            self._pending_update = None
+        self._changed()
+
+    def _apply_update(self) -> None:
+        if self._pending_update is None or self.config is None:
+            return
+        mode, value = self._pending_update
+        self.config = replace(self.config, lifetime=value) if mode == 0 else replace(self.config, binding=value)
+
+    def _urc(self, urc: Urc, at: float, *, buffered: bool) -> None:
+        args = urc.args
+        kind = urc.kind
+        if kind in _REQUEST_URCS:
+            self._request(urc, at, buffered)
+        elif kind == "buffer":
+            self.buffer_count = max(self.buffer_count or 0, 1)
+        elif kind == "lifetime_changed" and self.config is not None:
+            self.config = replace(self.config, lifetime=int(args["lifetime"]))
+        elif kind == "binding_changed" and self.config is not None:
+            self.config = replace(self.config, binding=1 if str(args["binding_mode"]).upper() == "UQ" else 0)
+        elif kind == "report" and self._last_notify is not None and urc.mid is not None:
+            self.reports[urc.mid] = self._last_notify
+        elif kind == "lw_event":
+            self._notice(kind, args.get("parameter1"), f"notification reset by the server (mid {urc.mid})", at)
+        if kind in _STATUS_URCS:
+            code = args.get("status_code")
+            self._notice(kind, code, f'"{kind}": {code} ({status_text(code)})', at)
+            if kind == "ping":
+                if code == 0:
+                    self.registered_at = at
+                else:
+                    self.status = 5
+            elif kind == "recovered" and code == 0:
+                self.status = 2
+                self.registered_at = at
+        self._changed()
+
+    def _request(self, urc: Urc, at: float, buffered: bool) -> None:
+        args = urc.args
+        mid = int(args["messageID"])
+        path: Path = (int(args["objectID"]), int(args.get("instanceID", -1)), int(args.get("resourceID", -1)))
+        kind = urc.kind
+        if kind == "observe" and args.get("flag") == 1:
+            kind = "cancel"
+        if kind == "execute" and path[0] in BUILTIN_OBJECTS:
+            self._notice("execute", None, f"server executed {format_path(path)}: the terminal should reboot", at)
+            return
+        if kind == "write":
+            request = self.requests.get(mid)
+            if request is None or request.kind != "write":
+                request = Request(mid, "write", path, at, int(args["value_type"]), complete=False,
+                                  token=args.get("token"), buffered=buffered)
+                self.requests[mid] = request
+            request.parts.setdefault(path[2], []).append(args["value"])
+            if len(request.parts) > 1:
+                request.path = (path[0], path[1], -1)
+            request.complete = args.get("index") == 0
+            return
+        self.requests[mid] = Request(mid, kind, path, at, uri_query=args.get("uri_query"), buffered=buffered)
+
+    # -- replies ------------------------------------------------------------------------------------------
+
+    def _reply(self, reply: Reply) -> None:
+        name, form = reply.name, reply.form
+        args: dict[str, Any] = getattr(reply.checked, "args", {})
+        if name == "+QLACONFIG":
+            self._reply_config(reply, form, args)
+        elif name == "+QLACFG":
+            self._reply_cfg(reply, form, args)
+        elif name == "+QLASTATUS" and reply.ok:
+            infos = reply.infos("+QLASTATUS")
+            if infos and isinstance(infos[0].fields[0], int):
+                self.status = infos[0].fields[0]
+                if self.status == 2 and self.registered_at is None:
+                    self.registered_at = reply.started
+        elif name == "+QLAADDOBJ":
+            self._reply_addobj(reply, form, args)
+        elif name == "+QLADELOBJ" and reply.ok and args:
+            obj = args["objectID"]
+            self.objects.pop(obj, None)
+            self.observed = {p for p in self.observed if p[0] != obj}
+            self.values = {p: v for p, v in self.values.items() if p[0] != obj}
+        elif name in ("+QLARDRSP", "+QLAOBSRSP", "+QLAWRRSP", "+QLAEXERSP") and reply.ok and args:
+            self._reply_answer(name, args)
+        elif name == "+QLANOTIFY" and reply.ok and args:
+            path = (args["objectID"], args["instanceID"], args["resourceID"])
+            self.values[path] = args["value"]
+            self._last_notify = path
+        elif name == "+QLAUPDATE" and reply.ok and args:
+            self._pending_update = (args["mode"], args["value"])
+        elif name == "+QLARD" and reply.ok:
+            self._reply_rd(reply, form)
+        elif name == "AT+CGSN=1":
+            for info in reply.infos("+CGSN"):
+                self.identity["imei"] = str(info.fields[0])
+        elif name == "AT+CGMR" or name == "ATI":
+            texts = [x.text for x in reply.lines if not isinstance(x, Info)]
+            if texts:
+                self.identity["revision"] = texts[-1].removeprefix("Revision: ")
+        self._changed()
+
+    def _reply_config(self, reply: Reply, form: Form | None, args: dict[str, Any]) -> None:
+        if not reply.ok:
+            return
+        if form is Form.QUERY:
+            infos = reply.infos("+QLACONFIG")
+            self.config_known = True
+            self.config = _config_from_fields(infos[0].fields) if infos else None
+        elif form is Form.SET and args:
+            self.config_known = True
+            self.config = ServerConfig(
+                args["bs_flag"], args["server"], args["port"], args["endpoint_name"], args["lifetime"],
+                args["security_mode"], args.get("PSK_ID"), args.get("PSK"), args.get("binding_mode", 0),
+            )
+        if self.config is not None and self.config.psk:
+            self._secrets.add(self.config.psk)
+
+    def _reply_cfg(self, reply: Reply, form: Form | None, args: dict[str, Any]) -> None:
+        if not reply.ok:
+            return
+        for info in reply.infos("+QLACFG"):
+            if not info.fields:
+                continue
+            setting = CONFIG_SETTINGS.get(str(info.fields[0]))
+            if setting is None:
+                continue
+            values = info.fields[1 + len(setting.prefix):]
+            self.settings[setting.name] = tuple(values)
+        if form is Form.SET and args.get("values") is not None:
+            self.settings[args["name"]] = tuple(args["values"])
+
+    def _reply_addobj(self, reply: Reply, form: Form | None, args: dict[str, Any]) -> None:
+        if not reply.ok:
+            return
+        if form is Form.QUERY:
+            objects: dict[int, dict[int, tuple[int, ...]]] = {}
+            for info in reply.infos("+QLAADDOBJ"):
+                f = [x for x in info.fields if isinstance(x, int)]
+                if len(f) >= 3:
+                    objects.setdefault(f[0], {})[f[1]] = tuple(f[3:])
+            self.objects = objects
+        elif form is Form.SET and args:
+            self.objects.setdefault(args["objectID"], {})[args["instanceID"]] = tuple(args["resources"])
+
+    def _reply_answer(self, name: str, args: dict[str, Any]) -> None:
+        request = self.requests.pop(args["messageID"], None)
+        result = args["result"]
+        if name in ("+QLARDRSP", "+QLAOBSRSP"):
+            path = (args["objectID"], args["instanceID"], args["resourceID"])
+            if result == 1 and args.get("value") is not None:
+                self.values[path] = args["value"]
+            if name == "+QLAOBSRSP" and request is not None:
+                if request.kind == "observe" and result == 1:
+                    self.observed.add(request.path)
+                elif request.kind == "cancel":
+                    self.observed.discard(request.path)
+        elif name == "+QLAWRRSP" and request is not None and result == 2:
+            for res, values in request.parts.items():
+                joined = Request(0, "write", request.path, 0, parts={res: values}).value
+                if joined is not None:
+                    self.values[(request.path[0], request.path[1], res)] = joined
+
+    def _reply_rd(self, reply: Reply, form: Form | None) -> None:
+        infos = reply.infos("+QLARD")
+        if form is Form.QUERY:
+            if infos and isinstance(infos[0].fields[0], int):
+                self.buffer_count = infos[0].fields[0]
+            return
+        for info in infos:
+            remaining = info.fields[0] if info.fields and isinstance(info.fields[0], int) else 0
+            self.buffer_count = remaining
+            # The drained entry is the text of a +QLAURC line after its prefix; the protocol core reads it.
+            _head, sep, urc_text = info.text.partition(",")
+            if not sep:
+                continue
+            event = parse_line("+QLAURC: " + urc_text)
+            if isinstance(event, Urc):
+                self._urc(event, reply.started, buffered=True)
+
+
+def _config_from_fields(fields: tuple[int | str, ...]) -> ServerConfig | None:
+    """``+QLACONFIG: 0,"host",5683,"ep",86400,3[,"id","psk"],0`` as a ServerConfig."""
+    if len(fields) < 7:
+        return None
+    bs_flag, server, port, endpoint, lifetime, security = fields[:6]
+    psk_id = psk = None
+    if security == 0 and len(fields) >= 9:
+        psk_id, psk = str(fields[6]), str(fields[7])
+    binding = fields[-1]
+    try:
+        return ServerConfig(int(bs_flag), str(server), int(port), str(endpoint), int(lifetime), int(security),
+                            psk_id, psk, int(binding))
+    except (TypeError, ValueError):
+        return None
