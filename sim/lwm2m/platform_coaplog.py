@@ -12,7 +12,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
-from aiocoap import Message
+from aiocoap import Code, Message
 
 from .platform_content import describe
 from .platform_model import CoapRecord, parse_path
@@ -63,6 +63,9 @@ class CoapLog(list[CoapRecord]):
         except Exception:
             log.exception("could not log a CoAP message")
             return
+        self._append(rec)
+
+    def _append(self, rec: CoapRecord) -> None:
         self.append(rec)
         if len(self) > self.limit:
             del self[: len(self) - self.limit // 2]
@@ -71,6 +74,23 @@ class CoapLog(list[CoapRecord]):
                 listener(rec)
             except Exception:
                 log.exception("CoAP log listener %r failed", listener)
+
+    def record_malformed(self, remote: Any, data: bytes, problem: str) -> None:
+        """Record a datagram that is not a well-formed CoAP message (it gets no answer, or RST)."""
+        head = data[:32].hex() + ("…" if len(data) > 32 else "")
+        rec = CoapRecord(
+            time=time.time(),
+            direction="in",
+            type="BAD",
+            code=Code.EMPTY,
+            mid=int.from_bytes(data[2:4], "big") if len(data) >= 4 else None,
+            token="",
+            path="",
+            content_format=None,
+            payload=f"malformed ({problem}) {len(data)}B {head}",
+            remote=remote_address(remote),
+        )
+        self._append(rec)
 
     def _make(self, direction: str, message: Message) -> CoapRecord:
         address = remote_address(message.remote)

@@ -14,6 +14,7 @@ from .codec import ContentFormat
 from .platform_model import Path
 
 TEXT_FORMATS = {int(ContentFormat.TEXT), int(ContentFormat.OLD_TEXT)}
+LINK_FORMAT = int(ContentFormat.LINK)
 
 
 def effective_format(content_format: int | None, accept: int | None, path: Path) -> int | None:
@@ -33,7 +34,7 @@ def effective_format(content_format: int | None, accept: int | None, path: Path)
 
 def decode_values(fmt: int | None, base: Path, payload: bytes) -> dict[Path, Any]:
     """Decoded values keyed by full path, or {} when the payload is empty or not decodable."""
-    if fmt is None or not payload or fmt == int(ContentFormat.LINK):
+    if fmt is None or not payload or fmt == LINK_FORMAT:
         return {}
     try:
         return dict(codec.decode(fmt, base, payload))

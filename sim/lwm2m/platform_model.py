@@ -106,6 +106,7 @@ class Result:
     text: str = ""
     mid: int | None = None
     con: bool | None = None
+    links: list[Any] = field(default_factory=list)  # codec Links of a link-format answer (Discover)
 
     @property
     def ok(self) -> bool:

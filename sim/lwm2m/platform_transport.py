@@ -11,13 +11,14 @@ here later in exactly the same way.
 from __future__ import annotations
 
 import logging
+import socket
 from collections.abc import Mapping
 from typing import Any
 
-from aiocoap import Context, Message
+from aiocoap import EMPTY, RST, Context, Message
 from aiocoap.messagemanager import MessageManager
 from aiocoap.tokenmanager import TokenManager
-from aiocoap.transports.udp6 import MessageInterfaceUDP6
+from aiocoap.transports.udp6 import MessageInterfaceUDP6, UDP6EndpointAddress
 
 from .platform_coaplog import CoapLog
 
@@ -38,6 +39,76 @@ class LoggingMessageManager(MessageManager):
     def _send_via_transport(self, message: Message) -> None:
         self._coap_log.record("out", message)
         super()._send_via_transport(message)
+
+    def reject(self, remote: Any, mid: int) -> None:
+        """Send RST for a Confirmable message that could not be processed (RFC 7252 section 4.2)."""
+        rst = Message(_mtype=RST, _mid=mid, code=EMPTY, payload=b"")
+        rst.remote = remote
+        self._send_via_transport(rst)
+
+
+def coap_format_error(data: bytes) -> str | None:
+    """What makes a datagram a CoAP message format error, or None when its framing is sound.
+
+    aiocoap's decoder is lenient (it accepts token lengths 9-15, short tokens and Empty messages
+    with content); RFC 7252 sections 3 and 4.1 call those format errors, to be dropped, or rejected
+    with RST when they are Confirmable. Option-level errors are still found by aiocoap's decoder.
+    """
+    if len(data) < 4:
+        return "shorter than a CoAP header"
+    if data[0] >> 6 != 1:
+        return f"CoAP version {data[0] >> 6}"
+    tkl = data[0] & 0x0F
+    if tkl > 8:
+        return f"reserved token length {tkl}"
+    if len(data) < 4 + tkl:
+        return "token shorter than its length field"
+    code_class = data[1] >> 5
+    if data[1] == 0 and len(data) > 4:
+        return "Empty message with a token, options or payload"
+    if code_class in (1, 6, 7):
+        return f"reserved code class {code_class}"
+    if _payload_marker(data, 4 + tkl) == len(data) - 1:
+        return "payload marker without payload"
+    return None
+
+
+def _payload_marker(data: bytes, pos: int) -> int | None:
+    """Offset of the payload marker after the options starting at `pos`; None if there is none
+    or the options do not parse (aiocoap's decoder reports those)."""
+    while pos < len(data):
+        if data[pos] == 0xFF:
+            return pos
+        nibbles = [data[pos] >> 4, data[pos] & 0x0F]
+        pos += 1
+        for index, nibble in enumerate(nibbles):
+            if nibble == 13:
+                nibbles[index], pos = (data[pos] + 13 if pos < len(data) else 0), pos + 1
+            elif nibble == 14:
+                nibbles[index], pos = int.from_bytes(data[pos : pos + 2], "big") + 269, pos + 2
+            elif nibble == 15:
+                return None
+        pos += nibbles[1]
+    return None
+
+
+class StrictUDP6(MessageInterfaceUDP6):
+    """aiocoap's udp6 transport with the format checks aiocoap leaves out (see coap_format_error)."""
+
+    coap_log: CoapLog | None = None
+
+    def datagram_msg_received(self, data: bytes, ancdata: Any, flags: int, address: Any) -> None:
+        problem = coap_format_error(data)
+        if problem is None:
+            super().datagram_msg_received(data, ancdata, flags, address)
+            return
+        remote = UDP6EndpointAddress(address, self)
+        if self.coap_log is not None:
+            self.coap_log.record_malformed(remote, data, problem)
+        log.info("dropping a malformed datagram from %s: %s", remote, problem)
+        is_con = len(data) >= 4 and data[0] >> 6 == 1 and (data[0] >> 4) & 0x03 == 0
+        if is_con and isinstance(self._ctx, LoggingMessageManager):
+            self._ctx.reject(remote, int.from_bytes(data[2:4], "big"))
 
 
 class ForcedTokenManager(TokenManager):
@@ -77,11 +148,26 @@ async def create_context(
     ctx = Context(serversite=site, loggername="qlaterm.platform.coap")
     tman = ForcedTokenManager(ctx)
     mman = LoggingMessageManager(tman, coap_log)
-    transport = await MessageInterfaceUDP6.create_server_transport_endpoint(
+    if port:
+        _ensure_port_free(host, port)
+    transport = await StrictUDP6.create_server_transport_endpoint(
         mman, log=ctx.log, loop=ctx.loop, bind=(host, port), multicast=[]
     )
+    transport.coap_log = coap_log
     mman.message_interface = transport
     tman.token_interface = mman
     ctx.request_interfaces.append(tman)
     bound_port = transport.transport.get_extra_info("socket").getsockname()[1]
     return ctx, int(bound_port)
+
+
+def _ensure_port_free(host: str, port: int) -> None:
+    """Fail loudly when host:port is taken.
+
+    aiocoap binds with SO_REUSEPORT, so a second server on the same port would start silently and
+    receive only part of the traffic; a probe bind without that option catches it.
+    """
+    infos = socket.getaddrinfo(host, port, socket.AF_INET6, socket.SOCK_DGRAM, 0, socket.AI_V4MAPPED)
+    with socket.socket(socket.AF_INET6, socket.SOCK_DGRAM) as probe:
+        probe.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+        probe.bind(infos[0][4])

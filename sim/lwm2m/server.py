@@ -26,7 +26,7 @@ from aiocoap import CON, Code, Message
 
 from .platform_bootstrap import BootstrapConfig
 from .platform_coaplog import CoapLog, remote_address
-from .platform_content import decode_values, describe, effective_format, encode_write
+from .platform_content import LINK_FORMAT, decode_values, describe, effective_format, encode_write, parse_links
 from .platform_events import Callback, EventBus, EventQueue
 from .platform_model import (
     BootstrapFinished,
@@ -365,6 +365,7 @@ class Platform:
             text=describe(fmt, payload, path),
             mid=response.mid,
             con=response.mtype == CON,
+            links=parse_links(payload.decode("utf-8", "replace")) if fmt == LINK_FORMAT else [],
         )
 
     def _notification(self, obs: Observation, response: Message) -> Notification:
