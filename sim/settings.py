@@ -1,0 +1,149 @@
+"""What the simulated module remembers: server configuration, QLACFG settings, custom objects.
+
+Each piece knows how to turn itself into plain JSON data and back, so the NVM file stays readable and a
+setting added in a later version simply takes its default when an older file is loaded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
+
+from qlaterm.at.catalogue import CONFIG_SETTINGS, MAX_CUSTOM_OBJECTS, MAX_INSTANCES
+
+__all__ = ["CustomObjects", "ServerConfig", "Settings", "update_interval"]
+
+
+@dataclass
+class ServerConfig:
+    """``AT+QLACONFIG`` as given (the bootstrap flag tells which kind of server it is)."""
+
+    bootstrap: bool
+    server: str
+    port: int
+    endpoint: str
+    lifetime: int
+    security_mode: int
+    psk_id: str | None = None
+    psk: str | None = None  # hex digits
+    binding: int = 0  # 0 U, 1 UQ
+
+    @property
+    def binding_text(self) -> str:
+        return "UQ" if self.binding else "U"
+
+    def query_line(self) -> str:
+        """The ``+QLACONFIG:`` line of the query form (always flag 0: it describes the LwM2M server)."""
+        text = f'+QLACONFIG: 0,"{self.server}",{self.port},"{self.endpoint}",{self.lifetime},{self.security_mode}'
+        if self.security_mode == 0:
+            text += f',"{self.psk_id or ""}","{self.psk or ""}"'
+        return text + f",{self.binding}"
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: Any) -> ServerConfig | None:
+        if not isinstance(data, dict):
+            return None
+        names = {f.name for f in fields(cls)}
+        try:
+            return cls(**{k: v for k, v in data.items() if k in names})
+        except TypeError:
+            return None
+
+
+@dataclass
+class Settings:
+    """The nine ``AT+QLACFG`` settings, by name, each a tuple of values."""
+
+    values: dict[str, tuple[int | str, ...]] = field(
+        default_factory=lambda: {name: s.default for name, s in CONFIG_SETTINGS.items()}
+    )
+
+    def get(self, name: str) -> tuple[int | str, ...]:
+        return self.values[name]
+
+    def one(self, name: str) -> int | str:
+        return self.values[name][0]
+
+    def line(self, name: str) -> str:
+        setting = CONFIG_SETTINGS[name]
+        shown = [str(x) for x in setting.prefix]
+        for param, value in zip(setting.params, self.values[name], strict=True):
+            shown.append(f'"{value}"' if param.kind == "str" else str(value))
+        return f'+QLACFG: "{name}",' + ",".join(shown)
+
+    def to_json(self) -> dict[str, Any]:
+        return {k: list(v) for k, v in self.values.items()}
+
+    @classmethod
+    def from_json(cls, data: Any) -> Settings:
+        settings = cls()
+        if isinstance(data, dict):
+            for name, setting in CONFIG_SETTINGS.items():
+                stored = data.get(name)
+                if isinstance(stored, list) and len(stored) == len(setting.params):
+                    settings.values[name] = tuple(stored)
+        return settings
+
+
+@dataclass
+class CustomObjects:
+    """Objects added with ``AT+QLAADDOBJ``: ``{object: {instance: [resource IDs]}}`` in the order added."""
+
+    instances: list[tuple[int, int, tuple[int, ...]]] = field(default_factory=list)
+
+    def tree(self) -> dict[int, dict[int, tuple[int, ...]]]:
+        result: dict[int, dict[int, tuple[int, ...]]] = {}
+        for obj, inst, res in self.instances:
+            result.setdefault(obj, {})[inst] = res
+        return result
+
+    def has_object(self, obj: int) -> bool:
+        return any(o == obj for o, _, _ in self.instances)
+
+    def refusal(self, obj: int, inst: int) -> str | None:
+        """Why adding obj/inst is refused (err 3), or None."""
+        tree = self.tree()
+        if obj in tree and inst in tree[obj]:
+            return f"/{obj}/{inst} already exists"
+        if obj not in tree and len(tree) >= MAX_CUSTOM_OBJECTS:
+            return f"at most {MAX_CUSTOM_OBJECTS} custom objects"
+        if obj in tree and len(tree[obj]) >= MAX_INSTANCES:
+            return f"at most {MAX_INSTANCES} instances per object"
+        return None
+
+    def add(self, obj: int, inst: int, resources: tuple[int, ...]) -> None:
+        self.instances.append((obj, inst, tuple(resources)))
+
+    def delete(self, obj: int) -> None:
+        self.instances = [entry for entry in self.instances if entry[0] != obj]
+
+    def to_json(self) -> list[list[Any]]:
+        return [[o, i, list(r)] for o, i, r in self.instances]
+
+    @classmethod
+    def from_json(cls, data: Any) -> CustomObjects:
+        objects = cls()
+        if isinstance(data, list):
+            for entry in data:
+                try:
+                    obj, inst, res = entry
+                    objects.add(int(obj), int(inst), tuple(int(r) for r in res))
+                except (TypeError, ValueError):
+                    continue
+        return objects
+
+
+def update_interval(lifetime: int) -> int:
+    """Seconds between automatic Updates for a lifetime (the vendor's formula, integer arithmetic)."""
+    if lifetime <= 30:
+        return lifetime // 2
+    if lifetime <= 50:
+        return 15 + (lifetime - 30) * 3 // 4
+    if lifetime <= 100:
+        return 30 + (lifetime - 50) * 4 // 5
+    if lifetime <= 300:
+        return 70 + (lifetime - 100) * 9 // 10
+    return 250 + (lifetime - 300) * 19 // 20
