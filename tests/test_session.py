@@ -13,7 +13,7 @@ import pytest
 
 from qlaterm.at.parse import Final, Info, Urc
 from qlaterm.link.base import LinkState, LinkStatus
-from qlaterm.link.session import Kind, Rebooted, Reply, SessionEvent, Traffic
+from qlaterm.link.session import Kind, Rebooted, Reply, Session, SessionEvent, Traffic
 from tests.scripted import frame, opened
 
 
@@ -154,3 +154,34 @@ async def test_reply_survives_any_split(split: int) -> None:
     assert [x.fields for x in reply.lines if isinstance(x, Info)] == [("retransmit", 2, 5), ("auto_ack", 0)]
 
 
+
+
+async def test_against_the_simulator_register_and_answer_a_read() -> None:
+    """The session and model over the in-process link: the value typed reaches the bundled platform."""
+    from qlaterm.link.inproc import InProcTransport
+    from qlaterm.state import DeviceState
+
+    transport = InProcTransport(platform_port=0)
+    session = Session(transport)
+    state = DeviceState()
+    session.subscribe(state.apply)
+    await session.open()
+    try:
+        assert transport.platform is not None
+        port = transport.platform.port
+        for line in ("AT+QLASTATUS?", f'AT+QLACONFIG=0,"127.0.0.1",{port},"ep1",300,3', "AT+QLAADDOBJ=19,0,1,0"):
+            assert (await session.send(line)).ok
+        registered = asyncio.create_task(session.wait_for(lambda e: isinstance(e, Traffic) and e.text == "+QLAREG: 0"))
+        assert (await session.send("AT+QLAREG")).ok
+        await registered
+        assert state.status == 2 and state.objects == {19: {0: (0,)}}
+        urc = asyncio.create_task(session.wait_for(lambda e: isinstance(e, Traffic) and e.kind is Kind.URC))
+        read = asyncio.create_task(transport.platform.read("ep1", "/19/0/0"))
+        event = await urc
+        assert isinstance(event, Traffic) and isinstance(event.event, Urc)
+        assert state.requests[event.event.mid].label == "read /19/0/0"
+        assert (await session.send(f'AT+QLARDRSP={event.event.mid},1,19,0,0,1,5,"hello",0')).ok
+        assert (await read).value == "hello"
+        assert not state.requests and state.values[(19, 0, 0)] == "hello"
+    finally:
+        await session.close()
