@@ -264,9 +264,7 @@ async def test_observe_notifications_and_cancel(platform: Platform, client: Tiny
         await obs.next(timeout=5)
 
 
-async def test_observe_of_a_missing_resource_is_not_established(
-    platform: Platform, client: TinyClient
-) -> None:
+async def test_observe_of_a_missing_resource_is_not_established(platform: Platform, client: TinyClient) -> None:
     await registered(platform, client)
     obs = await platform.observe("dev-1", "/5/0/3")
     assert obs.first.code == Code.NOT_FOUND and not obs.established
@@ -283,9 +281,7 @@ async def test_deregistration_ends_observations(platform: Platform, client: Tiny
     assert platform.observations == []
 
 
-async def test_a_silent_device_times_out_and_the_platform_keeps_serving(
-    platform: Platform, client: TinyClient
-) -> None:
+async def test_a_silent_device_times_out_and_the_platform_keeps_serving(platform: Platform, client: TinyClient) -> None:
     silent = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     silent.bind(("127.0.0.1", 0))
     loop = asyncio.get_running_loop()

@@ -201,9 +201,7 @@ class TinyClient:
         return await self._send(Message(code=Code.DELETE, uri=f"coap://127.0.0.1:{server_port}/{self.location}"))
 
     async def bootstrap_request(self, server_port: int) -> Message:
-        return await self._send(
-            Message(code=Code.POST, uri=f"coap://127.0.0.1:{server_port}/bs?ep={self.endpoint}")
-        )
+        return await self._send(Message(code=Code.POST, uri=f"coap://127.0.0.1:{server_port}/bs?ep={self.endpoint}"))
 
     async def send(self, server_port: int, payload: bytes, content_format: int = 110) -> Message:
         return await self._send(

@@ -60,9 +60,7 @@ def _fallback_describe(payload: bytes) -> str:
     return text if len(text) <= 200 else text[:200] + "…"
 
 
-def encode_write(
-    path: Path, value: Any, content_format: int | None
-) -> tuple[int, bytes]:
+def encode_write(path: Path, value: Any, content_format: int | None) -> tuple[int, bytes]:
     """Choose the format for a Write of `value` at `path` and encode it.
 
     A dict is an instance (or object) write and goes as TLV unless told otherwise; its keys may be

@@ -201,6 +201,7 @@ class OperationDone(Event):
     path: Path
     result: Result | None
     error: str = ""
+    origin: str = "api"  # "api", or "profile:<name>" for requests a profile made by itself
 
 
 @dataclass(frozen=True)

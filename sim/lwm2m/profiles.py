@@ -106,9 +106,7 @@ class AndlinkProfile(Profile):
         if not result.ok:
             log.info("andlink: read of /19/1/0 on %s answered %s", event.endpoint, result.code)
             return
-        await platform.write(
-            event.endpoint, ANDLINK_DATA, ANDLINK_COMMAND, content_format=int(ContentFormat.TEXT)
-        )
+        await platform.write(event.endpoint, ANDLINK_DATA, ANDLINK_COMMAND, content_format=int(ContentFormat.TEXT))
 
 
 PROFILES: dict[str, type[Profile]] = {

@@ -17,6 +17,7 @@ from the platform's own bound port, as a real server's would.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 from collections.abc import Callable, Coroutine
 from typing import Any
@@ -68,6 +69,8 @@ log = logging.getLogger(__name__)
 
 PathLike = str | Path
 DEFAULT_REQUEST_TIMEOUT = 65.0  # the module answers an unanswered custom-object request 5.03 at 60 s
+# Who started the request being made: "api", or "profile:<name>" inside a profile's task.
+_ORIGIN: contextvars.ContextVar[str] = contextvars.ContextVar("platform_origin", default="api")
 
 
 class Platform:
@@ -163,6 +166,11 @@ class Platform:
     def _publish(self, event: Event) -> None:
         self._bus.publish(event)
 
+    def _done(self, ep: str, operation: str, path: Path, result: Result | None, error: str = "") -> None:
+        self._publish(
+            OperationDone(ep, operation=operation, path=path, result=result, error=error, origin=_ORIGIN.get())
+        )
+
     async def wait_for_registration(self, endpoint: str | None = None, timeout: float = 10) -> Device:
         """The device registered as `endpoint` (any device when None), waiting for it if needed."""
         if endpoint is not None and endpoint in self.devices:
@@ -170,9 +178,7 @@ class Platform:
         if endpoint is None and self.devices:
             return max(self.devices.values(), key=lambda d: d.registered_at)
         with self._bus.queue() as q:
-            event = await q.wait_for(
-                Registered, lambda e: endpoint is None or e.endpoint == endpoint, timeout=timeout
-            )
+            event = await q.wait_for(Registered, lambda e: endpoint is None or e.endpoint == endpoint, timeout=timeout)
         return event.device
 
     # -------------------------------------------------------------------- device management
@@ -184,9 +190,7 @@ class Platform:
         except KeyError:
             raise UnknownDevice(endpoint) from None
 
-    async def read(
-        self, ep: str, path: PathLike, accept: int | None = None, *, timeout: float | None = None
-    ) -> Result:
+    async def read(self, ep: str, path: PathLike, accept: int | None = None, *, timeout: float | None = None) -> Result:
         """Read (GET) an object, instance or resource; `accept` picks the content format."""
         p = parse_path(path)
         msg = Message(code=Code.GET, uri_path=_segments(p))
@@ -214,9 +218,7 @@ class Platform:
         msg.opt.content_format = fmt
         return await self._operate(ep, "write", p, msg, timeout=timeout)
 
-    async def execute(
-        self, ep: str, path: PathLike, args: str = "", *, timeout: float | None = None
-    ) -> Result:
+    async def execute(self, ep: str, path: PathLike, args: str = "", *, timeout: float | None = None) -> Result:
         """Execute (POST) a resource, with optional text arguments."""
         p = parse_path(path)
         msg = Message(code=Code.POST, uri_path=_segments(p), payload=args.encode("utf-8"))
@@ -270,7 +272,7 @@ class Platform:
         response = await self._await_response(request, timeout, ep, "observe", p)
         result = self._result(response, p, accept)
         obs = Observation(self, device, p, accept, request, result, token=bytes(response.token or b""))
-        self._publish(OperationDone(ep, operation="observe", path=p, result=result))
+        self._done(ep, "observe", p, result)
         if result.ok and response.opt.observe is not None:
             old = self._observations.pop((ep, p), None)
             if old is not None:
@@ -309,7 +311,7 @@ class Platform:
         request = self._ctx_or_raise().request(msg, handle_blockwise=False)
         response = await self._await_response(request, timeout, ep, "cancel", p)
         result = self._result(response, p, accept)
-        self._publish(OperationDone(ep, operation="cancel", path=p, result=result))
+        self._done(ep, "cancel", p, result)
         return result
 
     # ------------------------------------------------------------------------------ internals
@@ -334,7 +336,7 @@ class Platform:
         request = self._ctx_or_raise().request(msg)
         response = await self._await_response(request, timeout, ep, operation, path)
         result = self._result(response, path, accept)
-        self._publish(OperationDone(ep, operation=operation, path=path, result=result))
+        self._done(ep, operation, path, result)
         return result
 
     async def _await_response(
@@ -346,11 +348,11 @@ class Platform:
         except TimeoutError:
             request.response.cancel()
             error = f"no answer within {wait:g} s"
-            self._publish(OperationDone(ep, operation=operation, path=path, result=None, error=error))
+            self._done(ep, operation, path, None, error)
             raise RequestTimeout(f"{operation} {format_path(path)} on {ep}: {error}") from None
         except aiocoap.error.Error as exc:
             error = f"{type(exc).__name__}: {exc}"
-            self._publish(OperationDone(ep, operation=operation, path=path, result=None, error=error))
+            self._done(ep, operation, path, None, error)
             raise RequestFailed(f"{operation} {format_path(path)} on {ep}: {error}") from exc
 
     def _result(self, response: Message, path: Path, accept: int | None) -> Result:
@@ -457,6 +459,7 @@ class Platform:
         self.spawn(self._run_profile(event), name=f"profile {self.profile.name}")
 
     async def _run_profile(self, event: Event) -> None:
+        _ORIGIN.set(f"profile:{self.profile.name}")
         try:
             await self.profile.on_event(self, event)
         except asyncio.CancelledError:
