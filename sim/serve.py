@@ -181,7 +181,7 @@ class TcpLink:
         self._sink: Sink | None = None
         self._server: asyncio.Server | None = None
         self._writer: asyncio.StreamWriter | None = None
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._connections: dict[asyncio.Task[object], asyncio.StreamWriter] = {}
 
     async def open(self, sink: Sink) -> None:
         """Listen on HOST:PORT (port 0 picks a free one; :attr:`address` tells which)."""
@@ -198,7 +198,7 @@ class TcpLink:
             old.close()
         task = asyncio.current_task()
         if task is not None:
-            self._tasks.add(task)
+            self._connections[task] = writer
         try:
             while True:
                 data = await reader.read(65536)
@@ -215,7 +215,7 @@ class TcpLink:
             with contextlib.suppress(ConnectionError, OSError):
                 await writer.wait_closed()
             if task is not None:
-                self._tasks.discard(task)
+                self._connections.pop(task, None)
 
     def write(self, data: bytes) -> None:
         """Send module output to the connected terminal, if any."""
@@ -224,16 +224,18 @@ class TcpLink:
             writer.write(data)
 
     async def close(self) -> None:
-        """Stop listening and drop the current connection."""
+        """Stop listening and drop the current connection.
+
+        Connections are ended by closing their sockets, which lets each handler see end-of-file and
+        return; cancelling a handler instead would make asyncio's stream machinery log the cancellation.
+        """
         if self._server is not None:
             self._server.close()
-        if self._writer is not None:
-            self._writer.close()
-            self._writer = None
-        for task in list(self._tasks):
-            task.cancel()
-        if self._tasks:
-            await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._writer = None
+        for writer in self._connections.values():
+            writer.close()
+        if self._connections:
+            await asyncio.wait(list(self._connections), timeout=5)
         if self._server is not None:
             await self._server.wait_closed()
             self._server = None
@@ -288,7 +290,7 @@ async def serve(
 
         (ready or _announce)(link.address)
         if platform is not None:
-            _note(f"bundled LwM2M platform on udp {args.server_host}:{args.server_port} ({args.profile})")
+            _note(f"bundled LwM2M platform on udp {platform.host}:{platform.port} ({args.profile})")
         await stop.wait()
         return 0
     finally:
@@ -321,8 +323,8 @@ def _host_port(text: str) -> tuple[str, int]:
 
 
 def _udp_port(text: str) -> int:
-    if not text.isdigit() or not 0 < int(text) <= 65535:
-        raise argparse.ArgumentTypeError(f"expected a port 1-65535, got {text!r}")
+    if not text.isdigit() or not 0 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"expected a port 0-65535 (0: any free port), got {text!r}")
     return int(text)
 
 
@@ -361,7 +363,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--profile", choices=PROFILES, default="generic", help="bundled platform profile")
     parser.add_argument("--no-server", action="store_true", help="do not run the bundled LwM2M platform")
     parser.add_argument(
-        "--server-port", type=_udp_port, default=5683, metavar="N", help="bundled platform UDP port (5683)"
+        "--server-port",
+        type=_udp_port,
+        default=5683,
+        metavar="N",
+        help="bundled platform UDP port (default 5683; 0 picks a free one)",
     )
     parser.add_argument("--server-host", default="127.0.0.1", help=argparse.SUPPRESS)
     parser.add_argument("--state", metavar="DIR", help="keep the module's NVM in DIR (default: in memory)")

@@ -10,12 +10,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import signal
+import sys
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 import serial_asyncio
 
 from sim.serve import PtyLink, TcpLink, main, parse_args
+from tests.peers.ports import free_udp_port
 
 TIMEOUT = 15.0
 """Safety net for every wait below; each wait ends as soon as its event happens."""
@@ -155,3 +159,113 @@ def test_bad_arguments_exit_with_usage(argv: list[str], capsys: pytest.CaptureFi
         main(argv)
     assert exc.value.code == 2
     assert "usage: qlaterm-sim" in capsys.readouterr().err
+
+
+# -- the command, as a subprocess ------------------------------------------------------------------------
+def sim_command() -> list[str]:
+    """The installed console script, or the module when the package is not installed as a script."""
+    script = Path(sys.executable).with_name("qlaterm-sim")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "sim.serve"]
+
+
+class SimProcess:
+    """A running ``qlaterm-sim`` and the address it announced on its first stdout line."""
+
+    def __init__(self, proc: asyncio.subprocess.Process, address: str) -> None:
+        self.proc = proc
+        self.address = address
+
+    async def finish(self, signum: int = signal.SIGTERM) -> tuple[int, str]:
+        """Send *signum*, wait for the exit, and return (exit status, stderr)."""
+        if self.proc.returncode is None:
+            self.proc.send_signal(signum)
+        _out, err = await asyncio.wait_for(self.proc.communicate(), TIMEOUT)
+        assert self.proc.returncode is not None
+        return self.proc.returncode, err.decode(errors="replace")
+
+
+@contextlib.asynccontextmanager
+async def running_sim(*argv: str) -> AsyncIterator[SimProcess]:
+    proc = await asyncio.create_subprocess_exec(
+        *sim_command(),
+        *argv,
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        assert proc.stdout is not None
+        line = await asyncio.wait_for(proc.stdout.readline(), TIMEOUT)
+        if not line:
+            _out, err = await proc.communicate()
+            pytest.fail(f"qlaterm-sim {' '.join(argv)} exited {proc.returncode}:\n{err.decode()}")
+        yield SimProcess(proc, line.decode().strip())
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.communicate()
+
+
+async def test_pty_answers_at_with_echo_then_ok(tmp_path: Path) -> None:
+    link = tmp_path / "bc26"
+    async with running_sim("--pty", "--no-server", "--link", str(link)) as sim:
+        assert sim.address.startswith("/dev/")
+        assert os.path.realpath(link) == os.path.realpath(sim.address)
+        reader, writer = await serial_asyncio.open_serial_connection(url=str(link), baudrate=115200)
+        try:
+            writer.write(b"AT\r")
+            assert await read_until(reader, b"OK\r\n") == b"AT\r\r\nOK\r\n"
+            writer.write(b"ATE0\r")
+            assert await read_until(reader, b"OK\r\n") == b"ATE0\r\r\nOK\r\n"
+            writer.write(b"AT\r")
+            assert await read_until(reader, b"OK\r\n") == b"\r\nOK\r\n"
+        finally:
+            writer.close()
+        status, err = await sim.finish(signal.SIGTERM)
+    assert status == 0, err
+    assert "Traceback" not in err
+    assert not link.exists() and not link.is_symlink()
+
+
+async def test_tcp_answers_at_like_ser2net() -> None:
+    async with running_sim("--tcp", "127.0.0.1:0", "--no-server") as sim:
+        host, port = sim.address.rsplit(":", 1)
+        reader, writer = await asyncio.open_connection(host, int(port))
+        writer.write(b"AT\r")
+        assert await read_until(reader, b"OK\r\n") == b"AT\r\r\nOK\r\n"
+        writer.write(b"AT+CGSN=1\r")
+        reply = await read_until(reader, b"OK\r\n")
+        assert b"+CGSN: 866971030603068\r\n" in reply
+        writer.close()
+        status, err = await sim.finish(signal.SIGTERM)
+    assert status == 0, err
+
+
+async def test_sigint_exits_cleanly_with_the_platform_running() -> None:
+    port = free_udp_port()
+    async with running_sim("--tcp", "127.0.0.1:0", "--server-port", str(port), "--imei", "123456789012345") as sim:
+        host, tcp_port = sim.address.rsplit(":", 1)
+        reader, writer = await asyncio.open_connection(host, int(tcp_port))
+        writer.write(b"AT+CGSN=1\r")
+        assert b"+CGSN: 123456789012345\r\n" in await read_until(reader, b"OK\r\n")
+        status, err = await sim.finish(signal.SIGINT)  # with the terminal still connected
+        assert await asyncio.wait_for(reader.read(), TIMEOUT) == b""
+        writer.close()
+    assert status == 0, err
+    assert "Traceback" not in err
+
+
+async def test_state_dir_keeps_settings_across_runs(tmp_path: Path) -> None:
+    async def exchange(line: bytes) -> bytes:
+        async with running_sim("--tcp", "127.0.0.1:0", "--no-server", "--state", str(tmp_path)) as sim:
+            host, port = sim.address.rsplit(":", 1)
+            reader, writer = await asyncio.open_connection(host, int(port))
+            writer.write(line)
+            reply = await read_until(reader, b"OK\r\n")
+            writer.close()
+            status, err = await sim.finish()
+        assert status == 0, err
+        return reply
+
+    await exchange(b'AT+QLACFG="platform",1\r')
+    assert b'+QLACFG: "platform",1\r\n' in await exchange(b'AT+QLACFG="platform"\r')

@@ -63,10 +63,7 @@ class CoapClientResult:
 
     def describe(self) -> str:
         """The whole run as text, for assertion messages."""
-        return (
-            f"$ {' '.join(self.argv)}\nexit {self.returncode}\n"
-            f"--- stdout\n{self.stdout}\n--- stderr\n{self.stderr}"
-        )
+        return f"$ {' '.join(self.argv)}\nexit {self.returncode}\n--- stdout\n{self.stdout}\n--- stderr\n{self.stderr}"
 
 
 async def coap_client(

@@ -128,9 +128,7 @@ class LineProcess:
             async with self._changed:
                 await asyncio.wait_for(self._changed.wait_for(done), timeout)
         except TimeoutError:
-            raise PeerError(
-                f"{self.name}: no {what} within {timeout} s; output:\n{self.output(80)}"
-            ) from None
+            raise PeerError(f"{self.name}: no {what} within {timeout} s; output:\n{self.output(80)}") from None
         if not predicate():
             raise PeerError(f"{self.name} exited before {what}; output:\n{self.output(80)}")
 
