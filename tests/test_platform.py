@@ -187,6 +187,14 @@ async def test_read_resource_as_text_and_as_tlv(platform: Platform, client: Tiny
     assert missing.code == Code.NOT_FOUND and not missing.ok and missing.values == {}
 
 
+@pytest.mark.parametrize("accept", [11543, 110, 112])
+async def test_read_in_self_describing_formats(platform: Platform, client: TinyClient, accept: int) -> None:
+    await registered(platform, client)
+    result = await platform.read("dev-1", "/3/0/0", accept=accept)
+    assert result.content_format == accept and result.values == {(3, 0, 0): "ACME"}
+    assert "ACME" in result.text
+
+
 async def test_write_execute_discover_and_write_attributes(platform: Platform, client: TinyClient) -> None:
     await registered(platform, client)
     done = platform.events()
@@ -227,6 +235,33 @@ async def test_instance_write_goes_as_tlv(platform: Platform, client: TinyClient
     assert (put.method, put.path, put.content_format) == ("PUT", ("1", "0"), 11542)
     values = client.instances[(1, 0)].values
     assert codec.tlv_int(values[(1, 0, 1)]) == 120 and codec.tlv_str(values[(1, 0, 7)]) == "U"
+
+
+async def test_partial_instance_write_goes_as_post(platform: Platform, client: TinyClient) -> None:
+    await registered(platform, client)
+    result = await platform.write("dev-1", "/1/0", {(1, 0, 1): 90}, partial=True)
+    assert result.code == Code.CHANGED
+    post = client.received[-1]
+    assert (post.method, post.content_format) == ("POST", 11542)
+    assert codec.tlv_int(client.instances[(1, 0)].values[(1, 0, 1)]) == 90
+
+
+async def test_requests_follow_the_device_to_the_address_of_its_last_update(platform: Platform) -> None:
+    first, moved = TinyClient("roamer"), TinyClient("roamer")
+    await first.start({(3, 0, 0): "old address"})
+    await moved.start({(3, 0, 0): "new address"})
+    try:
+        await registered(platform, first)
+        assert (await platform.read("roamer", "/3/0/0")).value == "old address"
+        events = platform.events()
+        moved.location = first.location
+        assert (await moved.update(platform.port)).code == Code.CHANGED
+        assert (await events.wait_for(Updated, timeout=5)).changed == ("address",)
+        assert platform.devices["roamer"].address == ("127.0.0.1", moved.port)
+        assert (await platform.read("roamer", "/3/0/0")).value == "new address"
+    finally:
+        await first.stop()
+        await moved.stop()
 
 
 async def test_observe_notifications_and_cancel(platform: Platform, client: TinyClient) -> None:
@@ -434,3 +469,22 @@ async def test_malformed_datagrams_are_dropped_or_reset_and_the_platform_keeps_s
     assert any("reserved token length 9" in r.payload for r in bad)
     await registered(platform, client)
     assert (await platform.read("dev-1", "/3/0/0")).value == "ACME"
+
+
+# ------------------------------------------------------------------------------------- lifecycle
+
+
+async def test_a_taken_port_is_refused_instead_of_shared(platform: Platform) -> None:
+    second = Platform(port=platform.port)
+    with pytest.raises(OSError):
+        await second.start()
+    assert not second.running
+
+
+async def test_wait_for_any_registration(platform: Platform, client: TinyClient) -> None:
+    waiting = asyncio.ensure_future(platform.wait_for_registration(timeout=5))
+    await registered(platform, client)
+    assert (await waiting).endpoint == "dev-1"
+    assert (await platform.wait_for_registration()).endpoint == "dev-1"
+    with pytest.raises(TimeoutError):
+        await platform.wait_for_registration("someone-else", timeout=0.05)

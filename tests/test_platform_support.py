@@ -101,6 +101,12 @@ class InstanceResource(resource.Resource):
         self.values = codec.decode(int(cf), self.path, request.payload)
         return Message(code=Code.CHANGED)
 
+    async def render_post(self, request: Message) -> Message:
+        self.client.record(request, self.path)
+        cf = request.opt.content_format
+        self.values.update(codec.decode(int(cf), self.path, request.payload))
+        return Message(code=Code.CHANGED)
+
 
 class BootstrapFinish(resource.Resource):
     def __init__(self, client: TinyClient) -> None:
