@@ -293,7 +293,7 @@ class Module:
     async def _recover(self) -> None:
         assert self.client is not None
         self.status = Status.RECOVERING
-        code = await self.client.resume()
+        code = await _status(self.client.resume())
         self._after_registration(code)
         self.urc(f'+QLAURC: "recovered",{code}')
 
@@ -525,7 +525,11 @@ class Module:
         self.client = self._new_client()
         target = self._target(config, address)
         if config.bootstrap:
-            code, assigned = await self.client.bootstrap(target)
+            try:
+                code, assigned = await self.client.bootstrap(target)
+            except Exception:
+                log.exception("bootstrap failed")
+                code, assigned = 2, None
             if code != 0 or assigned is None:
                 self.status = Status.NOT_REGISTERED
                 self.urc(f"+QLAREG: {code or 1}")
@@ -542,7 +546,7 @@ class Module:
                 psk=assigned.psk.hex().upper() if assigned.psk else None,
                 binding=1 if assigned.binding == "UQ" else 0,
             )
-        code = await self.client.register(target)
+        code = await _status(self.client.register(target))
         if code == 0:
             self.config = config
             self.saved_server = config
@@ -587,7 +591,7 @@ class Module:
         if self.client is None or self.status != Status.REGISTERED:
             return
         exchange = await self.client.update()
-        code = await exchange.result
+        code = await _status(exchange.result)
         self._after_update(code)
         self.urc(f'+QLAURC: "ping",{code}')
 
@@ -615,7 +619,7 @@ class Module:
         self._save()
 
         async def finish() -> None:
-            code = await exchange.result
+            code = await _status(exchange.result)
             self._after_update(code)
             self.urc(f"+QLAUPDATE: {code},{exchange.mid}")
 
@@ -631,7 +635,7 @@ class Module:
 
         async def finish() -> None:
             assert self.client is not None
-            code = await self.client.deregister()
+            code = await _status(self.client.deregister())
             self.status = Status.DEREGISTERED
             self._parts.clear()
             self.urc(f"+QLADEREG: {code}")
@@ -644,7 +648,7 @@ class Module:
         code = 0
         if self.client is not None and self.status == Status.REGISTERED:
             exchange = await self.client.update(with_objects=True)
-            code = await exchange.result
+            code = await _status(exchange.result)
             self._after_update(code)
         self.urc(f"{urc_name}: {code}")
 
@@ -783,7 +787,7 @@ class Module:
                 self.urc(f'+QLAURC: "report",{exchange.mid}')
             self.urc("+QLANOTIFY: 0")
             if con:
-                code = await exchange.result
+                code = await _status(exchange.result)
                 self.urc(f'+QLAURC: "report_ack",{code},{exchange.mid}')
 
         self.later(send)
@@ -809,7 +813,7 @@ class Module:
                 return
             self.urc(f"+QLASENDDATA: 0,{exchange.mid}")
             if con:
-                code = await exchange.result
+                code = await _status(exchange.result)
                 self.urc(f'+QLAURC: "send_ack",{code},{exchange.mid}')
 
         self.later(send)
@@ -959,6 +963,15 @@ class Module:
 
     def on_notify_reset(self, mid: int) -> None:
         self.urc(f'+QLAURC: "lw_event",0,9,{mid}')
+
+
+async def _status(outcome: Awaitable[int]) -> int:
+    """The status code of a network exchange; a failure to send at all is status 2 (packet not sent)."""
+    try:
+        return int(await outcome)
+    except Exception:
+        log.exception("network exchange failed")
+        return 2
 
 
 def _within(path: tuple[int, ...], scope: tuple[int, ...]) -> bool:

@@ -14,6 +14,7 @@ from aiocoap.numbers.codes import Code
 
 from sim.lwm2m.platform_model import Notification
 from sim.lwm2m.server import Platform
+from sim.nvm import Nvm
 from tests.simkit import ModuleDriver, running_module
 
 EP = "866971030603068"
@@ -385,18 +386,32 @@ async def test_malformed_datagrams_at_the_module_port_are_ignored() -> None:
         assert (await platform.read(EP, "/3/0/0")).value == "Quectel"
 
 
-@pytest.mark.parametrize("seed", range(3))
-async def test_random_lines_each_get_one_final_result_code(seed: int) -> None:
-    rng = random.Random(seed)
+def _random_line(rng: random.Random) -> str:
+    """Half plausible commands with random arguments, half word salad."""
+    if rng.random() < 0.5:
+        name = rng.choice(["QLACFG", "QLAADDOBJ", "QLADELOBJ", "QLACONFIG", "QLARDRSP", "QLANOTIFY", "QLARD",
+                           "QLASTATUS", "QLAREG", "QLAUPDATE", "QLASENDDATA", "QLAOBSRSP", "QLAWRRSP"])
+        setting = rng.choice(['"retransmit"', '"platform"', '"access_mode"', '"cfg_res",3,0,17', '"auto_ack"'])
+        args = [rng.choice([setting, str(rng.randint(-2, 70000)), '"x,y"', "", "abc", "0A0B"])
+                for _ in range(rng.randint(0, 10))]
+        form = rng.choice(["=", "?", "=?", ""])
+        return f"AT+{name}{form}{','.join(args) if form == '=' else ''}"
     words = ["AT", "+QLACONFIG", "+QLACFG", "+QLAREG", "+QLARDRSP", "+QLANOTIFY", "+QLAADDOBJ", "=", "?", "=?",
              ",", '"', "0", "1", "19", "-1", "abc", "\x01", "99999999999", '"platform"', "ATE", "+QLARD"]
-    async with running_module() as d:
+    return "".join(rng.choice(words) for _ in range(rng.randint(1, 8)))
+
+
+@pytest.mark.parametrize("seed", range(4))
+async def test_random_lines_each_get_one_final_result_code_and_nvm_stays_readable(seed: int, tmp_path) -> None:
+    rng = random.Random(seed)
+    async with running_module(nvm=Nvm(tmp_path)) as d:
         await d.command("ATE0")
-        for _ in range(60):
-            line = "".join(rng.choice(words) for _ in range(rng.randint(1, 8)))
-            if "\r" in line or "\n" in line:
-                continue
+        for _ in range(80):
+            line = _random_line(rng)
             out = await d.command(line)
             finals = [x for x in out if x in ("OK", "ERROR") or x.startswith("+CME ERROR")]
-            assert len(finals) == 1, (line, out)
+            assert len(finals) == 1 and out[-1] == finals[0], (line, out)
+            stored = Nvm(tmp_path).load()
+            assert isinstance(stored.get("settings", {}), dict), line
         assert await d.command("AT") == ["OK"]
+        assert len(await d.command("AT+QLACFG?")) == 10
