@@ -1,0 +1,33 @@
+"""libcoap's coap-client (a peer written elsewhere) talks to the simulated module's CoAP port."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from sim.lwm2m.server import Platform
+from tests.peers.libcoap import coap_client
+from tests.simkit import running_module
+
+pytestmark = pytest.mark.interop
+
+
+async def test_coap_client_reads_the_device_object_and_a_custom_resource() -> None:
+    async with Platform(port=0) as platform, running_module() as d:
+        await d.command("AT+QLAADDOBJ=19,0,1,0")
+        await d.expect(r"\+QLAADDOBJ: 0")
+        await d.command(f'AT+QLACONFIG=0,"127.0.0.1",{platform.port},"libcoap-ep",300,3')
+        await d.command("AT+QLAREG")
+        await d.expect(r"\+QLAREG: 0")
+        host, port = platform.devices["libcoap-ep"].address
+
+        result = await coap_client(f"coap://{host}:{port}/3/0/0", "-m", "get", wait=3)
+        assert result.stdout.strip() == "Quectel", result.describe()
+
+        reading = asyncio.create_task(coap_client(f"coap://{host}:{port}/19/0/0", "-m", "get", wait=5))
+        mid = (await d.expect(r'\+QLAURC: "read",(\d+),19,0,0')).group(1)
+        assert await d.command(f'AT+QLARDRSP={mid},1,19,0,0,1,7,"libcoap",0') == ["OK"]
+        await d.expect(r"\+QLARDRSP: 0")
+        result = await reading
+        assert result.stdout.strip() == "libcoap", result.describe()
