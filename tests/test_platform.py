@@ -488,3 +488,12 @@ async def test_wait_for_any_registration(platform: Platform, client: TinyClient)
     assert (await platform.wait_for_registration()).endpoint == "dev-1"
     with pytest.raises(TimeoutError):
         await platform.wait_for_registration("someone-else", timeout=0.05)
+
+
+async def test_bootstrap_from_a_wildcard_bind_names_the_address_the_device_used(client: TinyClient) -> None:
+    async with Platform(host="::", port=0) as platform:
+        events = platform.events()
+        await client.bootstrap_request(platform.port)
+        assert (await events.wait_for(BootstrapFinished, timeout=5)).ok
+        uri = codec.tlv_str(client.instances[(0, 0)].values[(0, 0, 0)])
+        assert uri == f"coap://127.0.0.1:{platform.port}"

@@ -24,6 +24,7 @@ from typing import Any
 
 import aiocoap
 from aiocoap import CON, Code, Message
+from aiocoap.util import hostportsplit
 
 from .platform_bootstrap import BootstrapConfig
 from .platform_coaplog import CoapLog, remote_address
@@ -402,7 +403,7 @@ class Platform:
 
     async def _bootstrap(self, endpoint: str, remote: Any) -> None:
         config = self.bootstrap_config
-        plan = self.profile.bootstrap_plan(config, config.uri_for(self.host, self.port))
+        plan = self.profile.bootstrap_plan(config, config.uri_for(self._address_seen_by(remote), self.port))
         try:
             for step in plan:
                 if step.operation == "delete":
@@ -422,6 +423,17 @@ class Platform:
         except (RequestFailed, RequestTimeout, ValueError) as exc:
             ok, detail = False, str(exc)
         self._publish(BootstrapFinished(endpoint, ok=ok, detail=detail))
+
+    def _address_seen_by(self, remote: Any) -> str:
+        """The platform's address as the device reached it: a wildcard bind ("0.0.0.0", "::") is no
+        use in a server URI, so take the local address the request arrived on."""
+        if self.host not in ("", "0.0.0.0", "::"):
+            return self.host
+        try:
+            host, _port = hostportsplit(remote.hostinfo_local)
+        except Exception:
+            return "127.0.0.1"
+        return str(host)
 
     async def _raw_request(self, remote: Any, msg: Message) -> Message:
         msg.remote = remote
