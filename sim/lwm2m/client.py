@@ -251,7 +251,9 @@ class _Observation:
     remote: EndpointAddress
     hostinfo: str
     accept: int | None
-    seq: int = 0
+    # Observe values start at 1, not 0: node-coap (under lwm2m-node-lib's server) keeps only values
+    # above the last one seen, starting from 0, so a first response numbered 0 would lose its value.
+    seq: int = 1
 
 
 @dataclass
