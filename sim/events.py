@@ -1,0 +1,125 @@
+"""Network events turned into URCs: the module's implementation of the LwM2M client's ClientHandler."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from .answers import coap_code
+from .lwm2m.client import ServerRequest
+from .status import Status
+
+if TYPE_CHECKING:
+    from .module import Module
+
+__all__ = ["NetworkEvents"]
+
+
+class NetworkEvents:
+    """What the LwM2M client reports, printed (or buffered) as ``+QLAURC`` lines; part of the Module."""
+
+    def on_request(self: Module, request: ServerRequest) -> bool:
+        """A server request on a custom object: print (or buffer) its URC; False refuses it (5.03)."""
+        lines = self._request_urcs(request)
+        if self.settings.one("access_mode") == 1:
+            if not self.buffer.has_room(len(lines)):
+                return False
+            for line in lines:
+                self._buffer_urc(line)
+        else:
+            for line in lines:
+                self.urc(f"+QLAURC: {line}")
+        if request.op == "observe" and self.settings.one("auto_ack") == 1 and self.client is not None:
+            client = self.client
+            self._spawn(client.respond(request.mid, coap_code(69), None))
+        return True
+
+    def _buffer_urc(self: Module, data: str) -> None:
+        if self.buffer.push(data):
+            self.urc('+QLAURC: "buffer"')
+
+    def _buffered_or_direct(self: Module, data: str) -> None:
+        """The non-request URCs of the buffer table: buffered in access_mode 1 while there is room."""
+        if self.settings.one("access_mode") == 1 and self.buffer.has_room(1):
+            self._buffer_urc(data)
+        else:
+            self.urc(f"+QLAURC: {data}")
+
+    def _request_urcs(self: Module, request: ServerRequest) -> list[str]:
+        mid = request.mid
+        path = list(request.path) + [-1] * (3 - len(request.path))
+        o, i, r = path[:3]
+        if request.op == "read":
+            extra = f',"{request.uri_query}"' if request.uri_query else ""
+            return [f'"read",{mid},{o},{i},{r}{extra}']
+        if request.op == "execute":
+            return [f'"execute",{mid},{o},{i},{r}']
+        if request.op in ("observe", "cancel"):
+            return [f'"observe",{mid},{1 if request.op == "cancel" else 0},{o},{i},{r}']
+        token = f",{request.token.hex()}" if self.settings.one("platform") == 2 and request.token else ""
+        items = sorted(request.values.items()) or [((o, max(i, 0), max(r, 0)), b"")]
+        lines = []
+        for index, (res_path, value) in zip(range(len(items) - 1, -1, -1), items, strict=True):
+            if isinstance(value, str):
+                vt, length, text = 1, len(value), value
+            else:
+                from .lwm2m.codec import scalar_bytes
+
+                raw = value if isinstance(value, bytes) else scalar_bytes(value)
+                vt, length, text = 2, len(raw), raw.hex().upper()
+            ro, ri, rr = res_path[:3]
+            lines.append(f'"write",{mid},{ro},{ri},{rr},{vt},{length},"{text}",{index}{token}')
+        return lines
+
+    def on_request_expired(self: Module, mid: int) -> None:
+        self._parts.pop(mid, None)
+
+    def on_server_write(self: Module, path: tuple[int, int, int], value: Any, bootstrap: bool) -> None:
+        """The server changed lifetime (/1/x/1) or binding (/1/x/7)."""
+        if path[0] != 1:
+            return
+        if path[2] == 1:
+            lifetime = _as_int(value)
+            if lifetime is None:
+                return
+            if self.config is not None and not bootstrap:
+                self.config.lifetime = lifetime
+                self.saved_server = self.config
+                self._save()
+                if self.status == Status.REGISTERED:
+                    self._schedule_update()
+            self._buffered_or_direct(f'"lifetime_changed",{lifetime}')
+        elif path[2] == 7:
+            text = value.decode(errors="replace") if isinstance(value, bytes) else str(value)
+            binding = "UQ" if text.strip().upper() == "UQ" else "U"
+            if self.config is not None and not bootstrap:
+                self.config.binding = 1 if binding == "UQ" else 0
+                self.saved_server = self.config
+                self._save()
+            self.urc(f'+QLAURC: "binding_changed",{binding}')
+
+    def on_builtin_execute(self: Module, path: tuple[int, int, int]) -> None:
+        self._buffered_or_direct(f'"execute",0,{path[0]},{path[1]},{path[2]}')
+
+    def on_bootstrap_finished(self: Module) -> None:
+        self._buffered_or_direct('"bs_finished"')
+
+    def on_notify_reset(self: Module, mid: int) -> None:
+        self.urc(f'+QLAURC: "lw_event",0,9,{mid}')
+
+
+def _as_int(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, bytes):
+        if len(value) in (1, 2, 4, 8):
+            return int.from_bytes(value, "big", signed=True)
+        try:
+            return int(value.decode())
+        except ValueError:
+            return None
+    try:
+        return int(str(value))
+    except ValueError:
+        return None
