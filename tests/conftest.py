@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
+import hypothesis  # noqa: F401  (imported up front: a late import at the end of a run trips a CPython 3.11 AST bug)
 import pytest
 
 from tests.peers.node_lwm2m import NodeLwm2mClient, NodeLwm2mServer
