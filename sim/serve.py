@@ -288,6 +288,11 @@ async def serve(
         module.attach(link.write)
         await module.start()
 
+        sleeper = _DeepSleepSwitch(module)
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError, AttributeError):
+            loop.add_signal_handler(signal.SIGUSR1, sleeper.toggle)
+            installed.append(signal.SIGUSR1)
+
         (ready or _announce)(link.address)
         if platform is not None:
             _note(f"bundled LwM2M platform on udp {platform.host}:{platform.port} ({args.profile})")
@@ -301,6 +306,28 @@ async def serve(
         await link.close()
         if platform is not None:
             await platform.stop()
+
+
+class _DeepSleepSwitch:
+    """SIGUSR1 puts the module into deep sleep, the next one wakes it (the simulator's control interface:
+    a real module sleeps when the network lets it, which a terminal cannot command over AT)."""
+
+    def __init__(self, module: Module) -> None:
+        self.module = module
+        self._task: asyncio.Task[None] | None = None
+
+    def toggle(self) -> None:
+        if self._task is not None and not self._task.done():
+            return
+        self._task = asyncio.get_running_loop().create_task(self._toggle())
+
+    async def _toggle(self) -> None:
+        if self.module.asleep:
+            await self.module.wake()
+            _note("module woke from deep sleep")
+        else:
+            await self.module.deep_sleep()
+            _note("module in deep sleep (SIGUSR1 again to wake it)")
 
 
 def _announce(address: str) -> None:

@@ -269,3 +269,23 @@ async def test_state_dir_keeps_settings_across_runs(tmp_path: Path) -> None:
 
     await exchange(b'AT+QLACFG="platform",1\r')
     assert b'+QLACFG: "platform",1\r\n' in await exchange(b'AT+QLACFG="platform"\r')
+
+
+async def test_sigusr1_puts_the_module_to_deep_sleep_and_wakes_it() -> None:
+    async with running_sim("--tcp", "127.0.0.1:0", "--no-server") as sim:
+        host, port = sim.address.rsplit(":", 1)
+        reader, writer = await asyncio.open_connection(host, int(port))
+        writer.write(b"AT\r")
+        await read_until(reader, b"OK\r\n")
+        assert sim.proc.stderr is not None
+        sim.proc.send_signal(signal.SIGUSR1)
+        while b"deep sleep" not in await asyncio.wait_for(sim.proc.stderr.readline(), TIMEOUT):
+            pass
+        sim.proc.send_signal(signal.SIGUSR1)
+        banner = await read_until(reader, b"+IP: 127.0.0.1\r\n")
+        assert b"Leaving the BROM\r\n" in banner and b"\r\nRDY\r\n" in banner
+        writer.write(b"AT\r")
+        assert (await read_until(reader, b"OK\r\n")).endswith(b"\r\nOK\r\n")
+        writer.close()
+        status, err = await sim.finish(signal.SIGTERM)
+    assert status == 0, err
