@@ -14,6 +14,7 @@ from __future__ import annotations
 import time
 from collections import deque
 from collections.abc import Callable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -179,9 +180,9 @@ class DeviceState:
         return self.settings.get("access_mode", (0,))[0] == 1
 
     @property
-    def secrets(self) -> frozenset[str]:
-        """PSK values seen on the link, so that the transcript and saved logs can mask them."""
-        return frozenset(self._secrets)
+    def secrets(self) -> AbstractSet[str]:
+        """PSK values seen on the link (a live view), so that the transcript and saved logs can mask them."""
+        return self._secrets
 
     def next_update_in(self, now: float | None = None) -> float | None:
         """Seconds until the module's automatic Update, when it will send one."""

@@ -61,9 +61,9 @@ class InProcTransport:
             self.platform = await self._start_platform()
         self.module = Module(imei=self.imei, nvm=Nvm(self.state_dir), time_scale=self.time_scale)
         self.module.attach(self._deliver)
-        where = f", platform on {self.platform.host}:{self.platform.port}" if self.platform else ""
+        where = f" · platform {self.platform.host}:{self.platform.port}" if self.platform else ""
         self.name = f"simulator{where}"
-        on_state(LinkStatus(LinkState.CONNECTED, f"simulated BC26{where}"))
+        on_state(LinkStatus(LinkState.CONNECTED, f"simulator{where}"))
         await self.module.start()
 
     async def _start_platform(self) -> Platform:

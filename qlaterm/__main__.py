@@ -1,0 +1,63 @@
+"""``qlaterm PORT`` or ``qlaterm --sim``: the console for a BC26 on a serial port, or for the simulator."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from qlaterm import __version__
+
+PROFILES = ("aep", "andlink", "telit", "generic")
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="qlaterm",
+        description="A console for the LwM2M AT commands of the Quectel BC26 NB-IoT module.",
+        epilog="Examples: qlaterm /dev/ttyUSB0 · qlaterm socket://127.0.0.1:7000 · qlaterm --sim --profile aep",
+    )
+    parser.add_argument("port", nargs="?", help="serial device (/dev/ttyUSB0) or pyserial URL (socket://host:port)")
+    parser.add_argument("--baud", type=int, default=115200, help="baud rate (default 115200)")
+    parser.add_argument("--sim", action="store_true", help="run the simulated BC26 and the bundled platform in-process")
+    parser.add_argument("--profile", choices=PROFILES, default="generic", help="platform profile in --sim mode")
+    parser.add_argument("--platform-port", type=int, default=5683,
+                        help="UDP port of the bundled platform in --sim mode (a busy port falls back to a free one)")
+    parser.add_argument("--state", metavar="DIR", type=Path, help="--sim: keep the module's NVM in DIR")
+    parser.add_argument("--keymap", metavar="FILE", type=Path, help="key remapping file (TOML)")
+    parser.add_argument("--show-psk", action="store_true", help="do not mask PSKs in the transcript and saved logs")
+    parser.add_argument("--version", action="version", version=f"qlaterm {__version__}")
+    args = parser.parse_args(argv)
+    if args.sim == bool(args.port):
+        parser.error("give a serial PORT or --sim (one of them)")
+    return args
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    from qlaterm.link.base import Transport
+    from qlaterm.ui.app import QlatermApp, default_history_file
+    from qlaterm.ui.keymap import default_keymap_path
+
+    transport: Transport
+    if args.sim:
+        from qlaterm.link.inproc import InProcTransport
+
+        transport = InProcTransport(profile=args.profile, platform_port=args.platform_port, state_dir=args.state)
+    else:
+        from qlaterm.link.serial import SerialTransport
+
+        transport = SerialTransport(args.port, args.baud)
+    app = QlatermApp(
+        transport,
+        keymap_file=args.keymap or default_keymap_path(),
+        history_file=default_history_file(),
+        mask_secrets=not args.show_psk,
+    )
+    app.run()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

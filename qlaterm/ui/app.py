@@ -1,0 +1,469 @@
+"""The qlaterm console: transcript, status, objects, requests, command line, and the platform in sim mode.
+
+The app owns one :class:`~qlaterm.link.session.Session` and one :class:`~qlaterm.state.DeviceState`.
+Every session event goes to the model first and then to the transcript; panes redraw from the model when
+it changes (one folded ``StateChanged`` message however many lines arrived).  Quick actions are dialogs that
+return AT lines built by ``qlaterm.at.build``; the app sends them in named workers, one after the other, and
+turns a refusal into a notification with the error's meaning.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from textual import work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widget import Widget
+from textual.widgets import Footer
+
+from qlaterm import __version__
+from qlaterm.at.catalogue import error_text
+from qlaterm.link.base import LinkState, LinkStatus, Transport
+from qlaterm.link.session import Rebooted, Reply, Session, SessionEvent, Traffic
+from qlaterm.state import DeviceState, Request
+
+from .command_line import CommandLine
+from .dialogs import (
+    AddObjectDialog,
+    AnswerDialog,
+    ConfigDialog,
+    DeleteObjectDialog,
+    ExecuteDialog,
+    HelpScreen,
+    NotifyDialog,
+    SaveLogDialog,
+    SettingsDialog,
+    UpdateDialog,
+    WriteDialog,
+)
+from .dialogs.config import ConfigDefaults
+from .find_bar import FindBar
+from .keymap import load_keymap
+from .messages import RequestChosen, ResourceChosen, StateChanged
+from .objects import ObjectTree
+from .requests import RequestsPane
+from .status import StatusPane
+from .transcript import Transcript
+
+__all__ = ["STARTUP_COMMANDS", "QlatermApp"]
+
+STARTUP_COMMANDS = ("AT", "AT+QLASTATUS?", "AT+QLACONFIG?", "AT+QLACFG?", "AT+QLAADDOBJ?")
+"""What the console asks on connect and after the module restarts, to fill its panes."""
+
+APP_HELP = """\
+## qlaterm
+
+A console for the LwM2M AT commands of the Quectel BC26. Type AT commands below, or use the quick actions:
+they build the exact line (lengths, hex, quoting) and show it before sending. `ctrl+p` lists every action.
+"""
+
+
+class QlatermApp(App[None]):
+    """The console.  ``transport`` is a serial port or the in-process simulator."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "qlaterm"
+    AUTO_FOCUS = "#command-input"
+
+    BINDINGS = [
+        Binding("f1", "help", "Help", id="help"),
+        Binding("f2", "answer", "Answer", id="answer"),
+        Binding("f3", "notify", "Notify", id="notify"),
+        Binding("f4", "register", "Reg", id="register"),
+        Binding("f5", "update", "Upd", id="update"),
+        Binding("f6", "deregister", "Dereg", id="deregister"),
+        Binding("f7", "configure", "Server", id="configure"),
+        Binding("f8", "settings", "Opts", id="settings"),
+        Binding("f9", "add_object", "+Obj", id="add_object"),
+        Binding("f10", "delete_object", "-Obj", id="delete_object"),
+        Binding("ctrl+d", "drain", "Drain", id="drain"),
+        Binding("ctrl+t", "toggle_platform", "Platform", id="toggle_platform"),
+        Binding("ctrl+f", "find", "Find", show=False, id="find"),
+        Binding("ctrl+s", "save_log", "Save log", show=False, id="save_log"),
+        Binding("ctrl+l", "clear_transcript", "Clear", show=False, id="clear_transcript"),
+        Binding("ctrl+r", "reread", "Re-read state", show=False, id="reread"),
+        Binding("escape", "focus_command", "Command line", show=False, id="focus_command"),
+    ]
+
+    ACTIONS: dict[str, tuple[str, str]] = {
+        "answer": ("Answer request", "Answer the selected (or oldest) server request: read, observe, write, execute"),
+        "notify": ("Notify", "Send AT+QLANOTIFY for an observed resource (NON or CON)"),
+        "register": ("Register", "AT+QLAREG (configure first when the module has no server)"),
+        "update": ("Update registration", "AT+QLAUPDATE: new lifetime or binding"),
+        "deregister": ("Deregister", "AT+QLADEREG"),
+        "configure": ("Configure server", "AT+QLACONFIG form: server, port, endpoint, lifetime, PSK, binding"),
+        "settings": ("Optional settings", "AT+QLACFG form: retransmit, auto_ack, access_mode, platform, …"),
+        "add_object": ("Add object", "AT+QLAADDOBJ: a custom object instance and its resources"),
+        "delete_object": ("Delete object", "AT+QLADELOBJ"),
+        "drain": ("Drain URC buffer", "AT+QLARD until the buffer is empty (buffer mode)"),
+        "find": ("Find in transcript", "Search and filter the AT transcript"),
+        "save_log": ("Save transcript", "Write the transcript to a file, PSKs masked"),
+        "toggle_platform": ("Toggle platform pane", "Show or hide the bundled platform (sim mode)"),
+        "clear_transcript": ("Clear transcript", "Forget the lines shown so far"),
+        "reread": ("Re-read module state", " · ".join(STARTUP_COMMANDS)),
+        "help": ("Help", "Help for the focused pane and the keys"),
+    }
+
+    def __init__(
+        self,
+        transport: Transport,
+        *,
+        keymap_file: Path | None = None,
+        history_file: Path | None = None,
+        mask_secrets: bool = True,
+        log_dir: Path | None = None,
+    ) -> None:
+        super().__init__()
+        self.transport = transport
+        self.session = Session(transport)
+        self.state = DeviceState()
+        self.history_file = history_file
+        self.mask_secrets = mask_secrets
+        self.log_dir = log_dir
+        self._keymap_problems: list[str] = []
+        if keymap_file is not None:
+            known = {b.id for b in self.BINDINGS if isinstance(b, Binding) and b.id}
+            known |= _widget_binding_ids()
+            keymap, self._keymap_problems = load_keymap(keymap_file, known)
+            if keymap:
+                self.set_keymap(keymap)
+        self._refresh_posted = False
+        self._read_wanted = False
+        self._was_lost = False
+        self._buffer_mode = False
+        self.session.subscribe(self.state.apply)
+        self.session.subscribe(self._on_session)
+
+    # -- layout -------------------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="main"):
+            with Vertical(id="left"):
+                find = FindBar(id="find")
+                find.display = False
+                yield find
+                transcript = Transcript(id="transcript")
+                transcript.masking = self.mask_secrets
+                transcript.secrets = self.state.secrets
+                yield transcript
+            with Vertical(id="right"):
+                yield StatusPane(self.state, id="status")
+                yield ObjectTree(self.state, id="objects")
+                yield RequestsPane(self.state, id="requests")
+        yield CommandLine(history_file=self.history_file, id="command")
+        yield Footer(compact=True)
+
+    @property
+    def transcript(self) -> Transcript:
+        return self.query_one(Transcript)
+
+    @property
+    def platform(self) -> Any:
+        """The bundled platform when the link is the simulator's, else None."""
+        return getattr(self.transport, "platform", None)
+
+    def on_mount(self) -> None:
+        self.sub_title = self.transport.name
+        for problem in self._keymap_problems:
+            self.notify(problem, title="keymap", severity="warning")
+        self.connect()
+
+    @work(group="connect", exit_on_error=False)
+    async def connect(self) -> None:
+        """Open the link (starting the simulator in sim mode), then read the module's state."""
+        await self.session.open()
+        self.sub_title = self.transport.name
+        if self.platform is not None and not self.query("#platform"):
+            from .platform_pane import PlatformPane
+
+            await self.query_one("#left", Vertical).mount(PlatformPane(self.platform, id="platform"))
+            self.refresh_bindings()
+        self.request_read()
+
+    async def on_unmount(self) -> None:
+        await self.session.close()
+
+    def on_worker_state_changed(self, event: Any) -> None:
+        worker = event.worker
+        if worker.error is not None and worker.group in ("connect", "at", "read"):
+            self.notify(f"{worker.name}: {worker.error}", title="error", severity="error")
+
+    # -- session ------------------------------------------------------------------------------------------
+
+    def _on_session(self, event: SessionEvent) -> None:
+        if isinstance(event, Traffic):
+            self.transcript.add(event)
+        elif isinstance(event, Rebooted):
+            self.request_read()
+        elif isinstance(event, LinkStatus):
+            if event.state is LinkState.LOST:
+                self._was_lost = True
+            elif event.state is LinkState.CONNECTED and self._was_lost:
+                self._was_lost = False
+                self.request_read()
+        if not self._refresh_posted:
+            self._refresh_posted = True
+            self.post_message(StateChanged())
+
+    def on_state_changed(self, _: StateChanged) -> None:
+        self._refresh_posted = False
+        self.refresh_panes()
+
+    def refresh_panes(self) -> None:
+        if self.state.buffer_mode != self._buffer_mode:
+            self._buffer_mode = self.state.buffer_mode
+            self.refresh_bindings()
+        self.query_one(StatusPane).refresh_state()
+        self.query_one(ObjectTree).refresh_state()
+        self.query_one(RequestsPane).refresh_state()
+
+    def request_read(self) -> None:
+        """Read the module's state soon; requests made while a read runs fold into one more read."""
+        self._read_wanted = True
+        if not any(w.group == "read" and w.is_running for w in self.workers):
+            self.run_worker(self._read_state(), group="read", name="read state", exit_on_error=False)
+
+    async def _read_state(self) -> None:
+        while self._read_wanted:
+            self._read_wanted = False
+            for line in STARTUP_COMMANDS:
+                reply = await self.session.send(line)
+                if reply.timed_out or reply.interrupted:
+                    break
+            if self.state.buffer_mode:
+                await self.session.send("AT+QLARD?")
+
+    # -- sending ------------------------------------------------------------------------------------------
+
+    def send_lines(self, lines: Iterable[str]) -> None:
+        """Send lines in order in a worker; the first refusal stops the rest and is explained."""
+        lines = list(lines)
+        if lines:
+            self.run_worker(self._send_all(lines), group="at", name=lines[0], exit_on_error=False)
+
+    async def _send_all(self, lines: list[str]) -> list[Reply]:
+        replies = []
+        for line in lines:
+            reply = await self.session.send(line)
+            replies.append(reply)
+            if reply.final is not None and not reply.ok:
+                code = reply.final.code
+                meaning = f" — {error_text(code)}" if code is not None else ""
+                self.notify(f"{line}\n{reply.final.text}{meaning}", title="refused", severity="error")
+                break
+            if reply.timed_out:
+                self.notify(f"{line}\nno answer from the module", title="timeout", severity="error")
+                break
+        return replies
+
+    def on_command_line_submitted(self, event: CommandLine.Submitted) -> None:
+        self.send_lines([event.line])
+
+    def _sent(self, lines: list[str] | None) -> None:
+        if lines:
+            self.send_lines(lines)
+        self.action_focus_command()
+
+    # -- quick actions ------------------------------------------------------------------------------------
+
+    def _request(self) -> Request | None:
+        pane = self.query_one(RequestsPane)
+        mid = pane.selected_mid if pane.has_focus else None
+        if mid is not None and mid in self.state.requests:
+            return self.state.requests[mid]
+        return self.state.oldest_request()
+
+    def answer(self, request: Request) -> None:
+        if request.kind in ("read", "observe", "cancel"):
+            self.push_screen(AnswerDialog(request, self.state), self._sent)
+        elif request.kind == "write":
+            self.push_screen(WriteDialog(request), self._sent)
+        elif request.kind == "execute":
+            self.push_screen(ExecuteDialog(request), self._sent)
+
+    def action_answer(self) -> None:
+        request = self._request()
+        if request is None:
+            self.notify("no server request is waiting", severity="warning")
+            return
+        self.answer(request)
+
+    def on_request_chosen(self, event: RequestChosen) -> None:
+        request = self.state.requests.get(event.mid)
+        if request is not None:
+            self.answer(request)
+
+    def on_resource_chosen(self, event: ResourceChosen) -> None:
+        self.push_screen(NotifyDialog(self.state, event.path), self._sent)
+
+    def action_notify(self) -> None:
+        tree = self.query_one(ObjectTree)
+        path = tree.selected_path if tree.has_focus else None
+        self.push_screen(NotifyDialog(self.state, path if path and path[2] >= 0 else None), self._sent)
+
+    def action_register(self) -> None:
+        if self.state.config_known and self.state.config is None:
+            self.notify("the module has no server yet: configure it, then register", severity="information")
+
+            def configured(lines: list[str] | None) -> None:
+                if lines:
+                    self.send_lines([*lines, "AT+QLAREG"])
+                self.action_focus_command()
+
+            self.push_screen(ConfigDialog(self.state, self.config_defaults()), configured)
+            return
+        self.send_lines(["AT+QLAREG"])
+
+    def action_update(self) -> None:
+        self.push_screen(UpdateDialog(self.state), self._sent)
+
+    def action_deregister(self) -> None:
+        self.send_lines(["AT+QLADEREG"])
+
+    def config_defaults(self) -> ConfigDefaults:
+        endpoint = self.state.identity.get("imei", "866971030603068")
+        platform = self.platform
+        if platform is not None:
+            return ConfigDefaults("127.0.0.1", platform.port, endpoint, 86400)
+        return ConfigDefaults("", 5683, endpoint, 86400)
+
+    def action_configure(self) -> None:
+        self.push_screen(ConfigDialog(self.state, self.config_defaults()), self._sent)
+
+    def action_settings(self) -> None:
+        self.push_screen(SettingsDialog(self.state), self._sent)
+
+    def action_add_object(self) -> None:
+        self.push_screen(AddObjectDialog(), self._sent)
+
+    def action_delete_object(self) -> None:
+        if not self.state.objects:
+            self.notify("there is no custom object to delete", severity="warning")
+            return
+        self.push_screen(DeleteObjectDialog(self.state), self._sent)
+
+    def action_drain(self) -> None:
+        self.run_worker(self._drain(), group="at", name="drain", exit_on_error=False)
+
+    async def _drain(self) -> None:
+        for _ in range(31):  # the buffer holds at most 30 entries
+            reply = await self.session.send("AT+QLARD")
+            if not reply.ok or not self.state.buffer_count:
+                break
+
+    def action_reread(self) -> None:
+        self.request_read()
+
+    # -- transcript ---------------------------------------------------------------------------------------
+
+    def action_find(self) -> None:
+        self.query_one(FindBar).open()
+
+    def on_find_bar_changed(self, event: FindBar.Changed) -> None:
+        transcript = self.transcript
+        transcript.set_search(event.text)
+        transcript.filter_text = event.text if event.filter else ""
+
+    def on_find_bar_next(self, event: FindBar.Next) -> None:
+        if not self.transcript.find(event.text):
+            self.notify(f"no earlier line contains {event.text!r}", severity="warning")
+
+    def on_find_bar_closed(self, _: FindBar.Closed) -> None:
+        self.transcript.set_search("")
+        self.transcript.filter_text = ""
+        self.action_focus_command()
+
+    def action_save_log(self) -> None:
+        def save(path: Path | None) -> None:
+            if path is None:
+                return
+            try:
+                count = self.transcript.save(path, secrets=self.state.secrets if self.mask_secrets else ())
+            except OSError as exc:
+                self.notify(f"{path}: {exc.strerror or exc}", title="not saved", severity="error")
+                return
+            self.session.note(f"transcript saved to {path} ({count} lines)")
+            self.notify(f"{count} lines saved to {path}", title="saved")
+
+        self.push_screen(SaveLogDialog(self.log_dir), save)
+
+    def action_clear_transcript(self) -> None:
+        self.transcript.clear_all()
+
+    def action_toggle_platform(self) -> None:
+        panes = self.query("#platform")
+        if not panes:
+            self.notify("the platform pane exists in simulator mode (qlaterm --sim)", severity="warning")
+            return
+        pane = panes.first()
+        pane.display = not pane.display
+
+    def action_focus_command(self) -> None:
+        self.query_one("#command-input").focus()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Keys that do nothing in the current mode leave the footer (they stay in the palette)."""
+        if action == "drain" and not self.state.buffer_mode:
+            return None
+        if action == "toggle_platform" and not self.query("#platform"):
+            return None
+        return True
+
+    # -- help and palette ---------------------------------------------------------------------------------
+
+    def action_help(self) -> None:
+        pane = self._focused_pane()
+        text = getattr(pane, "HELP", None) or APP_HELP
+        self.push_screen(HelpScreen(text + "\n" + self._keys_help()))
+
+    def _focused_pane(self) -> Widget | None:
+        node: Any = self.focused
+        while node is not None:
+            if getattr(node, "HELP", None) and isinstance(node, Widget):
+                return node
+            node = node.parent
+        return None
+
+    def _keys_help(self) -> str:
+        rows = ["## Keys", "", "| key | action | binding id |", "|---|---|---|"]
+        keymap = getattr(self, "_keymap", {}) or {}
+        for binding in self.BINDINGS:
+            if not isinstance(binding, Binding) or not binding.id:
+                continue
+            key = keymap.get(binding.id, binding.key)
+            title = self.ACTIONS.get(binding.action, (binding.description, ""))[0]
+            rows.append(f"| `{key}` | {title} | `{binding.id}` |")
+        rows += ["| `ctrl+p` | command palette: every action | |", "| `ctrl+q` | quit | |", "",
+                 f"Keys can be remapped in `~/.config/qlaterm/keymap.toml` (`[keys]` id = \"key\"). "
+                 f"qlaterm {__version__}."]
+        return "\n".join(rows)
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for action, (title, help_text) in self.ACTIONS.items():
+            yield SystemCommand(title, help_text, getattr(self, f"action_{action}"))
+
+
+def _widget_binding_ids() -> set[str]:
+    """Binding ids declared by the panes and dialogs (remappable too)."""
+    from .command_line import CommandInput
+    from .dialogs.base import ActionDialog
+    from .dialogs.help import HelpScreen as Help
+
+    ids: set[str] = set()
+    for cls in (Transcript, ObjectTree, RequestsPane, CommandInput, FindBar, ActionDialog, Help):
+        for binding in cls.BINDINGS:
+            if isinstance(binding, Binding) and binding.id:
+                ids.add(binding.id)
+    return ids
+
+
+def default_history_file() -> Path:
+    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(base) / "qlaterm" / "history"

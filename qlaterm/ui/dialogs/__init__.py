@@ -1,0 +1,27 @@
+"""Quick-action dialogs: each one builds AT lines with ``qlaterm.at.build`` and returns them to the app."""
+
+from .add_object import AddObjectDialog
+from .answer import AnswerDialog
+from .config import ConfigDialog
+from .delete_object import DeleteObjectDialog
+from .execute import ExecuteDialog
+from .help import HelpScreen
+from .notify import NotifyDialog
+from .save_log import SaveLogDialog
+from .settings import SettingsDialog
+from .update import UpdateDialog
+from .write import WriteDialog
+
+__all__ = [
+    "AddObjectDialog",
+    "AnswerDialog",
+    "ConfigDialog",
+    "DeleteObjectDialog",
+    "ExecuteDialog",
+    "HelpScreen",
+    "NotifyDialog",
+    "SaveLogDialog",
+    "SettingsDialog",
+    "UpdateDialog",
+    "WriteDialog",
+]

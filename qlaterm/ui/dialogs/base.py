@@ -1,0 +1,141 @@
+"""What every quick-action dialog shares: a titled box, an error line, Send/Cancel, Escape closes.
+
+A dialog's result is the list of AT lines to send (None when cancelled); the app sends them in order
+through the session, so a dialog never touches the link and is easy to test on its own.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Label, Static
+
+from qlaterm.at.check import Rejected, check_line
+
+__all__ = ["ActionDialog", "Field"]
+
+
+class Field(Horizontal):
+    """A label and its widget on one line."""
+
+    DEFAULT_CSS = """
+    Field { height: auto; }
+    Field > Label { width: 14; padding: 1 1 0 0; text-align: right; }
+    Field > .field-body { width: 1fr; }
+    """
+
+    def __init__(self, label: str, *children: Any, id: str | None = None) -> None:
+        super().__init__(Label(label), *children, id=id)
+        for child in children:
+            child.add_class("field-body")
+
+
+class ActionDialog(ModalScreen[list[str] | None]):
+    """Base of the quick-action dialogs; subclasses provide ``body`` and ``lines``."""
+
+    TITLE: ClassVar[str] = ""
+    SEND_LABEL: ClassVar[str] = "Send"
+    HELP: ClassVar[str] = ""
+
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", id="dialog.cancel"),
+        Binding("ctrl+s", "send", "Send", id="dialog.send", priority=True),
+    ]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            yield Label(self.title_text(), id="dialog-title")
+            with VerticalScroll(id="dialog-body"):
+                yield from self.body()
+            yield Static("", id="dialog-preview")
+            yield Static("", id="dialog-error")
+            with Horizontal(id="dialog-buttons"):
+                yield from self.buttons()
+
+    def title_text(self) -> str:
+        return self.TITLE
+
+    def body(self) -> ComposeResult:
+        yield from ()
+
+    def buttons(self) -> ComposeResult:
+        yield Button(self.SEND_LABEL, variant="primary", id="send")
+        yield Button("Cancel", id="cancel")
+
+    def lines(self) -> list[str]:
+        """The AT lines this dialog sends; raise ValueError with a message the user can act on."""
+        return []
+
+    def on_mount(self) -> None:
+        self.update_preview()
+
+    def update_preview(self) -> None:
+        """Show the exact lines that will be sent, or why they cannot be."""
+        preview = self.query_one("#dialog-preview", Static)
+        error = self.query_one("#dialog-error", Static)
+        try:
+            lines = self.lines()
+        except ValueError as exc:
+            preview.update("")
+            error.update(Text(f"✗ {exc}", style="red"))
+            return
+        text = Text()
+        problem = None
+        for line in lines:
+            if text:
+                text.append("\n")
+            text.append(line, style="bold")
+            verdict = check_line(line)
+            if isinstance(verdict, Rejected) and problem is None:
+                problem = verdict
+        preview.update(text)
+        if problem is not None:
+            message = f"✗ the module would answer +CME ERROR: {problem.code} — {problem.message}"
+            if problem.hint:
+                message += f" (hint: {problem.hint})"
+            error.update(Text(message, style="red"))
+        else:
+            error.update("")
+
+    def on_input_changed(self) -> None:
+        self.update_preview()
+
+    def on_select_changed(self) -> None:
+        self.update_preview()
+
+    def on_radio_set_changed(self) -> None:
+        self.update_preview()
+
+    def on_checkbox_changed(self) -> None:
+        self.update_preview()
+
+    def on_input_submitted(self) -> None:
+        self.action_send()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.id == "cancel":
+            self.dismiss(None)
+        else:
+            self.choose(event.button.id)
+
+    def choose(self, button_id: str | None) -> None:
+        """A button other than Cancel was pressed; by default it sends."""
+        self.action_send()
+
+    def action_send(self) -> None:
+        try:
+            lines = self.lines()
+        except ValueError as exc:
+            self.query_one("#dialog-error", Static).update(Text(f"✗ {exc}", style="red"))
+            self.app.bell()
+            return
+        self.dismiss(lines)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,88 @@
+"""The QLACFG form: every optional setting, its current value, its range and what it does."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Input, Select, Static
+
+from qlaterm.at import build
+from qlaterm.at.catalogue import CONFIG_SETTINGS, Setting
+from qlaterm.state import DeviceState
+
+from .base import ActionDialog, Field
+
+__all__ = ["SettingsDialog"]
+
+
+class SettingsDialog(ActionDialog):
+    """AT+QLACFG="<name>",<values>; the fixed 3,0,17 of "cfg_res" is added for you."""
+
+    TITLE = "Optional settings (AT+QLACFG)"
+    SEND_LABEL = "Set"
+
+    def __init__(self, state: DeviceState, name: str = "retransmit") -> None:
+        super().__init__()
+        self.state = state
+        self.name_ = name
+
+    @property
+    def setting(self) -> Setting:
+        return CONFIG_SETTINGS[self.name_]
+
+    def body(self) -> ComposeResult:
+        options = [(f"{name}  (now {self._current(name)})", name) for name in CONFIG_SETTINGS]
+        yield Field("setting", Select(options, value=self.name_, allow_blank=False, id="name"))
+        yield Static("", id="setting-help")
+        yield Vertical(id="setting-values")
+
+    def _current(self, name: str) -> str:
+        values = self.state.settings.get(name)
+        return ",".join(str(v) for v in values) if values is not None else "?"
+
+    async def on_mount(self) -> None:
+        await self._fields()
+        super().on_mount()
+
+    async def _fields(self) -> None:
+        setting = self.setting
+        self.query_one("#setting-help", Static).update(f"{setting.help}\n{setting.help_zh}")
+        box = self.query_one("#setting-values", Vertical)
+        await box.remove_children()
+        current = self.state.settings.get(setting.name, setting.default)
+        fields = []
+        for n, param in enumerate(setting.params):
+            value = current[n] if n < len(current) else setting.default[n]
+            if param.choices:
+                widget = Select([(str(c), c) for c in param.choices], value=value if value in param.choices
+                                else param.choices[0], allow_blank=False, id=f"v{n}")
+            else:
+                widget = Input(str(value), placeholder=param.describe_range(), id=f"v{n}")
+            fields.append(Field(param.name, widget))
+        await box.mount_all(fields)
+
+    async def on_select_changed(self, event: Select.Changed) -> None:
+        if event.select.id == "name" and isinstance(event.value, str) and event.value != self.name_:
+            self.name_ = event.value
+            await self._fields()
+        self.update_preview()
+
+    def lines(self) -> list[str]:
+        setting = self.setting
+        values: list[int | str] = []
+        for n, param in enumerate(setting.params):
+            widgets = self.query(f"#v{n}")
+            if not widgets:
+                raise ValueError("…")
+            widget = widgets.first()
+            if isinstance(widget, Select):
+                values.append(int(widget.value) if isinstance(widget.value, int) else 0)
+            elif isinstance(widget, Input):
+                text = widget.value.strip()
+                if param.kind == "int":
+                    if not text.lstrip("-").isdigit():
+                        raise ValueError(f"<{param.name}> is a number {param.describe_range()}")
+                    values.append(int(text))
+                else:
+                    values.append(text)
+        return [build.config_setting(setting.name, *values)]

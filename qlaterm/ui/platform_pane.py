@@ -1,0 +1,234 @@
+"""The platform pane (sim mode): drive the bundled LwM2M server and read what it received.
+
+One line issues a server operation on the registered endpoint (Read, Write, Execute, Observe, Cancel,
+Discover, Write-Attributes); below it the platform's events (registrations, responses, notifications,
+Send data) and its CoAP log — type, code, message ID, token, path, content format and decoded payload —
+so the AT lines on the left and the packets they caused can be read side by side.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Button, Input, Log, Select, Static
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sim.lwm2m.server import Platform
+
+__all__ = ["OPERATIONS", "PlatformPane"]
+
+OPERATIONS = [
+    ("Read", "read"),
+    ("Write", "write"),
+    ("Execute", "execute"),
+    ("Observe", "observe"),
+    ("Cancel obs.", "cancel"),
+    ("Discover", "discover"),
+    ("Write-Attr", "write-attributes"),
+]
+_ARG_HINT = {
+    "write": "value: text, or 0x… for opaque",
+    "execute": "arguments (optional)",
+    "write-attributes": "pmin=5 pmax=60",
+}
+
+
+def _stamp(at: float) -> str:
+    return time.strftime("%H:%M:%S", time.localtime(at)) + f".{int(at * 1000) % 1000:03d}"
+
+
+def parse_write_value(text: str) -> Any:
+    """What the user typed as a Python value for the platform: 0x… bytes, integers, else text."""
+    text = text.strip()
+    if text.lower().startswith("0x"):
+        return bytes.fromhex(text[2:])
+    if text.lstrip("-").isdigit():
+        return int(text)
+    return text
+
+
+def parse_attributes(text: str) -> dict[str, int]:
+    """``pmin=5 pmax=60`` → ``{"pmin": 5, "pmax": 60}``."""
+    attrs: dict[str, int] = {}
+    for part in text.replace(",", " ").split():
+        name, _, value = part.partition("=")
+        if name not in ("pmin", "pmax") or not value.isdigit():
+            raise ValueError(f"attributes are pmin=<s> pmax=<s>, not {part!r}")
+        attrs[name] = int(value)
+    return attrs
+
+
+class PlatformPane(Vertical):
+    """Server operations on the registered device, platform events and the CoAP log."""
+
+    HELP = """\
+## Platform (simulator mode)
+
+The bundled LwM2M server the simulated module registers with. Pick an operation, type a path (`/19/0/0`),
+an argument where one applies, and press `Enter`:
+
+| operation | argument |
+|---|---|
+| Read, Observe, Cancel obs., Discover | — |
+| Write | the value: text, a number, or `0x…` for opaque bytes |
+| Execute | optional arguments |
+| Write-Attr | `pmin=5 pmax=60` |
+
+Requests on custom objects reach the module as URCs (left) and wait in **Requests** for your answer; the
+platform's result appears here when you answer. The log shows every CoAP message on the platform's socket
+(`<-` in, `->` out) with its decoded payload, and events: registrations, notifications, Send data.
+`ctrl+t` hides or shows this pane.
+"""
+
+    BINDINGS = [Binding("ctrl+enter", "go", "Go", show=False, id="platform.go")]
+
+    def __init__(self, platform: Platform, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.platform = platform
+        self._pending: list[str] = []
+        self._unsubscribe: list[Any] = []
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="platform-device")
+        with Horizontal(id="platform-ops"):
+            yield Select(OPERATIONS, value="read", allow_blank=False, id="platform-op")
+            yield Input("/19/0/0", placeholder="/obj/inst/res", id="platform-path")
+            yield Input("", placeholder="", id="platform-arg")
+            yield Button("Go", id="platform-go", variant="primary")
+        yield Log(max_lines=20_000, id="platform-log")
+
+    def on_mount(self) -> None:
+        self.border_title = f"Platform · {self.platform.host}:{self.platform.port} · {self.platform.profile.name}"
+        self._unsubscribe.append(self.platform.subscribe(self._on_event))
+        self._unsubscribe.append(self.platform.coap_log.add_listener(self._on_record))
+        self.set_interval(0.1, self._flush, name="platform flush")
+        self.set_interval(1.0, self.refresh_device, name="platform device")
+        self.refresh_device()
+        self._arg_hint()
+
+    def on_unmount(self) -> None:
+        for unsubscribe in self._unsubscribe:
+            unsubscribe()
+
+    @property
+    def endpoint(self) -> str | None:
+        devices = self.platform.devices
+        if not devices:
+            return None
+        return max(devices.values(), key=lambda d: d.registered_at).endpoint
+
+    def refresh_device(self) -> None:
+        devices = self.platform.devices
+        if not devices:
+            text = "no device registered · F7 configures the module for it, F4 registers"
+        else:
+            d = max(devices.values(), key=lambda d: d.registered_at)
+            objects = " ".join(
+                "/" + "/".join(str(x) for x in p) for p in d.object_paths()
+            )
+            left = int(d.lifetime - (time.time() - d.last_update))
+            text = f"{d.endpoint} @ {d.address[0]}:{d.address[1]} · lt {d.lifetime} s ({left} s left) · b={d.binding}"
+            text += f" · {objects}"
+        self.query_one("#platform-device", Static).update(text)
+
+    # -- log ---------------------------------------------------------------------------------------------
+
+    def _on_record(self, record: Any) -> None:
+        self._pending.append(f"{_stamp(record.time)} {record}")
+
+    def _on_event(self, event: Any) -> None:
+        from sim.lwm2m import platform_model as m
+
+        at = getattr(event, "time", time.time())
+        if isinstance(event, m.Registered):
+            d = event.device
+            text = f"registered {d.endpoint} lt={d.lifetime} b={d.binding} {d.links_text}"
+        elif isinstance(event, m.Updated):
+            text = f"update from {event.endpoint} ({', '.join(event.changed) or 'no change'})"
+        elif isinstance(event, m.Deregistered):
+            text = f"de-registered {event.endpoint}"
+        elif isinstance(event, m.Expired):
+            text = f"registration of {event.endpoint} expired"
+        elif isinstance(event, m.Notification):
+            values = ", ".join(f"{m.format_path(p)}={v!r}" for p, v in event.values.items())
+            text = f"notification {m.format_path(event.path)} {'CON' if event.con else 'NON'}: {values}"
+        elif isinstance(event, m.SendReceived):
+            text = f"Send from {event.endpoint}: {event.text or event.payload!r}"
+        elif isinstance(event, m.OperationDone):
+            outcome = str(event.result) if event.result is not None else event.error
+            text = f"{event.operation} {m.format_path(event.path)} → {outcome}"
+        elif isinstance(event, m.ObservationEnded):
+            text = f"observation {m.format_path(event.path)} ended: {event.reason}"
+        elif isinstance(event, m.BootstrapFinished):
+            text = f"bootstrap finished: {'ok' if event.ok else event.detail}"
+        elif isinstance(event, m.ProfileError):
+            text = f"profile {event.profile} failed: {event.error}"
+        else:
+            text = type(event).__name__
+        self._pending.append(f"{_stamp(at)} ● {text}")
+
+    def _flush(self) -> None:
+        if self._pending:
+            lines, self._pending = self._pending, []
+            self.query_one("#platform-log", Log).write_lines(lines)
+
+    def note(self, text: str) -> None:
+        self._pending.append(f"{_stamp(time.time())} ~ {text}")
+
+    # -- operations --------------------------------------------------------------------------------------
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        event.stop()
+        self._arg_hint()
+
+    def _arg_hint(self) -> None:
+        op = self.query_one("#platform-op", Select).value
+        arg = self.query_one("#platform-arg", Input)
+        arg.placeholder = _ARG_HINT.get(str(op), "—")
+        arg.disabled = str(op) not in _ARG_HINT
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_go()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_go()
+
+    def action_go(self) -> None:
+        op = str(self.query_one("#platform-op", Select).value)
+        path = self.query_one("#platform-path", Input).value.strip()
+        arg = self.query_one("#platform-arg", Input).value
+        ep = self.endpoint
+        if ep is None:
+            self.note("no device is registered with the platform")
+            self.app.bell()
+            return
+        self.run_worker(self.operate(ep, op, path, arg), group="platform", exit_on_error=False)
+
+    async def operate(self, ep: str, op: str, path: str, arg: str = "") -> Any:
+        """Run one server operation; the outcome is logged through the platform's own events."""
+        p = self.platform
+        self.note(f"{op} {path} {arg}".rstrip())
+        try:
+            if op == "read":
+                return await p.read(ep, path)
+            if op == "write":
+                return await p.write(ep, path, parse_write_value(arg))
+            if op == "execute":
+                return await p.execute(ep, path, arg)
+            if op == "observe":
+                return await p.observe(ep, path)
+            if op == "cancel":
+                return await p.cancel(ep, path)
+            if op == "discover":
+                return await p.discover(ep, path)
+            if op == "write-attributes":
+                return await p.write_attributes(ep, path, **parse_attributes(arg))
+        except Exception as exc:  # a timeout, an unknown path: reported in the pane, never a crash
+            self.note(f"{op} {path} failed: {exc or type(exc).__name__}")
+        return None

@@ -1,0 +1,118 @@
+"""Pending server requests (read, write, execute, observe, cancel) with their age; the URC buffer."""
+
+from __future__ import annotations
+
+import time
+
+from rich.text import Text
+from textual.binding import Binding
+from textual.widgets import DataTable
+
+from qlaterm.state import DeviceState, Request
+
+from .messages import RequestChosen
+from .objects import show_value
+from .status import duration
+
+__all__ = ["RequestsPane"]
+
+_KIND_STYLE = {"read": "cyan", "observe": "yellow", "cancel": "yellow dim", "write": "magenta", "execute": "red"}
+SHOWN = 200
+"""Rows shown at most; a flood of requests does not make every refresh rebuild thousands of rows."""
+
+
+class RequestsPane(DataTable[Text | str]):
+    """The server waits for these answers; the oldest first.  The module answers 5.03 after 60 s."""
+
+    HELP = """\
+## Requests
+
+Server requests on custom objects wait here for the terminal's answer, oldest first, with their message
+ID and age (the module gives up and answers 5.03 after 60 s).
+
+`Enter` (or `F2` anywhere) answers the selected request:
+* **read / observe** — a value editor: type and value; `<len>` and hex are computed for you.
+* **write** — the written value decoded (hex → text, JSON pretty-printed); accept or reject.
+* **execute** — accept or reject.
+* **cancel** — confirm the end of an observation.
+
+In buffer mode (`QLACFG "access_mode",1`) requests wait in the module; `ctrl+d` drains them with `AT+QLARD`.
+"""
+
+    BINDINGS = [Binding("enter", "answer", "Answer", show=False, id="requests.answer")]
+
+    def __init__(self, state: DeviceState, *, id: str | None = None) -> None:
+        super().__init__(id=id, cursor_type="row", zebra_stripes=True)
+        self.state = state
+        self._signature: object = None
+
+    def on_mount(self) -> None:
+        self.border_title = "Requests"
+        self.add_column("mid", key="mid", width=6)
+        self.add_column("request", key="request")
+        self.add_column("age", key="age", width=6)
+        self.add_column("value", key="value")
+        self.set_interval(1.0, self._tick, name="request ages")
+        self.refresh_state()
+
+    def refresh_state(self) -> None:
+        state = self.state
+        requests = list(state.requests.values())[-SHOWN:]
+        signature = tuple((r.mid, r.kind, r.path, r.complete, len(r.parts)) for r in requests)
+        self._subtitle()
+        if signature == self._signature:
+            return
+        self._signature = signature
+        selected = self.selected_mid
+        self.clear()
+        now = time.time()
+        for request in requests:
+            self.add_row(*self._cells(request, now), key=str(request.mid))
+        if selected is not None and selected in state.requests:
+            self.move_cursor(row=self.get_row_index(str(selected)))
+
+    def _subtitle(self) -> None:
+        state = self.state
+        parts = [f"{len(state.requests)} waiting"] if state.requests else []
+        if state.buffer_mode:
+            count = state.buffer_count
+            parts.append(f"{count if count is not None else '?'} in buffer · ctrl+d drains")
+        self.border_subtitle = " · ".join(parts)
+
+    @staticmethod
+    def _cells(request: Request, now: float) -> tuple[Text | str, ...]:
+        label = Text(request.kind, style=_KIND_STYLE.get(request.kind, ""))
+        label.append(f" {request.label.split(' ', 1)[1]}")
+        if request.buffered:
+            label.append(" (buf)", style="dim")
+        if not request.complete:
+            label.append(" …", style="dim")
+        value = show_value(request.value, 20) if request.kind == "write" else ""
+        return str(request.mid), label, duration(request.age(now)), value
+
+    def _tick(self) -> None:
+        now = time.time()
+        for request in list(self.state.requests.values())[-SHOWN:]:
+            key = str(request.mid)
+            if key in self.rows:
+                self.update_cell(key, "age", duration(request.age(now)))
+
+    @property
+    def selected_mid(self) -> int | None:
+        if not self.row_count or self.cursor_row < 0:
+            return None
+        try:
+            key = self.coordinate_to_cell_key((self.cursor_row, 0)).row_key.value
+        except Exception:
+            return None
+        return int(key) if key is not None else None
+
+    def action_answer(self) -> None:
+        mid = self.selected_mid
+        if mid is not None:
+            self.post_message(RequestChosen(mid))
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        if event.row_key.value is not None:
+            self.post_message(RequestChosen(int(event.row_key.value)))

@@ -1,0 +1,291 @@
+"""The AT transcript: every line on the link, timestamped and marked, fast under floods.
+
+Lines are formatted as they arrive but reach the underlying :class:`~textual.widgets.Log` in batches
+(every 50 ms), because each ``Log.write_lines`` call costs a worker; at 2,000 URC lines per second one
+batch per frame keeps the console responsive.  The Log keeps plain strings and colours them lazily through
+a highlighter keyed on the marker column, so 100,000 lines stay cheap and text selection works.
+
+Follow mode: new lines scroll into view only while the view is at the end; scrolling up pauses it (the
+border says so) and ``End`` resumes.  A filter shows only matching lines; search jumps between matches.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from rich.highlighter import Highlighter
+from rich.style import Style
+from rich.text import Text
+from textual.binding import Binding
+from textual.reactive import reactive
+from textual.widgets import Log
+
+from qlaterm.at.catalogue import error_text, status_text
+from qlaterm.at.parse import Broken, Final, Info, Urc
+from qlaterm.link.session import Kind, Traffic
+
+__all__ = ["MASK", "Entry", "Transcript", "format_traffic", "mask"]
+
+MASK = "********"
+MAX_LINES = 100_000
+_STAMP = len("12:34:56.789 ")
+_RESULT_STATUS = {"+QLAREG", "+QLADEREG", "+QLAUPDATE", "+QLAADDOBJ", "+QLADELOBJ", "+QLARDRSP", "+QLAOBSRSP",
+                  "+QLAWRRSP", "+QLAEXERSP", "+QLANOTIFY", "+QLASENDDATA"}
+_ANSWER_HINT = {"read": "F2 answers", "observe": "F2 answers", "write": "F2 answers", "execute": "F2 answers"}
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One transcript line: when, what kind, and the text as shown (secrets already masked)."""
+
+    time: float
+    kind: Kind
+    text: str
+
+    def line(self, *, date: bool = False) -> str:
+        stamp = time.strftime("%Y-%m-%d %H:%M:%S" if date else "%H:%M:%S", time.localtime(self.time))
+        return f"{stamp}.{int(self.time * 1000) % 1000:03d} {self.kind.value} {self.text}"
+
+
+def mask(text: str, secrets: Iterable[str]) -> str:
+    """Replace every secret (PSK) in ``text`` by asterisks."""
+    for secret in secrets:
+        if secret and secret in text:
+            text = text.replace(secret, MASK)
+    return text
+
+
+def format_traffic(traffic: Traffic) -> str:
+    """The line as shown: the text, plus the meaning of codes an integrator would otherwise look up."""
+    event = traffic.event
+    text = traffic.text
+    if isinstance(event, Final) and event.result == "CME" and event.code is not None:
+        return f"{text}   ({error_text(event.code)})"
+    if traffic.kind is Kind.RESULT and isinstance(event, Info) and event.name in _RESULT_STATUS and event.fields:
+        code = event.fields[0]
+        if isinstance(code, int) and not (event.name == "+QLANOTIFY" and code != 0 and code not in (1, 2)):
+            return f"{text}   ({status_text(code)})"
+    if isinstance(event, Urc):
+        code = event.args.get("status_code")
+        if isinstance(code, int):
+            return f"{text}   ({status_text(code)})"
+        hint = _ANSWER_HINT.get(event.kind)
+        if hint and not (event.kind == "execute" and event.mid == 0):
+            return f"{text}   ({hint})"
+    if isinstance(event, Broken):
+        return f"{text}   [not understood: {event.reason}]"
+    return text
+
+
+class TranscriptHighlighter(Highlighter):
+    """Colours a line by its marker; marks search matches."""
+
+    def __init__(self) -> None:
+        self.styles: dict[str, Style] = {}
+        self.dim = Style(dim=True)
+        self.match = Style(reverse=True, bold=True)
+        self.search: re.Pattern[str] | None = None
+
+    def highlight(self, text: Text) -> None:
+        plain = text.plain
+        text.stylize(self.dim, 0, _STAMP - 1)
+        if len(plain) > _STAMP:
+            marker = plain[_STAMP]
+            if marker == Kind.FINAL.value and not plain.startswith("OK", _STAMP + 2):
+                marker = "E"
+            style = self.styles.get(marker)
+            if style is not None:
+                text.stylize(style, _STAMP)
+            if plain.endswith(")") and "   (" in plain:
+                text.stylize(self.dim, plain.rfind("   (") + 3)
+        if self.search is not None:
+            for found in self.search.finditer(plain):
+                text.stylize(self.match, found.start(), found.end())
+
+
+class Transcript(Log):
+    """The AT transcript pane (a Log fed in batches)."""
+
+    HELP = """\
+## AT transcript
+
+Every line on the link, oldest first, with the time it arrived.
+
+| marker | line |
+|---|---|
+| `>` | sent by the console |
+| `=` | echo from the module (shown when it differs from what was sent) |
+| `<` | response to the command in flight |
+| `#` | final result code; `+CME ERROR` is followed by its meaning |
+| `+` | asynchronous result (`+QLAREG: 0` …) with the meaning of its status code |
+| `*` | URC (`+QLAURC: …`) |
+| `.` | other output: boot banner, `RDY` |
+| `!` | a line the console could not read: shown raw and flagged |
+| `~` | a note from the console (timeouts, link changes, saved files) |
+
+New lines scroll into view while you are at the end (**following**). Scroll up to pause; `End` follows
+again. `ctrl+f` finds text (`Enter` jumps to the previous match, the filter switch hides other lines),
+`ctrl+s` saves the whole transcript with dates, PSKs masked. Select text with the mouse to copy it.
+"""
+
+    BINDINGS = [
+        Binding("ctrl+f", "app.find", "Find", id="transcript.find"),
+        Binding("ctrl+s", "app.save_log", "Save log", id="transcript.save"),
+        Binding("end", "follow", "Follow", show=False, id="transcript.follow"),
+        Binding("home", "scroll_home", "Top", show=False, id="transcript.top"),
+    ]
+
+    following: reactive[bool] = reactive(True)
+    """New lines scroll into view; False while the user reads further up."""
+
+    filter_text: reactive[str] = reactive("")
+    """Only lines containing this text (case-insensitive) are shown; empty shows all."""
+
+    show_echo: reactive[bool] = reactive(False)
+    """Show the module's echo even when it repeats the sent line exactly."""
+
+    def __init__(self, *, max_lines: int = MAX_LINES, id: str | None = None) -> None:
+        super().__init__(highlight=True, max_lines=max_lines, id=id)
+        self.entries: deque[Entry] = deque(maxlen=max_lines)
+        self.secrets: Iterable[str] = ()
+        self.masking = True
+        self._pending: list[str] = []
+        self._last_sent = ""
+        self.highlighter = TranscriptHighlighter()
+
+    def on_mount(self) -> None:
+        self.border_title = "AT transcript"
+        self._update_styles()
+        self.set_interval(0.05, self.flush, name="transcript flush")
+        self._update_subtitle()
+
+    def _update_styles(self) -> None:
+        variables = self.app.get_css_variables()
+
+        def color(name: str, fallback: str) -> str:
+            return variables.get(name, fallback)
+
+        highlighter = self.highlighter
+        assert isinstance(highlighter, TranscriptHighlighter)
+        highlighter.styles = {
+            Kind.SENT.value: Style(color=color("accent", "cyan"), bold=True),
+            Kind.ECHO.value: Style(dim=True),
+            Kind.REPLY.value: Style(),
+            Kind.FINAL.value: Style(color=color("success", "green")),
+            Kind.RESULT.value: Style(color=color("primary", "blue")),
+            Kind.URC.value: Style(color=color("warning", "yellow")),
+            Kind.TEXT.value: Style(dim=True),
+            Kind.BROKEN.value: Style(color=color("error", "red"), reverse=True),
+            Kind.NOTE.value: Style(color=color("secondary", "magenta"), italic=True),
+            "E": Style(color=color("error", "red"), bold=True),  # a final code that is not OK
+        }
+
+    # -- feeding ------------------------------------------------------------------------------------------
+
+    def add(self, traffic: Traffic) -> None:
+        """Take one line from the session (cheap: formatting only, the Log is written on the next flush)."""
+        if traffic.kind is Kind.SENT:
+            self._last_sent = traffic.text.strip().upper()
+        elif traffic.kind is Kind.ECHO and not self.show_echo and traffic.text.strip().upper() == self._last_sent:
+            self._last_sent = ""
+            return
+        text = format_traffic(traffic)
+        if self.masking:
+            text = mask(text, self.secrets)
+        kind = traffic.kind
+        entry = Entry(traffic.time, kind, text)
+        self.entries.append(entry)
+        if self._matches(entry):
+            self._pending.append(self._display(entry))
+
+    @staticmethod
+    def _display(entry: Entry) -> str:
+        return entry.line()
+
+    def _matches(self, entry: Entry) -> bool:
+        return not self.filter_text or self.filter_text.lower() in entry.text.lower()
+
+    def flush(self) -> None:
+        """Write what arrived since the last flush, in one batch."""
+        if not self._pending:
+            return
+        lines, self._pending = self._pending, []
+        self.write_lines(lines, scroll_end=self.following)
+
+    # -- follow mode --------------------------------------------------------------------------------------
+
+    def watch_scroll_y(self, old: float, new: float) -> None:
+        super().watch_scroll_y(old, new)
+        at_end = new >= self.max_scroll_y - 0.5
+        if at_end != self.following:
+            self.following = at_end
+
+    def watch_following(self) -> None:
+        self._update_subtitle()
+
+    def watch_filter_text(self) -> None:
+        self.rebuild()
+        self._update_subtitle()
+
+    def _update_subtitle(self) -> None:
+        parts = ["following" if self.following else "paused · End follows"]
+        if self.filter_text:
+            parts.append(f"filter: {self.filter_text}")
+        self.border_subtitle = " · ".join(parts)
+
+    def action_follow(self) -> None:
+        self.following = True
+        self.scroll_end(animate=False)
+
+    def rebuild(self) -> None:
+        """Show the stored entries again (after the filter changed)."""
+        self._pending = []
+        self.clear()
+        self.write_lines([self._display(e) for e in self.entries if self._matches(e)], scroll_end=True)
+        self.following = True
+
+    def clear_all(self) -> None:
+        self.entries.clear()
+        self._pending = []
+        self.clear()
+        self.refresh()
+
+    # -- search -------------------------------------------------------------------------------------------
+
+    def set_search(self, text: str) -> None:
+        highlighter = self.highlighter
+        assert isinstance(highlighter, TranscriptHighlighter)
+        highlighter.search = re.compile(re.escape(text), re.IGNORECASE) if text else None
+        self._render_line_cache.clear()
+        self.refresh()
+
+    def find(self, text: str, *, backwards: bool = True) -> bool:
+        """Scroll to the next line containing ``text`` above (or below) the current view; False if none."""
+        if not text:
+            return False
+        needle = text.lower()
+        lines = self.lines
+        top = int(self.scroll_y)
+        start = top - 1 if backwards else top + 1
+        rng = range(min(start, len(lines) - 1), -1, -1) if backwards else range(max(start, 0), len(lines))
+        for y in rng:
+            if needle in lines[y][_STAMP:].lower():
+                self.following = False
+                self.scroll_to(y=max(0, y - 2), animate=False)
+                return True
+        return False
+
+    # -- saving -------------------------------------------------------------------------------------------
+
+    def save(self, path: Path, *, secrets: Iterable[str] = ()) -> int:
+        """Write every entry (not only the filtered ones) with its date; returns the number of lines."""
+        secrets = tuple(secrets)
+        with path.open("w", encoding="utf-8") as out:
+            for entry in self.entries:
+                out.write(mask(entry.line(date=True), secrets) + "\n")
+        return len(self.entries)
