@@ -1,15 +1,18 @@
 """Typed requests → command lines, with ``<len>`` and hex computed.
 
 Everything the console sends on a user's behalf is built here, so a quick action can never produce a
-line that the module would refuse for a wrong length or an odd number of hex digits.
+line that the module would refuse for a wrong length or an odd number of hex digits.  What cannot be
+written on an AT line at all (a line break, or '",' inside an unsized string) raises InvalidValue here
+instead of producing a line that would be read differently.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from .catalogue import CONFIG_SETTINGS
-from .values import AtValue, Scalar, ValueType
+from .values import AtValue, InvalidValue, Scalar, ValueType
 
 __all__ = [
     "add_object",
@@ -30,6 +33,8 @@ __all__ = [
 
 Arg = int | str | AtValue | None
 
+_QUOTE_COMMA = re.compile(r'"[ \t]*,')
+
 
 def quote(text: str) -> str:
     """A string parameter as the module prints it: in double quotes."""
@@ -44,9 +49,23 @@ def _arg(value: Arg) -> str:
     if isinstance(value, int):
         return str(value)
     if isinstance(value, AtValue):
-        text = quote(value.text) if value.type is ValueType.STRING else value.text
+        if value.type is ValueType.STRING:
+            _refuse_line_breaks(value.text)
+            text = quote(value.text)
+        else:
+            text = value.text
         return f"{int(value.type)},{value.length},{text}"
+    _refuse_line_breaks(value)
+    if _QUOTE_COMMA.search(value):
+        # Only a sized <value> is read by its length; anywhere else '",' would end the string early.
+        raise InvalidValue(3, 'a string parameter cannot contain \'",\'')
     return quote(value)
+
+
+def _refuse_line_breaks(text: str) -> None:
+    """CR or LF would end the command line in the middle of a parameter."""
+    if "\r" in text or "\n" in text:
+        raise InvalidValue(3, "a parameter cannot contain a line break (CR or LF)")
 
 
 def command(name: str, *args: Arg) -> str:

@@ -8,7 +8,7 @@ without disturbing the next one, and bytes that are not UTF-8 are kept and flagg
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import re
 from dataclasses import dataclass
 
 __all__ = ["MAX_LINE", "Line", "LineFramer"]
@@ -32,20 +32,32 @@ class Line:
     bad: bool = False
 
 
+_CONTROL = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")
+"""Control bytes other than TAB.  They are ASCII, so searching the raw bytes finds them without decoding."""
+_CONTROL_TEXT = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+
+
 def decode_line(raw: bytes) -> tuple[str, bool]:
     """Decode a line for display: (text, bad).  Never raises."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         return raw.decode("utf-8", errors="backslashreplace"), True
-    if any(ord(ch) < 32 and ch != "\t" for ch in text) or "\x7f" in text:
-        escaped = "".join(ch if (ord(ch) >= 32 and ch != "\x7f") or ch == "\t" else f"\\x{ord(ch):02x}" for ch in text)
-        return escaped, True
-    return text, False
+    if _CONTROL.search(raw) is None:
+        return text, False
+    return _CONTROL_TEXT.sub(_escape, text), True
+
+
+def _escape(match: re.Match[str]) -> str:
+    return f"\\x{ord(match.group()):02x}"
 
 
 class LineFramer:
-    """Incremental splitter: ``feed(bytes)`` yields the lines completed by those bytes."""
+    """Incremental splitter: ``feed(bytes)`` returns the lines completed by those bytes.
+
+    CR and LF are treated alike (an empty line between them vanishes), so a read can be cut anywhere:
+    the work per read is a couple of C-level passes over the bytes, not a loop per byte or per line.
+    """
 
     __slots__ = ("_buffer", "_max", "_overflow")
 
@@ -54,19 +66,33 @@ class LineFramer:
         self._overflow = False
         self._max = max_line
 
-    def feed(self, data: bytes) -> Iterator[Line]:
-        start = 0
-        end = len(data)
-        while start < end:
-            cut = _find_terminator(data, start)
-            if cut < 0:
-                self._append(data[start:])
-                return
-            self._append(data[start:cut])
+    def feed(self, data: bytes) -> list[Line]:
+        """Take the bytes of one read; return the lines they complete (all bytes are consumed at once)."""
+        if type(data) is not bytes:
+            data = bytes(data)
+        if b"\r" in data:
+            data = data.replace(b"\r", b"\n")
+        parts = data.split(b"\n")
+        if len(parts) == 1:
+            self._append(data)
+            return []
+        lines: list[Line] = []
+        head = parts[0]
+        if self._buffer or self._overflow:
+            self._append(head)
             line = self._take()
             if line is not None:
-                yield line
-            start = cut + 1
+                lines.append(line)
+        elif head:
+            lines.append(self._line(head))
+        for index in range(1, len(parts) - 1):
+            raw = parts[index]
+            if raw:
+                lines.append(self._line(raw))
+        tail = parts[-1]
+        if tail:
+            self._append(tail)
+        return lines
 
     def pending(self) -> bytes:
         """Bytes of the unfinished line (for a partial prompt or a diagnosis)."""
@@ -75,6 +101,15 @@ class LineFramer:
     def flush(self) -> Line | None:
         """End the unfinished line as if a terminator had arrived (on close)."""
         return self._take()
+
+    def _line(self, raw: bytes) -> Line:
+        """A whole line that arrived in one read."""
+        if len(raw) > self._max:
+            raw = raw[: self._max]
+            text, bad = decode_line(raw)
+            return Line(text, raw, True, bad)
+        text, bad = decode_line(raw)
+        return Line(text, raw, False, bad)
 
     def _append(self, chunk: bytes) -> None:
         if self._overflow:
@@ -95,13 +130,3 @@ class LineFramer:
             return None
         text, bad = decode_line(raw)
         return Line(text, raw, overflow, bad)
-
-
-def _find_terminator(data: bytes, start: int) -> int:
-    cr = data.find(b"\r", start)
-    lf = data.find(b"\n", start)
-    if cr < 0:
-        return lf
-    if lf < 0:
-        return cr
-    return min(cr, lf)

@@ -3,15 +3,19 @@
 The BC26 accepts strings quoted or bare (``device1-api.10646.cn`` equals ``"device1-api.10646.cn"``),
 quoted strings may contain commas, and the module itself prints quoted values that contain quotes
 (``"write",…,20,"{"outletStatus":"1"}",0``).  A quote therefore closes a string only where it is followed
-by a comma or by the end of the line.  Where a ``<value_type>,<len>,<value>`` triple is known, the value is
-taken by its length instead, so even a value containing ``",`` splits right.
+by a comma (blanks allowed before it) or by the end of the line.  Where a ``<value_type>,<len>,<value>``
+triple is known, the value is taken by its length instead, so even a value containing ``",`` splits right.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["ParamError", "Token", "split_params"]
+__all__ = ["ParamError", "Token", "parse_int", "split_params"]
+
+
+_MAX_DIGITS = 1000
+"""Longest digit string read as a number; Python's int() refuses more than 4300 digits."""
 
 
 class ParamError(ValueError):
@@ -30,11 +34,20 @@ class Token:
 
     def as_int(self) -> int | None:
         """The token as an integer, or None when it is not one (quoted numbers count too)."""
-        text = self.text.strip()
-        digits = text[1:] if text[:1] in "+-" else text
-        if not digits.isascii() or not digits.isdigit():
-            return None
-        return int(text)
+        return parse_int(self.text)
+
+
+def parse_int(text: str) -> int | None:
+    """``text`` as a decimal integer (ASCII digits, optional sign, blanks around), else None."""
+    text = text.strip()
+    digits = text[1:] if text[:1] in "+-" else text
+    if not digits.isdigit() or not digits.isascii():
+        return None
+    if len(digits) > _MAX_DIGITS:
+        # Far outside every range the module knows, and int() refuses very long digit strings:
+        # report "not a number" rather than fail.
+        return None
+    return int(text)
 
 
 def _sized_length(tokens: list[Token]) -> int | None:
@@ -52,43 +65,57 @@ def split_params(text: str, value_index: int | None = None) -> list[Token]:
 
     ``value_index`` names the position of a ``<value>`` preceded by ``<value_type>,<len>``; a quoted value
     there is read by its length when the length fits, which keeps quotes and commas inside it.
-    An empty text gives no tokens; ``a,,b`` gives an empty middle token.  Raises ParamError for a quoted
-    string that is never closed.
+    Blanks around a parameter are ignored, also around a quoted string (``1, "a,b" ,2``), so a hand-typed
+    line reads the same as a tight one.  An empty text gives no tokens; ``a,,b`` gives an empty middle token.
+    Raises ParamError for a quoted string that is never closed.
     """
+    if '"' not in text:
+        # The common case (numbers, bare strings): one C-level split.
+        return [Token(part.strip()) for part in text.split(",")] if text else []
     tokens: list[Token] = []
-    if text == "":
-        return tokens
     pos, end = 0, len(text)
     while True:
+        start = pos
+        while pos < end and text[pos] in _BLANKS:
+            pos += 1
         if pos < end and text[pos] == '"':
             close = -1
             if value_index is not None and len(tokens) == value_index:
                 size = _sized_length(tokens)
                 if size is not None:
                     candidate = pos + 1 + size
-                    if candidate < end and text[candidate] == '"' and (
-                        candidate + 1 == end or text[candidate + 1] == ","
-                    ):
+                    if candidate < end and text[candidate] == '"' and _token_end(text, candidate + 1) >= 0:
                         close = candidate
             if close < 0:
                 close = _closing_quote(text, pos + 1)
             if close < 0:
                 raise ParamError(f"unterminated string starting at column {pos + 1}")
             tokens.append(Token(text[pos + 1 : close], quoted=True))
-            pos = close + 1
+            pos = _token_end(text, close + 1)
         else:
             comma = text.find(",", pos)
             stop = end if comma < 0 else comma
-            tokens.append(Token(text[pos:stop].strip()))
+            tokens.append(Token(text[start:stop].strip()))
             pos = stop
         if pos >= end:
             return tokens
-        if text[pos] != ",":  # pragma: no cover - _closing_quote guarantees a comma or the end
-            raise ParamError(f"expected ',' at column {pos + 1}")
-        pos += 1
+        pos += 1  # the comma
         if pos == end:
             tokens.append(Token(""))
             return tokens
+
+
+_BLANKS = " \t"
+
+
+def _token_end(text: str, pos: int) -> int:
+    """After a closing quote: the index of the ',' (or the end) that follows, blanks skipped; -1 if neither."""
+    end = len(text)
+    while pos < end and text[pos] in _BLANKS:
+        pos += 1
+    if pos == end or text[pos] == ",":
+        return pos
+    return -1
 
 
 def _closing_quote(text: str, start: int) -> int:
@@ -98,7 +125,6 @@ def _closing_quote(text: str, start: int) -> int:
         pos = text.find('"', pos)
         if pos < 0:
             return -1
-        after = text[pos + 1 : pos + 2]
-        if after in ("", ","):
+        if _token_end(text, pos + 1) >= 0:
             return pos
         pos += 1

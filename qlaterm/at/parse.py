@@ -13,7 +13,7 @@ from typing import Any
 
 from .catalogue import URCS, UrcSpec
 from .framing import Line, decode_line
-from .params import ParamError, Token, split_params
+from .params import ParamError, Token, parse_int, split_params
 from .values import InvalidValue, decode_value
 
 __all__ = ["Broken", "Echo", "Event", "Final", "Info", "Text", "Urc", "parse_line"]
@@ -104,34 +104,58 @@ def _parse(line: Line | str | bytes) -> Event:
         if line.bad:
             return Broken(line.text, "bytes that are not text")
         text = line.text
-    elif isinstance(line, bytes):
-        text, bad = decode_line(line)
+    elif isinstance(line, bytes | bytearray):
+        text, bad = decode_line(bytes(line))
         if bad:
             return Broken(text, "bytes that are not text")
     else:
         text = line
     text = text.strip()
+    # Dispatch on the first character: most lines are "+NAME: …", OK, or an echo.
+    if text[:1] == "+":
+        if text.startswith("+CME"):
+            cme = _CME.match(text)
+            if cme:
+                return _final_cme(cme.group(1).strip(), text)
+        info = _INFO.match(text)
+        if info is None:
+            return Text(text)
+        name, rest = info.group(1).upper(), info.group(2)
+        if name == _URC:
+            return _parse_urc(rest, text)
+        return _parse_info(name, rest, text)
     if text == "OK":
         return Final("OK", None, text)
     if text == "ERROR":
         return Final("ERROR", None, text)
-    cme = _CME.match(text)
-    if cme:
-        detail = cme.group(1).strip()
-        return Final("CME", int(detail) if detail.isdigit() else None, text)
     if text[:2].upper() == "AT":
         return Echo(text)
-    info = _INFO.match(text)
-    if info is None:
-        return Text(text)
-    name, rest = info.group(1).upper(), info.group(2)
-    if name == _URC:
-        return _parse_urc(rest, text)
+    return Text(text)
+
+
+def _final_cme(detail: str, text: str) -> Final:
+    # isdigit() alone accepts superscripts and other scripts' digits; the module prints ASCII.
+    number = detail.isascii() and detail.isdigit() and len(detail) <= 9
+    return Final("CME", int(detail) if number else None, text)
+
+
+def _parse_info(name: str, rest: str, text: str) -> Info:
+    if '"' not in rest:
+        # The common case, numbers only: no tokenizer needed.
+        return Info(name, tuple(_plain_field(part) for part in rest.split(",")) if rest else (), text)
     try:
         tokens = split_params(rest)
     except ParamError:
         return Info(name, (rest,), text)
     return Info(name, tuple(_field(t) for t in tokens), text)
+
+
+def _plain_field(part: str) -> int | str:
+    part = part.strip()
+    if part.isdigit() and part.isascii() and len(part) <= 1000:
+        return int(part)
+    number = parse_int(part)
+    return part if number is None else number
 
 
 def _field(token: Token) -> int | str:

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from enum import IntEnum
 
 __all__ = [
+    "INT_MAX",
+    "INT_MIN",
     "MAX_OPAQUE_BYTES",
     "MAX_STRING_CHARS",
     "AtValue",
@@ -24,9 +26,15 @@ __all__ = [
 MAX_STRING_CHARS = 1024
 MAX_OPAQUE_BYTES = 512
 
+INT_MIN = -(2**63)
+INT_MAX = 2**63 - 1
+"""LwM2M Integer resources are signed 64-bit; the module refuses anything wider."""
+
+# ASCII digits only: ``\d`` would also take digits of other scripts, which the module does not read.
 _HEX = re.compile(r"[0-9A-Fa-f]*")
-_INT = re.compile(r"[+-]?\d+")
-_FLOAT = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+_MAX_DIGITS = 1000
+_INT = re.compile(r"[+-]?[0-9]+")
+_FLOAT = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")
 
 
 class ValueType(IntEnum):
@@ -77,7 +85,10 @@ def encode_value(value_type: int, value: Scalar) -> tuple[int, str]:
     """(``<len>``, ``<value>`` text) for a Python value of the given type. Raises InvalidValue on misfit."""
     vt = _value_type(value_type)
     if vt is ValueType.STRING:
-        text = value.decode("utf-8") if isinstance(value, bytes) else str(value)
+        try:
+            text = value.decode("utf-8") if isinstance(value, bytes) else str(value)
+        except UnicodeDecodeError:
+            raise InvalidValue(3, "a string value is text (UTF-8)") from None
         if len(text) > MAX_STRING_CHARS:
             raise InvalidValue(3, f"a string value holds at most {MAX_STRING_CHARS} characters")
         return len(text), text
@@ -98,10 +109,12 @@ def encode_value(value_type: int, value: Scalar) -> tuple[int, str]:
         return len(raw), text
     if vt is ValueType.INTEGER:
         if isinstance(value, bool) or not isinstance(value, int):
-            if isinstance(value, str) and _INT.fullmatch(value.strip()):
+            if isinstance(value, str) and _INT.fullmatch(value.strip()) and len(value.strip()) <= _MAX_DIGITS:
                 value = int(value)
             else:
                 raise InvalidValue(3, "an integer value is a whole number")
+        if not INT_MIN <= value <= INT_MAX:
+            raise InvalidValue(3, "an integer value is a signed 64-bit number")
         text = str(value)
         return len(text), text
     if vt is ValueType.FLOAT:
@@ -109,10 +122,16 @@ def encode_value(value_type: int, value: Scalar) -> tuple[int, str]:
             if not _FLOAT.fullmatch(value.strip()):
                 raise InvalidValue(3, "a float value is a decimal number")
             text = value.strip()
-        elif isinstance(value, int | float) and not isinstance(value, bool):
-            if not math.isfinite(value):
+            if not math.isfinite(float(text)):
                 raise InvalidValue(3, "a float value must be finite")
-            text = repr(float(value))
+        elif isinstance(value, int | float) and not isinstance(value, bool):
+            try:
+                number = float(value)
+            except OverflowError:  # an int beyond the float range
+                raise InvalidValue(3, "a float value must be finite") from None
+            if not math.isfinite(number):
+                raise InvalidValue(3, "a float value must be finite")
+            text = repr(number)
         else:
             raise InvalidValue(3, "a float value is a decimal number")
         return len(text), text
@@ -155,13 +174,19 @@ def decode_value(value_type: int, length: int, text: str) -> Scalar:
             raise InvalidValue(3, f"{text!r} is not an integer")
         if len(text) != length:
             raise InvalidValue(3, f"<len> is {length} but {text!r} has {len(text)} characters")
-        return int(text)
+        number = int(text) if len(text) <= _MAX_DIGITS else INT_MAX + 1  # int() refuses > 4300 digits
+        if not INT_MIN <= number <= INT_MAX:
+            raise InvalidValue(3, f"{text!r} does not fit a signed 64-bit integer")
+        return number
     if vt is ValueType.FLOAT:
         if not _FLOAT.fullmatch(text):
             raise InvalidValue(3, f"{text!r} is not a decimal number")
         if len(text) != length:
             raise InvalidValue(3, f"<len> is {length} but {text!r} has {len(text)} characters")
-        return float(text)
+        number = float(text)
+        if not math.isfinite(number):
+            raise InvalidValue(3, f"{text!r} is too large for a float")
+        return number
     if text not in ("0", "1"):
         raise InvalidValue(3, "a boolean value is 0 or 1")
     if length != 1:

@@ -1,0 +1,67 @@
+"""Bytes to lines: terminators, partial reads, over-long lines and bytes that are not text."""
+
+from __future__ import annotations
+
+from qlaterm.at.framing import MAX_LINE, Line, LineFramer, decode_line
+from qlaterm.at.parse import Broken, Final, parse_line
+
+
+def _feed(*chunks: bytes, max_line: int = MAX_LINE) -> list[Line]:
+    framer = LineFramer(max_line)
+    return [line for chunk in chunks for line in framer.feed(chunk)]
+
+
+def test_cr_lf_and_crlf_all_end_a_line_and_empty_lines_vanish() -> None:
+    lines = _feed(b"AT\r\r\nOK\r\n\r\n+QLAREG: 0\nRDY\r")
+    assert [line.text for line in lines] == ["AT", "OK", "+QLAREG: 0", "RDY"]
+
+
+def test_crlf_split_between_reads_gives_no_empty_line() -> None:
+    assert [line.text for line in _feed(b"\r\nOK\r", b"\n\r\n+QLAREG: 0\r", b"\n")] == ["OK", "+QLAREG: 0"]
+
+
+def test_unfinished_line_waits_and_flush_ends_it() -> None:
+    framer = LineFramer()
+    assert list(framer.feed(b"+QLAURC: \"pi")) == []
+    assert framer.pending() == b'+QLAURC: "pi'
+    assert list(framer.feed(b'ng",0')) == []
+    last = framer.flush()
+    assert last is not None and last.text == '+QLAURC: "ping",0'
+    assert framer.flush() is None
+    assert framer.pending() == b""
+
+
+def test_overlong_line_is_reported_cut_and_the_next_line_is_intact() -> None:
+    long = b"A" * (MAX_LINE + 10)
+    lines = _feed(long[:3000], long[3000:] + b"\r\nOK\r\n")
+    assert len(lines) == 2
+    assert lines[0].overflow and len(lines[0].raw) == MAX_LINE
+    assert lines[1] == Line("OK", b"OK")
+    assert isinstance(parse_line(lines[0]), Broken)
+    assert parse_line(lines[1]) == Final("OK", None, "OK")
+
+
+def test_a_line_of_exactly_the_limit_is_not_overflow() -> None:
+    (line,) = _feed(b"A" * MAX_LINE + b"\r")
+    assert not line.overflow and len(line.raw) == MAX_LINE
+
+
+def test_bad_bytes_are_kept_and_flagged() -> None:
+    (line,) = _feed(b"+QLAREG: \xff0\r\n")
+    assert line.bad and line.raw == b"+QLAREG: \xff0"
+    assert line.text == "+QLAREG: \\xff0"
+    assert isinstance(parse_line(line), Broken)
+
+
+def test_multibyte_text_split_inside_a_character() -> None:
+    data = '+QLAURC: "write",1,19,0,0,1,2,"服务",0\r\n'.encode()
+    cut = data.index("服".encode()) + 1
+    (line,) = _feed(data[:cut], data[cut:])
+    assert not line.bad and line.text == '+QLAURC: "write",1,19,0,0,1,2,"服务",0'
+
+
+def test_control_characters_are_flagged_but_tab_is_text() -> None:
+    assert decode_line(b"a\tb") == ("a\tb", False)
+    assert decode_line(b"a\x1b[0mb") == ("a\\x1b[0mb", True)
+    assert decode_line(b"a\x7fb") == ("a\\x7fb", True)
+    assert decode_line(b"\x00") == ("\\x00", True)
