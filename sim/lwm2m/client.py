@@ -21,14 +21,11 @@ Confirmable messages follow the module's retransmission schedule (:class:`Retran
 from __future__ import annotations
 
 import asyncio
-import ipaddress
+import dataclasses
 import logging
-import socket
-import urllib.parse
 from collections.abc import Callable, Coroutine, Mapping, Sequence
-from dataclasses import dataclass, field
-from enum import Enum
-from typing import Any, Literal, Protocol
+from dataclasses import dataclass
+from typing import Any
 
 from aiocoap import Message, error
 from aiocoap.interfaces import EndpointAddress
@@ -37,16 +34,11 @@ from aiocoap.numbers.codes import (
     CHANGED,
     CONTENT,
     DELETE,
-    DELETED,
-    FORBIDDEN,
-    GET,
     INTERNAL_SERVER_ERROR,
     METHOD_NOT_ALLOWED,
     NOT_ACCEPTABLE,
     NOT_FOUND,
     POST,
-    PRECONDITION_FAILED,
-    PUT,
     SERVICE_UNAVAILABLE,
     UNAUTHORIZED,
     UNSUPPORTED_CONTENT_FORMAT,
@@ -56,30 +48,40 @@ from aiocoap.pipe import Pipe
 from aiocoap.protocol import Request
 
 from sim.lwm2m import objects
-from sim.lwm2m.codec import (
-    CodecError,
-    ContentFormat,
-    Link,
-    Path,
-    Scalar,
-    decode,
-    encode,
-    link_format,
+from sim.lwm2m.client_bootstrap import BootstrapSession
+from sim.lwm2m.client_requests import (
+    READ_FORMATS,
+    choose_format,
+    custom_request,
+    operation,
+    parse_path,
+    reply,
+    write_format,
 )
+from sim.lwm2m.client_types import (
+    STATUS_BAD_REQUEST,
+    STATUS_NOT_SENT,
+    STATUS_SUCCESS,
+    STATUS_TIMEOUT,
+    ClientHandler,
+    Exchange,
+    Op,
+    Outcome,
+    Retransmit,
+    ServerRequest,
+    ServerTarget,
+    status_code,
+)
+from sim.lwm2m.codec import CodecError, ContentFormat, Link, Path, Scalar, decode, encode, link_format
 from sim.lwm2m.objects import DeviceInfo, SecurityAccount, ServerAccount
-from sim.lwm2m.transport import (
-    Endpoint,
-    RetransmitTuning,
-    TransportUnavailable,
-    hostinfo,
-    open_endpoint,
-)
+from sim.lwm2m.transport import Endpoint, TransportUnavailable, hostinfo, open_endpoint
 
 __all__ = [
     "ClientHandler",
     "DeviceInfo",
     "Exchange",
     "LwM2MClient",
+    "Op",
     "Outcome",
     "Retransmit",
     "ServerRequest",
@@ -89,142 +91,7 @@ __all__ = [
 
 log = logging.getLogger("sim.lwm2m.client")
 
-Op = Literal["read", "write", "execute", "observe", "cancel"]
-
-# Status codes of the source's table 6.
-STATUS_SUCCESS = 0
-STATUS_TIMEOUT = 1
-STATUS_NOT_SENT = 2
-STATUS_RESET = 9
-STATUS_BAD_REQUEST = 10
-STATUS_FORBIDDEN = 13
-STATUS_NOT_FOUND = 14
-STATUS_PRECONDITION_FAILED = 22
-
-_READ_FORMATS = frozenset(int(f) for f in ContentFormat) - {ContentFormat.LINK}
-_SINGLE_VALUE_FORMATS = frozenset(
-    {ContentFormat.TEXT, ContentFormat.OLD_TEXT, ContentFormat.OPAQUE, ContentFormat.OLD_OPAQUE, ContentFormat.CBOR}
-)
-_ATTRIBUTE_NAMES = frozenset({"pmin", "pmax", "gt", "lt", "st", "epmin", "epmax", "cancel"})
 _OBSERVE_SEQ_MASK = 0xFFFFFF
-
-
-# --------------------------------------------------------------------------------------------------
-# Public data types
-
-
-@dataclass
-class ServerTarget:
-    """Where to register: what AT+QLACONFIG configured (host already resolved to an IP address), or
-    what a bootstrap server assigned."""
-
-    host: str
-    port: int
-    endpoint: str
-    lifetime: int
-    binding: str  # "U" or "UQ"
-    security_mode: int = 3
-    psk_id: str | None = None
-    psk: bytes | None = None
-    bootstrap: bool = False
-
-
-@dataclass
-class Retransmit:
-    """AT+QLACFG="retransmit": a CON is sent at most ``1 + max_retransmit`` times and the wait after the
-    n-th transmission is ``ack_timeout * 2**(n-1)`` seconds, with no random factor. Floats are accepted
-    so tests can run the schedule fast."""
-
-    ack_timeout: float = 2.0
-    max_retransmit: int = 5
-
-    def tuning(self, reliability: bool | None = True) -> RetransmitTuning:
-        """aiocoap transport tuning for one message (True CON, False NON, None as the request)."""
-        return RetransmitTuning(self.ack_timeout, self.max_retransmit, reliability)
-
-
-@dataclass
-class ServerRequest:
-    """A server request on a custom object, waiting for the terminal's answer (a URC on the AT side)."""
-
-    mid: int
-    op: Op
-    path: tuple[int, ...]  # (o,), (o, i) or (o, i, r)
-    accept: int | None
-    content_format: int | None
-    payload: bytes
-    values: dict[tuple[int, ...], Scalar]  # decoded Write values: text → str, TLV/opaque → bytes, JSON typed
-    uri_query: str | None
-    token: bytes
-
-
-class ClientHandler(Protocol):
-    """What the client tells the module; every method is called from the event loop and must not block."""
-
-    def on_request(self, request: ServerRequest) -> bool:
-        """A request on a custom object arrived. False refuses it (URC buffer full): 5.03 goes out at once."""
-        ...
-
-    def on_request_expired(self, mid: int) -> None:
-        """A pending request is gone unanswered: it got 5.03 after the request timeout, or the exchange
-        ended underneath (socket closed for deep sleep, client closed)."""
-        ...
-
-    def on_server_write(self, path: tuple[int, int, int], value: Scalar, bootstrap: bool) -> None:
-        """The server (or the bootstrap server) wrote /1/x/1 lifetime (int) or /1/x/7 binding (str)."""
-        ...
-
-    def on_builtin_execute(self, path: tuple[int, int, int]) -> None:
-        """/3/0/4 reboot or /3/0/5 factory reset was executed (already answered 2.04)."""
-        ...
-
-    def on_bootstrap_finished(self) -> None:
-        """Bootstrap-Finish arrived (already answered 2.04)."""
-        ...
-
-    def on_notify_reset(self, mid: int) -> None:
-        """A NON notification was answered with RST: the observation has ended."""
-        ...
-
-
-@dataclass
-class Exchange:
-    """One message the client originated: its message ID and, once known, its status code."""
-
-    mid: int
-    result: asyncio.Future[int]
-
-
-class Outcome(Enum):
-    """How an outgoing message ended when no response code tells."""
-
-    ACKED = "acked"
-    TIMEOUT = "timeout"
-    RESET = "reset"
-    NOT_SENT = "not sent"
-
-
-def status_code(result: Code | Outcome) -> int:
-    """Status code (source table 6) for a response code or a transmission outcome.
-
-    2.xx → 0, 4.00 → 10, 4.03 → 13, 4.04 → 14, 4.12 → 22, any other 4.xx/5.xx → 10; no answer after all
-    retransmissions → 1, not sent → 2, RST → 9, a plain ACK (notification) → 0.
-    """
-    if isinstance(result, Outcome):
-        return {
-            Outcome.ACKED: STATUS_SUCCESS,
-            Outcome.TIMEOUT: STATUS_TIMEOUT,
-            Outcome.RESET: STATUS_RESET,
-            Outcome.NOT_SENT: STATUS_NOT_SENT,
-        }[result]
-    if result.is_successful():
-        return STATUS_SUCCESS
-    return {
-        BAD_REQUEST: STATUS_BAD_REQUEST,
-        FORBIDDEN: STATUS_FORBIDDEN,
-        NOT_FOUND: STATUS_NOT_FOUND,
-        PRECONDITION_FAILED: STATUS_PRECONDITION_FAILED,
-    }.get(result, STATUS_BAD_REQUEST)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -256,15 +123,6 @@ class _Observation:
     seq: int = 1
 
 
-@dataclass
-class _Bootstrap:
-    """What a bootstrap server has written so far."""
-
-    target: ServerTarget
-    finished: asyncio.Future[None]
-    instances: dict[tuple[int, int], dict[int, Scalar]] = field(default_factory=dict)
-
-
 class _Site:
     """The aiocoap server site of the client: every incoming request goes to the client."""
 
@@ -273,68 +131,6 @@ class _Site:
 
     async def render_to_pipe(self, pipe: Pipe) -> None:
         await self._client._render(pipe)
-
-
-def _parse_path(segments: Sequence[str]) -> Path | None:
-    """``("19", "0", "1")`` → ``(19, 0, 1)``; None for anything that is not an LwM2M object,
-    instance or resource path."""
-    if not 1 <= len(segments) <= 3:
-        return None
-    out = []
-    for seg in segments:
-        if not (seg.isascii() and seg.isdigit()) or len(seg) > 5 or int(seg) > 0xFFFF:
-            return None
-        out.append(int(seg))
-    return tuple(out)
-
-
-def _choose_format(accept: int | None, path: Path, values: Mapping[Path, Scalar]) -> int:
-    """The Accept option when given; else text/plain for one non-opaque resource, opaque for bytes,
-    TLV for anything larger (instances, objects, multi-instance resources)."""
-    if accept is not None:
-        return accept
-    if len(path) == 3 and len(values) == 1 and path in values:
-        return ContentFormat.OPAQUE if isinstance(values[path], bytes) else ContentFormat.TEXT
-    return ContentFormat.TLV
-
-
-def _write_format(content_format: int | None, path: Path) -> int:
-    """Content format of a Write: as declared, else text for a resource and TLV for an instance."""
-    if content_format is not None:
-        return content_format
-    return ContentFormat.TEXT if len(path) == 3 else ContentFormat.TLV
-
-
-def _operation(req: Message, path: Path) -> str | None:
-    """The LwM2M operation a CoAP request on ``path`` asks for, None when the method does not map to
-    one (→ 4.05)."""
-    if req.code == GET:
-        if req.opt.accept == ContentFormat.LINK:
-            return "discover"
-        if req.opt.observe == 0:
-            return "observe"
-        if req.opt.observe == 1:
-            return "cancel"
-        return "read"
-    if req.code == PUT:
-        names = {q.split("=", 1)[0] for q in req.opt.uri_query}
-        if not req.payload and names and names <= _ATTRIBUTE_NAMES:
-            return "write_attributes"
-        return "write" if len(path) >= 2 else None
-    if req.code == POST:
-        if len(path) == 3:
-            return "execute"
-        if len(path) == 2:
-            return "write"
-        return None
-    return None
-
-
-def _reply(code: Code, payload: bytes = b"", content_format: int | None = None) -> Message:
-    msg = Message(code=code, payload=payload)
-    if content_format is not None:
-        msg.opt.content_format = content_format
-    return msg
 
 
 # --------------------------------------------------------------------------------------------------
@@ -375,7 +171,7 @@ class LwM2MClient:
         self._server_remote: EndpointAddress | None = None
         self._server = ServerAccount()
         self._security = SecurityAccount()
-        self._bootstrap: _Bootstrap | None = None
+        self._bootstrap: BootstrapSession | None = None
         self._pending: dict[int, _Pending] = {}
         self._observations: list[_Observation] = []
         self._watches: dict[tuple[EndpointAddress, int], asyncio.Future[Outcome]] = {}
@@ -400,13 +196,12 @@ class LwM2MClient:
         """Bootstrap-Request to ``target``, accept its Writes to objects 0 and 1, and wait for
         Bootstrap-Finish; returns the status and the LwM2M server the bootstrap server assigned."""
         try:
-            endpoint = await self._ensure_endpoint(target.security_mode)
+            endpoint = await self._ensure_endpoint(target)
             remote = await endpoint.resolve(hostinfo(target.host, target.port))
         except (TransportUnavailable, OSError, error.Error) as exc:
             log.info("bootstrap: cannot open transport: %s", exc)
             return STATUS_NOT_SENT, None
-        loop = asyncio.get_running_loop()
-        state = _Bootstrap(target=target, finished=loop.create_future())
+        state = BootstrapSession(target, self._handler)
         self._bootstrap = state
         try:
             status, _ = await self._request(remote, POST, ["bs"], [f"ep={target.endpoint}"])
@@ -416,7 +211,7 @@ class LwM2MClient:
                 await asyncio.wait_for(asyncio.shield(state.finished), self._request_timeout)
             except TimeoutError:
                 return STATUS_TIMEOUT, None
-            assigned = await self._assigned_server(state)
+            assigned = await state.assigned_server()
             if assigned is None:
                 return STATUS_BAD_REQUEST, None
             return STATUS_SUCCESS, assigned
@@ -430,12 +225,12 @@ class LwM2MClient:
         self.location = None
         self._drop_observations()
         try:
-            endpoint = await self._ensure_endpoint(target.security_mode)
+            endpoint = await self._ensure_endpoint(target)
             self._server_remote = await endpoint.resolve(hostinfo(target.host, target.port))
         except (TransportUnavailable, OSError, error.Error) as exc:
             log.info("register: cannot open transport: %s", exc)
             return STATUS_NOT_SENT
-        self._target = target
+        self._target = dataclasses.replace(target)
         self._server = ServerAccount(lifetime=target.lifetime, binding=target.binding)
         self._security = SecurityAccount(
             uri=f"{'coaps' if target.security_mode == 0 else 'coap'}://{hostinfo(target.host, target.port)}",
@@ -560,7 +355,7 @@ class LwM2MClient:
         obs = self._covering(path)
         if obs is None:
             raise LookupError(f"no observation covers {path}")
-        fmt = _choose_format(obs.accept, obs.path, values)
+        fmt = choose_format(obs.accept, obs.path, values)
         payload = encode(fmt, obs.path, values)
         if self._endpoint is None:
             return self._failed_exchange()
@@ -632,7 +427,7 @@ class LwM2MClient:
         if self._target is None or self.location is None:
             return STATUS_NOT_SENT
         try:
-            endpoint = await self._ensure_endpoint(self._target.security_mode, self._last_port)
+            endpoint = await self._ensure_endpoint(self._target, self._last_port)
             self._server_remote = await endpoint.resolve(hostinfo(self._target.host, self._target.port))
             for obs in self._observations:
                 obs.remote = await endpoint.resolve(obs.hostinfo)
@@ -694,21 +489,23 @@ class LwM2MClient:
     # ---------------------------------------------------------------------------------------------
     # Outgoing requests
 
-    async def _ensure_endpoint(self, security_mode: int, port: int = 0) -> Endpoint:
-        """The open socket, or a new one (on ``port`` if it is still free, else on any port)."""
-        if self._endpoint is not None and self._endpoint.security_mode == security_mode:
-            return self._endpoint
+    async def _ensure_endpoint(self, target: ServerTarget, port: int = 0) -> Endpoint:
+        """The open socket if it suits ``target``'s security, else a new one (on ``port`` if that is
+        still free, else on any port)."""
+        psk = (target.psk_id or "", target.psk or b"") if target.security_mode == 0 else None
+        endpoint = self._endpoint
+        if endpoint is not None and endpoint.security_mode == target.security_mode and endpoint.psk == psk:
+            return endpoint
         await self._close_endpoint()
+        options: dict[str, Any] = dict(
+            bind_host=self._bind_host, security_mode=target.security_mode, observer=self, psk=psk
+        )
         try:
-            self._endpoint = await open_endpoint(
-                self._site, bind_host=self._bind_host, security_mode=security_mode, observer=self, port=port
-            )
+            self._endpoint = await open_endpoint(self._site, port=port, **options)
         except OSError:
             if not port:
                 raise
-            self._endpoint = await open_endpoint(
-                self._site, bind_host=self._bind_host, security_mode=security_mode, observer=self
-            )
+            self._endpoint = await open_endpoint(self._site, **options)
         self._last_port = self._endpoint.port
         return self._endpoint
 
@@ -829,170 +626,45 @@ class LwM2MClient:
         return Exchange(mid=0, result=done)
 
     # ---------------------------------------------------------------------------------------------
-    # Bootstrap
-
-    def _bootstrap_render(self, req: Message) -> Message:
-        """A request from the bootstrap server: Writes to /0 and /1 are kept, Delete clears, ``POST /bs``
-        finishes."""
-        state = self._bootstrap
-        assert state is not None
-        segments = tuple(req.opt.uri_path)
-        if req.code == POST and segments == ("bs",):
-            if not state.finished.done():
-                state.finished.set_result(None)
-                self._later(self._handler.on_bootstrap_finished)
-            return _reply(CHANGED)
-        path = () if segments in ((), ("",)) else _parse_path(segments)
-        if path is None:
-            return _reply(NOT_FOUND)
-        if req.code == DELETE:
-            for key in list(state.instances):
-                if objects.under(key, path[:2]):
-                    del state.instances[key]
-            return _reply(DELETED)
-        if req.code not in (PUT, POST) or not path:
-            return _reply(METHOD_NOT_ALLOWED)
-        if path[0] not in (objects.SECURITY, objects.SERVER):
-            return _reply(CHANGED)  # Bootstrap may configure other objects; the BC26 keeps only 0 and 1.
-        fmt = _write_format(req.opt.content_format, path)
-        try:
-            raw = decode(fmt, path, req.payload)
-            written = {}
-            for p, value in raw.items():
-                if len(p) != 3:
-                    continue
-                res = objects.SCHEMA[p[0]].get(p[2])
-                written[p] = objects.typed(value, res.kind) if res is not None else value
-        except CodecError as exc:
-            log.info("bootstrap write %s refused: %s", path, exc)
-            return _reply(BAD_REQUEST)
-        for p, value in written.items():
-            state.instances.setdefault((p[0], p[1]), {})[p[2]] = value
-        for p, value in written.items():
-            if p[0] == objects.SERVER and p[2] in (1, 7):
-                self._later(self._handler.on_server_write, p, value, True)
-        return _reply(CHANGED)
-
-    async def _assigned_server(self, state: _Bootstrap) -> ServerTarget | None:
-        """The LwM2M server of the non-bootstrap Security instance and its Server instance."""
-        security = None
-        for (obj, _inst), res in sorted(state.instances.items()):
-            if obj == objects.SECURITY and not res.get(1, False) and res.get(0):
-                security = res
-                break
-        if security is None:
-            return None
-        uri = urllib.parse.urlsplit(str(security[0]))
-        if uri.scheme not in ("coap", "coaps") or not uri.hostname:
-            return None
-        port = uri.port or (5684 if uri.scheme == "coaps" else 5683)
-        host = uri.hostname
-        try:
-            ipaddress.ip_address(host)
-        except ValueError:
-            try:
-                infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_DGRAM)
-            except OSError:
-                return None
-            host = str(infos[0][4][0])
-        ssid = security.get(10)
-        server: dict[int, Scalar] = {}
-        for (obj, _inst), res in sorted(state.instances.items()):
-            if obj == objects.SERVER and (ssid is None or res.get(0) == ssid):
-                server = res
-                break
-        mode = int(security.get(2, 3))
-        identity = security.get(3)
-        key = security.get(5)
-        return ServerTarget(
-            host=host,
-            port=port,
-            endpoint=state.target.endpoint,
-            lifetime=int(server.get(1, state.target.lifetime)),
-            binding=str(server.get(7, state.target.binding)),
-            security_mode=0 if mode == 0 else 3,
-            psk_id=identity.decode("utf-8", "replace") if isinstance(identity, bytes) and identity else None,
-            psk=key if isinstance(key, bytes) and key else None,
-            bootstrap=False,
-        )
-
-    # ---------------------------------------------------------------------------------------------
     # Incoming requests
 
     async def _render(self, pipe: Pipe) -> None:
         req = pipe.request
         if self._bootstrap is not None and not self._bootstrap.finished.done():
-            pipe.add_response(self._bootstrap_render(req), is_last=True)
+            pipe.add_response(self._bootstrap.render(req), is_last=True)
             return
-        path = _parse_path(req.opt.uri_path)
+        path = parse_path(req.opt.uri_path)
         if path is None:
-            pipe.add_response(_reply(NOT_FOUND), is_last=True)
+            pipe.add_response(reply(NOT_FOUND), is_last=True)
             return
         if path[0] in objects.BUILTIN_OBJECTS:
             self._render_builtin(pipe, req, path)
             return
         if not self._custom_exists(path):
-            pipe.add_response(_reply(NOT_FOUND), is_last=True)
+            pipe.add_response(reply(NOT_FOUND), is_last=True)
             return
-        op = _operation(req, path)
+        op = operation(req, path)
         if op is None:
-            pipe.add_response(_reply(METHOD_NOT_ALLOWED), is_last=True)
+            pipe.add_response(reply(METHOD_NOT_ALLOWED), is_last=True)
             return
         if op == "discover":
-            pipe.add_response(_reply(CONTENT, self._custom_discover(path).encode(), ContentFormat.LINK), True)
+            pipe.add_response(reply(CONTENT, self._custom_discover(path).encode(), ContentFormat.LINK), True)
             return
         if op == "write_attributes":
-            pipe.add_response(_reply(CHANGED), is_last=True)
+            pipe.add_response(reply(CHANGED), is_last=True)
             return
-        sreq, refusal = self._server_request(req, path, op)
+        sreq, refusal = custom_request(req, path, op, self._custom_exists)
         if refusal is not None:
             pipe.add_response(refusal, is_last=True)
             return
         assert sreq is not None
         await self._await_answer(pipe, req, sreq)
 
-    def _server_request(self, req: Message, path: Path, op: str) -> tuple[ServerRequest | None, Message | None]:
-        """Build the ServerRequest for a custom-object request, or the error response that stops it."""
-        accept = req.opt.accept
-        values: dict[tuple[int, ...], Scalar] = {}
-        if (
-            op in ("read", "observe", "cancel")
-            and accept is not None
-            and (accept not in _READ_FORMATS or (accept in _SINGLE_VALUE_FORMATS and len(path) < 3))
-        ):
-            return None, _reply(NOT_ACCEPTABLE)
-        if op == "write":
-            fmt = _write_format(req.opt.content_format, path)
-            if fmt not in _READ_FORMATS:
-                return None, _reply(UNSUPPORTED_CONTENT_FORMAT)
-            try:
-                values = decode(fmt, path, req.payload)
-            except CodecError as exc:
-                log.info("write to %s refused: %s", path, exc)
-                return None, _reply(BAD_REQUEST)
-            if not values:
-                return None, _reply(BAD_REQUEST)
-            if not all(self._custom_exists(p[:3]) for p in values):
-                return None, _reply(NOT_FOUND)
-        query = "&".join(req.opt.uri_query) if req.opt.uri_query else None
-        sreq = ServerRequest(
-            mid=req.mid,
-            op=op,  # type: ignore[arg-type]
-            path=path,
-            accept=accept,
-            content_format=req.opt.content_format,
-            payload=bytes(req.payload),
-            values=values,
-            uri_query=query,
-            token=bytes(req.token),
-        )
-        return sreq, None
-
     async def _await_answer(self, pipe: Pipe, req: Message, sreq: ServerRequest) -> None:
         """Hand the request to the module and keep the exchange open until respond() or the timeout."""
         mid = sreq.mid
         if mid in self._pending:
-            pipe.add_response(_reply(SERVICE_UNAVAILABLE), is_last=True)
+            pipe.add_response(reply(SERVICE_UNAVAILABLE), is_last=True)
             return
         entry = _Pending(request=sreq, pipe=pipe, message=req, done=asyncio.get_running_loop().create_future())
         self._pending[mid] = entry
@@ -1005,7 +677,7 @@ class LwM2MClient:
             if self._pending.get(mid) is entry:
                 del self._pending[mid]
                 entry.answered = True
-                pipe.add_response(_reply(SERVICE_UNAVAILABLE), is_last=True)
+                pipe.add_response(reply(SERVICE_UNAVAILABLE), is_last=True)
             return
         try:
             await asyncio.wait_for(asyncio.shield(entry.done), self._request_timeout)
@@ -1013,7 +685,7 @@ class LwM2MClient:
             if self._pending.get(mid) is entry:
                 del self._pending[mid]
                 entry.answered = True
-                pipe.add_response(_reply(SERVICE_UNAVAILABLE), is_last=True)
+                pipe.add_response(reply(SERVICE_UNAVAILABLE), is_last=True)
                 self._handler.on_request_expired(mid)
         except asyncio.CancelledError:
             # respond() ending the exchange cancels this task too; anything else means the exchange died.
@@ -1029,7 +701,7 @@ class LwM2MClient:
         if not values or sreq.op not in ("read", "observe", "cancel") or not code.is_successful():
             msg = Message(code=code, transport_tuning=tuning)
             return msg
-        fmt = _choose_format(sreq.accept, sreq.path, values)
+        fmt = choose_format(sreq.accept, sreq.path, values)
         try:
             payload = encode(fmt, sreq.path, values)
         except CodecError as exc:
@@ -1058,21 +730,21 @@ class LwM2MClient:
 
     def _render_builtin(self, pipe: Pipe, req: Message, path: Path) -> None:
         if path[0] == objects.SECURITY:
-            pipe.add_response(_reply(UNAUTHORIZED), is_last=True)  # never accessible to a DM server
+            pipe.add_response(reply(UNAUTHORIZED), is_last=True)  # never accessible to a DM server
             return
         if not objects.builtin_exists(path):
-            pipe.add_response(_reply(NOT_FOUND), is_last=True)
+            pipe.add_response(reply(NOT_FOUND), is_last=True)
             return
-        op = _operation(req, path)
+        op = operation(req, path)
         res = objects.builtin_resource(path)
         if op == "discover":
             paths = [(path[0], 0, r) for r in objects.SCHEMA[path[0]]]
-            pipe.add_response(_reply(CONTENT, objects.discover_links(paths, path).encode(), ContentFormat.LINK), True)
+            pipe.add_response(reply(CONTENT, objects.discover_links(paths, path).encode(), ContentFormat.LINK), True)
         elif op == "write_attributes":
-            pipe.add_response(_reply(CHANGED), is_last=True)
+            pipe.add_response(reply(CHANGED), is_last=True)
         elif op in ("read", "observe", "cancel"):
             if res is not None and not res.readable:
-                pipe.add_response(_reply(METHOD_NOT_ALLOWED), is_last=True)
+                pipe.add_response(reply(METHOD_NOT_ALLOWED), is_last=True)
                 return
             response = self._builtin_read(req, path)
             observation = None
@@ -1087,46 +759,46 @@ class LwM2MClient:
         elif op == "write":
             self._builtin_write(pipe, req, path)
         elif op == "execute" and res is not None and res.executable:
-            pipe.add_response(_reply(CHANGED), is_last=True)
+            pipe.add_response(reply(CHANGED), is_last=True)
             if path == objects.UPDATE_TRIGGER_PATH:
                 self._spawn(self._triggered_update())
             else:
                 self._handler.on_builtin_execute(path)  # type: ignore[arg-type]
         else:
-            pipe.add_response(_reply(METHOD_NOT_ALLOWED), is_last=True)
+            pipe.add_response(reply(METHOD_NOT_ALLOWED), is_last=True)
 
     def _builtin_values(self) -> dict[Path, Scalar]:
         return objects.builtin_values(self._device(), self._server, self._security)
 
     def _builtin_read(self, req: Message, path: Path) -> Message:
         values = objects.select(self._builtin_values(), path)
-        fmt = _choose_format(req.opt.accept, path, values)
+        fmt = choose_format(req.opt.accept, path, values)
         try:
             payload = encode(fmt, path, values)
         except CodecError:
-            return _reply(NOT_ACCEPTABLE)
-        return _reply(CONTENT, payload, fmt)
+            return reply(NOT_ACCEPTABLE)
+        return reply(CONTENT, payload, fmt)
 
     def _builtin_write(self, pipe: Pipe, req: Message, path: Path) -> None:
-        fmt = _write_format(req.opt.content_format, path)
+        fmt = write_format(req.opt.content_format, path)
         try:
             raw = decode(fmt, path, req.payload)
         except CodecError:
-            pipe.add_response(_reply(BAD_REQUEST if fmt in _READ_FORMATS else UNSUPPORTED_CONTENT_FORMAT), True)
+            pipe.add_response(reply(BAD_REQUEST if fmt in READ_FORMATS else UNSUPPORTED_CONTENT_FORMAT), True)
             return
         written: dict[Path, Scalar] = {}
         for p, value in raw.items():
             res = objects.builtin_resource(p[:3])
             if res is None:
-                pipe.add_response(_reply(NOT_FOUND), is_last=True)
+                pipe.add_response(reply(NOT_FOUND), is_last=True)
                 return
             if not res.writable or len(p) != 3:
-                pipe.add_response(_reply(METHOD_NOT_ALLOWED), is_last=True)
+                pipe.add_response(reply(METHOD_NOT_ALLOWED), is_last=True)
                 return
             try:
                 written[p] = objects.typed(value, res.kind)
             except CodecError:
-                pipe.add_response(_reply(BAD_REQUEST), is_last=True)
+                pipe.add_response(reply(BAD_REQUEST), is_last=True)
                 return
         lifetime = written.get(objects.LIFETIME_PATH)
         binding = written.get(objects.BINDING_PATH)
@@ -1134,10 +806,10 @@ class LwM2MClient:
         if (lifetime is not None and not low <= int(lifetime) <= high) or (
             binding is not None and binding not in objects.BINDINGS
         ):
-            pipe.add_response(_reply(BAD_REQUEST), is_last=True)
+            pipe.add_response(reply(BAD_REQUEST), is_last=True)
             return
         if not written:
-            pipe.add_response(_reply(BAD_REQUEST), is_last=True)
+            pipe.add_response(reply(BAD_REQUEST), is_last=True)
             return
         attribute = {2: "pmin", 3: "pmax", 5: "disable_timeout", 6: "storing", 1: "lifetime", 7: "binding"}
         for p, value in written.items():
@@ -1145,7 +817,7 @@ class LwM2MClient:
         if self._target is not None:
             self._target.lifetime = self._server.lifetime
             self._target.binding = self._server.binding
-        pipe.add_response(_reply(CHANGED), is_last=True)
+        pipe.add_response(reply(CHANGED), is_last=True)
         for p, value in written.items():
             if p in (objects.LIFETIME_PATH, objects.BINDING_PATH):
                 self._handler.on_server_write(p, value, False)  # type: ignore[arg-type]

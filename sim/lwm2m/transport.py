@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import logging
 from collections import OrderedDict
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -138,6 +137,7 @@ class Endpoint:
     tman: TokenManager
     mman: TrackingMessageManager
     security_mode: int
+    psk: tuple[str, bytes] | None = None
 
     @property
     def port(self) -> int:
@@ -173,14 +173,14 @@ async def open_endpoint(
     security_mode: int,
     observer: ExchangeObserver,
     port: int = 0,
-    psk: Callable[[], tuple[str, bytes]] | None = None,
+    psk: tuple[str, bytes] | None = None,
     log_name: str = "sim.lwm2m.client",
 ) -> Endpoint:
     """Open a socket on ``bind_host``:``port`` (0: any free port) whose incoming requests ``site``
     renders.
 
-    Security mode 3 gets plain UDP. Security mode 0 (DTLS-PSK) needs a DTLS transport, which this
-    function will build from ``psk``; until one is available it raises :class:`TransportUnavailable`.
+    Security mode 3 gets plain UDP. Security mode 0 (DTLS-PSK, ``psk`` = identity and key) needs a DTLS
+    transport in place of the UDP one below; until there is one it raises :class:`TransportUnavailable`.
     """
     if security_mode == 0:
         raise TransportUnavailable("DTLS-PSK transport not available")
@@ -194,7 +194,7 @@ async def open_endpoint(
     mman.message_interface = transport
     tman.token_interface = mman
     ctx.request_interfaces.append(tman)
-    return Endpoint(ctx=ctx, tman=tman, mman=mman, security_mode=security_mode)
+    return Endpoint(ctx=ctx, tman=tman, mman=mman, security_mode=security_mode, psk=psk)
 
 
 __all__ = [
