@@ -119,17 +119,18 @@ class ForcedTokenManager(TokenManager):
     with `forced_token` and this manager honours it.
     """
 
+    _forced: bytes | None = None
+
+    def next_token(self) -> bytes:
+        forced, self._forced = self._forced, None
+        return forced if forced is not None else super().next_token()
+
     def request(self, request: Any) -> None:
-        forced = getattr(request.request, "forced_token", None)
-        if forced is None:
-            super().request(request)
-            return
-        original = self.next_token
-        self.next_token = lambda: forced  # type: ignore[method-assign]
+        self._forced = getattr(request.request, "forced_token", None)
         try:
             super().request(request)
         finally:
-            self.next_token = original  # type: ignore[method-assign]
+            self._forced = None
 
 
 async def create_context(
