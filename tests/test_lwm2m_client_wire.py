@@ -242,3 +242,25 @@ async def test_garbage_on_the_port_changes_nothing(wire: Wire) -> None:
         if reply.mid == 77 and reply.mtype == ACK:
             break
     assert reply.payload == b"Quectel"
+
+
+async def test_cancel_with_the_observe_token_ends_only_that_observation(wire: Wire) -> None:
+    addr = await wire.register()
+    await wire.observe(addr, mid=300, token=b"\x0c")
+    wire.peer.send(Message(code=GET, _mtype=CON, _mid=301, _token=b"\x0d", uri_path=("19", "0"), observe=0), addr)
+    request = await wire.handler.next_request()
+    await wire.client.respond(request.mid, CONTENT, {(19, 0, 0): "v0"})
+    await wire.peer.next()
+    assert wire.client.observations() == [(19, 0, 0), (19, 0)]
+
+    # RFC 7641 cancel: GET with Observe=1 and the observation's token.
+    wire.peer.send(Message(code=GET, _mtype=CON, _mid=302, _token=b"\x0c", uri_path=("19", "0", "0"), observe=1), addr)
+    cancel = await wire.handler.next_request()
+    assert (cancel.op, cancel.path, cancel.token) == ("cancel", (19, 0, 0), b"\x0c")
+    await wire.client.respond(cancel.mid, CONTENT, {(19, 0, 0): "v1"})
+    response = (await wire.peer.next()).message
+    assert response.mid == 302 and response.opt.observe is None
+    assert wire.client.observations() == [(19, 0)]
+    # The instance observation still covers the resource.
+    await wire.client.notify((19, 0, 0), {(19, 0, 0): "v2"}, con=False)
+    assert (await wire.peer.next()).message.token == b"\x0d"
