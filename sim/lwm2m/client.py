@@ -685,7 +685,10 @@ class LwM2MClient:
             if self._pending.get(mid) is entry:
                 del self._pending[mid]
                 entry.answered = True
-                pipe.add_response(reply(SERVICE_UNAVAILABLE), is_last=True)
+                # A separate response by now: it is retransmitted on the module's schedule.
+                unavailable = reply(SERVICE_UNAVAILABLE)
+                unavailable.transport_tuning = self._retransmit().tuning(reliability=None)
+                pipe.add_response(unavailable, is_last=True)
                 self._handler.on_request_expired(mid)
         except asyncio.CancelledError:
             # respond() ending the exchange cancels this task too; anything else means the exchange died.
