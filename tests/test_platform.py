@@ -14,6 +14,7 @@ from aiocoap import CON, Code, Message
 from sim.lwm2m import codec
 from sim.lwm2m.platform_model import (
     BootstrapFinished,
+    CoapRecord,
     Deregistered,
     Expired,
     Notification,
@@ -297,6 +298,23 @@ async def test_observe_notifications_and_cancel(platform: Platform, client: Tiny
     assert ended.reason == "cancelled" and platform.observation("dev-1", "/19/0/0") is None
     with pytest.raises(StopAsyncIteration):
         await obs.next(timeout=5)
+
+
+async def test_a_notification_nobody_observes_any_more_gets_rst(platform: Platform, client: TinyClient) -> None:
+    await registered(platform, client)
+    await platform.observe("dev-1", "/19/0/0")
+    await client.wait_observers((19, 0, 0), 1)
+    newer = await platform.observe("dev-1", "/19/0/0")  # the first one is forgotten on the platform
+    await client.wait_observers((19, 0, 0), 2)
+
+    resets: asyncio.Queue[CoapRecord] = asyncio.Queue()
+    platform.coap_log.add_listener(lambda r: resets.put_nowait(r) if r.type == "RST" else None)
+    client.resources[(19, 0, 0)].notify("x")  # one NON notification per observation on the device
+    note = await newer.next(timeout=5)
+    rst = await asyncio.wait_for(resets.get(), 5)
+    stale = [r for r in platform.coap_log if r.direction == "in" and r.mid == rst.mid]
+    assert len(stale) == 1 and stale[0].type == "NON" and stale[0].observe is not None
+    assert stale[0].token != newer.token.hex() and rst.mid != note.mid
 
 
 async def test_observe_of_a_missing_resource_is_not_established(platform: Platform, client: TinyClient) -> None:

@@ -103,6 +103,12 @@ class Observation:
         if self._request.observation is not None and not self._request.observation.cancelled:
             with contextlib.suppress(Exception):
                 self._request.observation.cancel()
+        # aiocoap would keep the token matched until one more notification arrived and swallow that
+        # one; dropping the interest now makes the very next notification get RST.
+        stop_interest = getattr(self._request, "_stop_interest", None)
+        if stop_interest is not None:
+            with contextlib.suppress(Exception):
+                stop_interest()
         if self._pump is not None and not self._pump.done():
             self._pump.cancel()
         self._finish(reason)

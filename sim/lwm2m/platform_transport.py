@@ -15,7 +15,7 @@ import socket
 from collections.abc import Mapping
 from typing import Any
 
-from aiocoap import EMPTY, RST, Context, Message
+from aiocoap import EMPTY, NON, RST, Context, Message
 from aiocoap.messagemanager import MessageManager
 from aiocoap.tokenmanager import TokenManager
 from aiocoap.transports.udp6 import MessageInterfaceUDP6, UDP6EndpointAddress
@@ -39,6 +39,15 @@ class LoggingMessageManager(MessageManager):
     def _send_via_transport(self, message: Message) -> None:
         self._coap_log.record("out", message)
         super()._send_via_transport(message)
+
+    def _process_response(self, response: Message) -> bool:
+        matched = super()._process_response(response)
+        if not matched and response.mtype == NON and not response.remote.is_multicast_locally:
+            # aiocoap only rejects unmatched CON responses; an unmatched NON notification means the
+            # device still observes something the platform forgot (replaced, platform restarted), and
+            # RST is what ends that observation on the device (RFC 7641 section 3.6).
+            self.reject(response.remote, response.mid)
+        return matched
 
     def reject(self, remote: Any, mid: int) -> None:
         """Send RST for a Confirmable message that could not be processed (RFC 7252 section 4.2)."""
