@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["ParamError", "Token", "parse_int", "split_params"]
+__all__ = ["ParamError", "Token", "parse_int", "split_pairs", "split_params"]
 
 
 _MAX_DIGITS = 1000
@@ -50,11 +50,11 @@ def parse_int(text: str) -> int | None:
     return int(text)
 
 
-def _sized_length(tokens: list[Token]) -> int | None:
+def _sized_length(pairs: list[tuple[str, bool]]) -> int | None:
     """Characters the value after ``<value_type>,<len>`` occupies, when both are numbers."""
-    if len(tokens) < 2:
+    if len(pairs) < 2:
         return None
-    value_type, length = tokens[-2].as_int(), tokens[-1].as_int()
+    value_type, length = parse_int(pairs[-2][0]), parse_int(pairs[-1][0])
     if value_type is None or length is None or length < 0:
         return None
     return 2 * length if value_type == 2 else length
@@ -69,10 +69,15 @@ def split_params(text: str, value_index: int | None = None) -> list[Token]:
     line reads the same as a tight one.  An empty text gives no tokens; ``a,,b`` gives an empty middle token.
     Raises ParamError for a quoted string that is never closed.
     """
+    return [Token(t, q) for t, q in split_pairs(text, value_index)]
+
+
+def split_pairs(text: str, value_index: int | None = None) -> list[tuple[str, bool]]:
+    """``split_params`` as plain ``(text, quoted)`` pairs: the parser's hot path, without Token objects."""
     if '"' not in text:
         # The common case (numbers, bare strings): one C-level split.
-        return [Token(part.strip()) for part in text.split(",")] if text else []
-    tokens: list[Token] = []
+        return [(part.strip(), False) for part in text.split(",")] if text else []
+    pairs: list[tuple[str, bool]] = []
     pos, end = 0, len(text)
     while True:
         start = pos
@@ -80,8 +85,8 @@ def split_params(text: str, value_index: int | None = None) -> list[Token]:
             pos += 1
         if pos < end and text[pos] == '"':
             close = -1
-            if value_index is not None and len(tokens) == value_index:
-                size = _sized_length(tokens)
+            if value_index is not None and len(pairs) == value_index:
+                size = _sized_length(pairs)
                 if size is not None:
                     candidate = pos + 1 + size
                     if candidate < end and text[candidate] == '"' and _token_end(text, candidate + 1) >= 0:
@@ -90,19 +95,19 @@ def split_params(text: str, value_index: int | None = None) -> list[Token]:
                 close = _closing_quote(text, pos + 1)
             if close < 0:
                 raise ParamError(f"unterminated string starting at column {pos + 1}")
-            tokens.append(Token(text[pos + 1 : close], quoted=True))
+            pairs.append((text[pos + 1 : close], True))
             pos = _token_end(text, close + 1)
         else:
             comma = text.find(",", pos)
             stop = end if comma < 0 else comma
-            tokens.append(Token(text[start:stop].strip()))
+            pairs.append((text[start:stop].strip(), False))
             pos = stop
         if pos >= end:
-            return tokens
+            return pairs
         pos += 1  # the comma
         if pos == end:
-            tokens.append(Token(""))
-            return tokens
+            pairs.append(("", False))
+            return pairs
 
 
 _BLANKS = " \t"

@@ -13,7 +13,7 @@ from typing import Any
 
 from .catalogue import URCS, UrcSpec
 from .framing import Line, decode_line
-from .params import ParamError, Token, parse_int, split_params
+from .params import ParamError, parse_int, split_pairs
 from .values import InvalidValue, decode_value
 
 __all__ = ["Broken", "Echo", "Event", "Final", "Info", "Text", "Urc", "parse_line"]
@@ -140,55 +140,69 @@ def _final_cme(detail: str, text: str) -> Final:
 
 
 def _parse_info(name: str, rest: str, text: str) -> Info:
-    if '"' not in rest:
-        # The common case, numbers only: no tokenizer needed.
-        return Info(name, tuple(_plain_field(part) for part in rest.split(",")) if rest else (), text)
     try:
-        tokens = split_params(rest)
+        pairs = split_pairs(rest)
     except ParamError:
         return Info(name, (rest,), text)
-    return Info(name, tuple(_field(t) for t in tokens), text)
+    return Info(name, tuple([_field(t, quoted) for t, quoted in pairs]), text)
 
 
-def _plain_field(part: str) -> int | str:
-    part = part.strip()
-    if part.isdigit() and part.isascii() and len(part) <= 1000:
-        return int(part)
-    number = parse_int(part)
-    return part if number is None else number
+def _field(text: str, quoted: bool) -> int | str:
+    """A number when printed bare as one; a quoted number stays a string (it was printed as a string)."""
+    if quoted:
+        return text
+    if text.isdigit() and text.isascii() and len(text) <= 1000:
+        return int(text)
+    number = parse_int(text)
+    return text if number is None else number
 
 
-def _field(token: Token) -> int | str:
-    if not token.quoted:
-        number = token.as_int()
-        if number is not None:
-            return number
-    return token.text
+@dataclass(frozen=True, slots=True)
+class _UrcPlan:
+    """What parsing one kind of URC needs, worked out once from the catalogue instead of on every line."""
+
+    spec: UrcSpec
+    fields: tuple[tuple[str, bool], ...]  # (name, is an int) per parameter
+    required: int
+
+
+_PLANS: dict[str, _UrcPlan] = {
+    kind: _UrcPlan(
+        spec,
+        tuple((p.name, p.kind == "int") for p in spec.params),
+        sum(1 for p in spec.params if not p.optional),
+    )
+    for kind, spec in URCS.items()
+}
 
 
 def _parse_urc(rest: str, text: str) -> Event:
     kind_end = rest.find(",")
     kind = (rest if kind_end < 0 else rest[:kind_end]).strip().strip('"')
-    spec = URCS.get(kind)
-    if spec is None:
+    plan = _PLANS.get(kind)
+    if plan is None:
         return Broken(text, f"unknown notification {kind!r}")
+    spec = plan.spec
     body = "" if kind_end < 0 else rest[kind_end + 1 :]
     try:
-        tokens = split_params(body, spec.value_index)
+        pairs = split_pairs(body, spec.value_index)
     except ParamError as exc:
         return Broken(text, str(exc))
-    required = sum(1 for p in spec.params if not p.optional)
-    if not required <= len(tokens) <= len(spec.params):
-        return Broken(text, f'"{kind}" has {len(spec.params)} fields, this line has {len(tokens)}')
+    fields = plan.fields
+    if not plan.required <= len(pairs) <= len(fields):
+        return Broken(text, f'"{kind}" has {len(fields)} fields, this line has {len(pairs)}')
     args: dict[str, Any] = {}
-    for param, token in zip(spec.params, tokens, strict=False):
-        if param.kind == "int":
-            number = token.as_int()
+    for (name, is_int), (value, _quoted) in zip(fields, pairs, strict=False):
+        if is_int:
+            if value.isdigit() and value.isascii() and len(value) <= 1000:
+                args[name] = int(value)
+                continue
+            number = parse_int(value)
             if number is None:
-                return Broken(text, f"<{param.name}> is not a number: {token.text!r}")
-            args[param.name] = number
+                return Broken(text, f"<{name}> is not a number: {value!r}")
+            args[name] = number
         else:
-            args[param.name] = token.text
+            args[name] = value
     if spec.value_index is not None:
         try:
             args["value"] = decode_value(args["value_type"], args["len"], args["value"])

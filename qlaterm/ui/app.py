@@ -82,12 +82,12 @@ class QlatermApp(App[None]):
         Binding("f8", "settings", "Opts", id="settings"),
         Binding("f9", "add_object", "+Obj", id="add_object"),
         Binding("f10", "delete_object", "-Obj", id="delete_object"),
-        Binding("ctrl+d", "drain", "Drain", id="drain"),
+        Binding("ctrl+r", "drain", "Drain", id="drain"),
         Binding("ctrl+t", "toggle_platform", "Platform", id="toggle_platform"),
         Binding("ctrl+f", "find", "Find", show=False, id="find"),
         Binding("ctrl+s", "save_log", "Save log", show=False, id="save_log"),
         Binding("ctrl+l", "clear_transcript", "Clear", show=False, id="clear_transcript"),
-        Binding("ctrl+r", "reread", "Re-read state", show=False, id="reread"),
+        Binding("ctrl+o", "reread", "Re-read state", show=False, id="reread"),
         Binding("escape", "focus_command", "Command line", show=False, id="focus_command"),
     ]
 

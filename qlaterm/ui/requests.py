@@ -36,7 +36,7 @@ ID and age (the module gives up and answers 5.03 after 60 s).
 * **execute** — accept or reject.
 * **cancel** — confirm the end of an observation.
 
-In buffer mode (`QLACFG "access_mode",1`) requests wait in the module; `ctrl+d` drains them with `AT+QLARD`.
+In buffer mode (`QLACFG "access_mode",1`) requests wait in the module; `ctrl+r` drains them with `AT+QLARD`.
 """
 
     BINDINGS = [Binding("enter", "answer", "Answer", show=False, id="requests.answer")]
@@ -76,7 +76,7 @@ In buffer mode (`QLACFG "access_mode",1`) requests wait in the module; `ctrl+d` 
         parts = [f"{len(state.requests)} waiting"] if state.requests else []
         if state.buffer_mode:
             count = state.buffer_count
-            parts.append(f"{count if count is not None else '?'} in buffer · ctrl+d drains")
+            parts.append(f"{count if count is not None else '?'} in buffer · ctrl+r drains")
         self.border_subtitle = " · ".join(parts)
 
     @staticmethod

@@ -47,7 +47,7 @@ class StatusPane(Static):
 * **Server**, **Endpoint**, **Lifetime**, **Security**, **Binding** — from `AT+QLACONFIG?`; the next
   automatic update is computed from the lifetime the way the module does (when `lifetime_enable` is 1).
 * **Platform**, **URCs** — from `AT+QLACFG?`: the target platform and whether URCs are printed directly
-  or buffered for `AT+QLARD` (`ctrl+d` drains the buffer).
+  or buffered for `AT+QLARD` (`ctrl+r` drains the buffer).
 """
 
     def __init__(self, state: DeviceState, *, id: str | None = None) -> None:

@@ -1,0 +1,76 @@
+"""Fixtures for the console's Pilot tests: the app over the in-process simulator and bundled platform."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+
+from qlaterm.link.inproc import InProcTransport
+from qlaterm.link.session import Kind, SessionEvent, Traffic
+from qlaterm.ui.app import QlatermApp
+
+SIZE = (120, 40)
+
+
+class Console:
+    """The running app, its pilot, and helpers that wait for events instead of sleeping."""
+
+    def __init__(self, app: QlatermApp, pilot: Pilot[None]) -> None:
+        self.app = app
+        self.pilot = pilot
+
+    @property
+    def platform(self) -> Any:
+        return self.app.transport.platform  # type: ignore[attr-defined]
+
+    @property
+    def state(self) -> Any:
+        return self.app.state
+
+    async def settle(self) -> None:
+        """Every worker done and every message handled."""
+        await self.app.workers.wait_for_complete()
+        await self.pilot.pause()
+        await self.app.workers.wait_for_complete()
+        await self.pilot.pause()
+
+    def waiter(self, predicate: Callable[[SessionEvent], bool], timeout: float = 10.0) -> Any:
+        """Start waiting now (before the action that causes the event)."""
+        import asyncio
+
+        return asyncio.ensure_future(self.app.session.wait_for(predicate, timeout))
+
+    def line(self, text: str) -> Any:
+        return self.waiter(lambda e: isinstance(e, Traffic) and e.text == text)
+
+    def urc(self, kind: str) -> Any:
+        return self.waiter(lambda e: isinstance(e, Traffic) and e.kind is Kind.URC
+                           and getattr(e.event, "kind", None) == kind)
+
+    async def send(self, *lines: str) -> None:
+        replies = await self.app._send_all(list(lines))
+        assert all(r.ok for r in replies), [(r.line, r.final) for r in replies]
+
+    async def register(self, *objects: str) -> None:
+        """Configure for the bundled platform, add objects, register; wait for +QLAREG: 0."""
+        port = self.platform.port
+        await self.send(f'AT+QLACONFIG=0,"127.0.0.1",{port},"ep1",300,3', *objects)
+        done = self.line("+QLAREG: 0")
+        await self.send("AT+QLAREG")
+        await done
+        await self.settle()
+
+    def transcript_text(self) -> str:
+        return "\n".join(e.text for e in self.app.transcript.entries)
+
+
+@pytest.fixture
+async def console() -> AsyncIterator[Console]:
+    app = QlatermApp(InProcTransport(platform_port=0))
+    async with app.run_test(size=SIZE) as pilot:
+        c = Console(app, pilot)
+        await c.settle()
+        yield c
