@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import random
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from aiocoap import Message
-from aiocoap.numbers.codes import CHANGED, CONTENT, CREATED, EMPTY, GET, POST
+from aiocoap.numbers.codes import CHANGED, CONTENT, CREATED, DELETE, EMPTY, FETCH, GET, POST, PUT, iPATCH
 from aiocoap.numbers.types import ACK, CON, NON, RST
 
 from sim.lwm2m.client import LwM2MClient, Retransmit, ServerTarget
@@ -264,3 +265,39 @@ async def test_cancel_with_the_observe_token_ends_only_that_observation(wire: Wi
     # The instance observation still covers the resource.
     await wire.client.notify((19, 0, 0), {(19, 0, 0): "v2"}, con=False)
     assert (await wire.peer.next()).message.token == b"\x0d"
+
+
+async def test_random_requests_all_get_an_answer(wire: Wire) -> None:
+    """A few hundred random requests (methods, paths, Accept, Content-Format, payloads): each CON gets
+    a piggybacked answer with a response code, the handler only ever sees well-formed custom requests,
+    and the client still serves afterwards."""
+    addr = await wire.register()
+    wire.handler.accept = False  # custom requests are refused at once (5.03) instead of waiting
+    rng = random.Random(20261125)
+    segments = ["0", "1", "3", "4", "5", "19", "20", "65535", "65536", "x", "", "007", "-1"]
+    formats = [None, 0, 40, 42, 60, 110, 112, 1541, 1542, 11542, 11543, 50, 9999]
+    for mid in range(1000, 1300):
+        path = tuple(rng.choice(segments) for _ in range(rng.randint(0, 4)))
+        request = Message(
+            code=rng.choice([GET, POST, PUT, DELETE, FETCH, iPATCH]),
+            _mtype=CON,
+            _mid=mid,
+            _token=mid.to_bytes(2, "big"),
+            uri_path=path,
+            payload=rng.randbytes(rng.randint(0, 40)) if rng.random() < 0.5 else b"",
+        )
+        if (accept := rng.choice(formats)) is not None:
+            request.opt.accept = accept
+        if (fmt := rng.choice(formats)) is not None:
+            request.opt.content_format = fmt
+        if rng.random() < 0.2:
+            request.opt.observe = rng.choice([0, 1])
+        wire.peer.send(request, addr)
+        reply = (await wire.peer.next()).message
+        assert reply.mtype == ACK and reply.mid == mid, (path, reply)
+        assert reply.code.is_response(), (path, reply)
+    while not wire.handler.requests.empty():
+        seen = wire.handler.requests.get_nowait()
+        assert seen.path[0] in (19,) and len(seen.path) <= 3
+    wire.peer.send(Message(code=GET, _mtype=CON, _mid=77, _token=b"\x05", uri_path=("3", "0", "0")), addr)
+    assert (await wire.peer.next()).message.payload == b"Quectel"
