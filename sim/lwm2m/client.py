@@ -16,6 +16,11 @@ module:
 Every message the client originates reports its message ID as soon as it is on the wire (the module
 prints it before ``OK``) and its outcome as a status code of the source's table 6 (:func:`status_code`).
 Confirmable messages follow the module's retransmission schedule (:class:`Retransmit`).
+
+The pieces: :mod:`~sim.lwm2m.client_types` (the vocabulary shared with the AT side),
+:mod:`~sim.lwm2m.client_requests` (what an incoming request asks for, and the errors that stop it),
+:mod:`~sim.lwm2m.client_bootstrap`, :mod:`~sim.lwm2m.objects` (the built-in objects) and
+:mod:`~sim.lwm2m.transport` (the socket and the aiocoap stack, where DTLS plugs in).
 """
 
 from __future__ import annotations
@@ -74,7 +79,7 @@ from sim.lwm2m.client_types import (
 )
 from sim.lwm2m.codec import CodecError, ContentFormat, Link, Path, Scalar, decode, encode, link_format
 from sim.lwm2m.objects import DeviceInfo, SecurityAccount, ServerAccount
-from sim.lwm2m.transport import Endpoint, TransportUnavailable, hostinfo, open_endpoint
+from sim.lwm2m.transport import Endpoint, TransportUnavailable, hostinfo, open_endpoint, scheme_for
 
 __all__ = [
     "ClientHandler",
@@ -233,7 +238,7 @@ class LwM2MClient:
         self._target = dataclasses.replace(target)
         self._server = ServerAccount(lifetime=target.lifetime, binding=target.binding)
         self._security = SecurityAccount(
-            uri=f"{'coaps' if target.security_mode == 0 else 'coap'}://{hostinfo(target.host, target.port)}",
+            uri=f"{scheme_for(target.security_mode)}://{hostinfo(target.host, target.port)}",
             mode=target.security_mode,
             identity=(target.psk_id or "").encode(),
             key=target.psk or b"",
