@@ -1,0 +1,46 @@
+"""Run the benchmarks and print one line each: ``name: figure unit   bar: …   ratio, verdict``."""
+
+from __future__ import annotations
+
+import sys
+import time
+import traceback
+from collections.abc import Callable
+
+from .common import Result
+
+Benchmark = tuple[str, Callable[[], Result]]
+
+
+def _benchmarks() -> list[Benchmark]:
+    from . import at_parse, sim_bench
+
+    return [
+        ("parse", at_parse.run),
+        ("roundtrip", sim_bench.round_trip),
+        ("register", sim_bench.register),
+    ]
+
+
+def main(argv: list[str]) -> int:
+    """Run every benchmark whose key contains one of ``argv`` (all without arguments)."""
+    wanted = argv[1:]
+    failed = False
+    started = time.perf_counter()
+    for key, run in _benchmarks():
+        if wanted and not any(w in key for w in wanted):
+            continue
+        try:
+            result = run()
+        except Exception:
+            failed = True
+            print(f"{key}: ERROR")
+            traceback.print_exc()
+            continue
+        print(result.line(), flush=True)
+    print(f"({time.perf_counter() - started:.1f} s)")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
