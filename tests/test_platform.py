@@ -4,6 +4,7 @@ sends to the device, and the events and CoAP log it reports."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import socket
 from collections.abc import AsyncIterator
@@ -21,6 +22,7 @@ from sim.lwm2m.platform_model import (
     ObservationEnded,
     OperationDone,
     Registered,
+    RequestFailed,
     RequestTimeout,
     SendReceived,
     UnknownDevice,
@@ -515,3 +517,32 @@ async def test_bootstrap_from_a_wildcard_bind_names_the_address_the_device_used(
         assert (await events.wait_for(BootstrapFinished, timeout=5)).ok
         uri = codec.tlv_str(client.instances[(0, 0)].values[(0, 0, 0)])
         assert uri == f"coap://127.0.0.1:{platform.port}"
+
+
+async def test_stopping_with_requests_in_flight_leaves_no_stray_errors() -> None:
+    loop = asyncio.get_running_loop()
+    errors: list[dict] = []
+    previous = loop.get_exception_handler()
+    loop.set_exception_handler(lambda _loop, context: errors.append(context))
+    silent = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    silent.bind(("127.0.0.1", 0))
+    try:
+        platform = Platform(port=0, profile="telit")  # its observe will never be answered either
+        await platform.start()
+        sent: asyncio.Queue[CoapRecord] = asyncio.Queue()
+        platform.coap_log.add_listener(lambda r: sent.put_nowait(r) if r.direction == "out" else None)
+        register = Message(code=Code.POST, uri_path=("rd",), uri_query=("ep=silent",), payload=b"</3/0>")
+        register.mtype, register.mid, register.token = CON, 7, b"\x07"
+        silent.sendto(register.encode(), ("127.0.0.1", platform.port))
+        await platform.wait_for_registration("silent", timeout=5)
+        while (await asyncio.wait_for(sent.get(), 5)).path != "/19/0/0":
+            pass  # the profile's observe is out and will never be answered
+        reading = asyncio.ensure_future(platform.read("silent", "/3/0/0"))  # queued behind it (NSTART 1)
+        await platform.stop()  # cancels the profile's task, then shuts the socket down
+        with pytest.raises(RequestFailed, match="LibraryShutdown"):
+            await reading
+        gc.collect()
+        assert errors == []
+    finally:
+        loop.set_exception_handler(previous)
+        silent.close()

@@ -345,9 +345,9 @@ class Platform:
     ) -> Message:
         wait = self.request_timeout if timeout is None else timeout
         try:
-            return await asyncio.wait_for(asyncio.shield(request.response), wait)
+            # Cancelling the response future (timeout, or the caller cancelled) tells aiocoap to stop.
+            return await asyncio.wait_for(request.response, wait)
         except TimeoutError:
-            request.response.cancel()
             error = f"no answer within {wait:g} s"
             self._done(ep, operation, path, None, error)
             raise RequestTimeout(f"{operation} {format_path(path)} on {ep}: {error}") from None
@@ -439,9 +439,8 @@ class Platform:
         msg.remote = remote
         request = self._ctx_or_raise().request(msg)
         try:
-            return await asyncio.wait_for(asyncio.shield(request.response), self.request_timeout)
+            return await asyncio.wait_for(request.response, self.request_timeout)
         except TimeoutError:
-            request.response.cancel()
             raise RequestTimeout("no answer from the device") from None
         except aiocoap.error.Error as exc:
             raise RequestFailed(f"{type(exc).__name__}: {exc}") from exc
