@@ -13,12 +13,15 @@ Benchmark = tuple[str, Callable[[], Result]]
 
 
 def _benchmarks() -> list[Benchmark]:
-    from . import at_parse, sim_bench
+    from . import at_parse, link_bench, sim_bench
 
     return [
         ("parse", at_parse.run),
-        ("roundtrip", sim_bench.round_trip),
-        ("register", sim_bench.register),
+        ("roundtrip-inproc", sim_bench.round_trip),
+        ("roundtrip-pty", link_bench.pty_round_trip),
+        ("register-udp", sim_bench.register),
+        ("register-dtls", sim_bench.register_dtls),
+        ("read-answer", sim_bench.read_answer),
     ]
 
 

@@ -1,7 +1,10 @@
 """Benchmarks that drive the simulated module the way the console does: bytes in, parsed lines out.
 
 * AT round trip, in-process: ``AT\\r`` fed to ``sim.module.Module`` until ``OK`` has been framed and parsed.
-* register → ``+QLAREG: 0`` over loopback UDP against the bundled platform, deregistering between rounds.
+* register → ``+QLAREG: 0`` over loopback UDP against the bundled platform, deregistering between rounds
+  (and the same with DTLS-PSK once the module has a DTLS transport).
+* server read → ``+QLAURC: "read"`` → ``AT+QLARDRSP`` → value at the server (the simulator's part: the
+  terminal answers at once).
 
 Each skips with the reason when the simulator or the platform cannot be imported yet.
 """
@@ -10,85 +13,53 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
-from collections import deque
-from collections.abc import Callable
 from typing import Any
 
-from qlaterm.at.framing import LineFramer
-from qlaterm.at.parse import Event, Final, Info, parse_line
+from qlaterm.at.parse import Event, Info, Urc
 
 from .common import Bar, Result, percentile, skipped
+from .terminal import Terminal, is_ok, is_result, is_urc
 
 ROUND_TRIP = "AT round trip, in-process sim"
 ROUND_TRIP_BAR = Bar("p50 ≤ 1 ms", 1.0)
 REGISTER = "register → +QLAREG: 0, loopback UDP"
 REGISTER_BAR = Bar("p50 ≤ 20 ms", 20.0)
+REGISTER_DTLS = "register → +QLAREG: 0, DTLS-PSK"
+REGISTER_DTLS_BAR = Bar("p50 ≤ 60 ms", 60.0)
+READ = "server read → URC → answer → value at server, sim part"
+READ_BAR = Bar("p50 ≤ 10 ms", 10.0)
 
-Predicate = Callable[[Event], bool]
-
-
-class Terminal:
-    """The console's side of an in-memory link: frames and parses what the module writes."""
-
-    def __init__(self, module: Any) -> None:
-        self.module = module
-        self._framer = LineFramer()
-        self._waiting: tuple[Predicate, asyncio.Future[Event]] | None = None
-        self.recent: deque[str] = deque(maxlen=20)
-        module.attach(self._received)
-
-    def _received(self, data: bytes) -> None:
-        for line in self._framer.feed(data):
-            self.recent.append(line.text)
-            if self._waiting is None:
-                continue
-            wanted, future = self._waiting
-            event = parse_line(line)
-            if not future.done() and (wanted(event) or (isinstance(event, Final) and not event.ok)):
-                future.set_result(event)
-
-    async def send(self, command: str, wanted: Predicate, timeout: float = 5.0) -> tuple[float, Event]:
-        """Seconds from feeding ``command`` to the first event ``wanted`` accepts (or an error final)."""
-        future: asyncio.Future[Event] = asyncio.get_running_loop().create_future()
-        self._waiting = (wanted, future)
-        start = time.perf_counter()
-        self.module.feed(command.encode() + b"\r")
-        try:
-            event = await asyncio.wait_for(future, timeout)
-        except TimeoutError:
-            raise RuntimeError(f"{command}: nothing after {timeout} s; last lines {list(self.recent)}") from None
-        finally:
-            self._waiting = None
-        return time.perf_counter() - start, event
+ENDPOINT = "bench-ep"
 
 
-def _is_ok(event: Event) -> bool:
-    return isinstance(event, Final) and event.ok
-
-
-def _is_result(name: str) -> Predicate:
-    return lambda event: isinstance(event, Info) and event.name == name
-
-
-def _load_module() -> tuple[type | None, str]:
+def _load(module: str, name: str) -> tuple[Any, str]:
+    """``module.name``, or None and why (not written yet, or broken in the middle of a change)."""
     try:
-        from sim.module import Module
-    except Exception as exc:  # not written yet, or broken mid-change: say why instead of failing
-        return None, f"sim.module.Module not available: {type(exc).__name__}: {exc}"
-    return Module, ""
-
-
-def _load_platform() -> tuple[type | None, str]:
-    try:
-        from sim.lwm2m.server import Platform
+        loaded = __import__(module, fromlist=[name])
+        return getattr(loaded, name), ""
     except Exception as exc:
-        return None, f"sim.lwm2m.server.Platform not available: {type(exc).__name__}: {exc}"
-    return Platform, ""
+        return None, f"{module}.{name} not available: {type(exc).__name__}: {exc}"
 
+
+def _quiet() -> None:
+    for name in ("coap", "coap-server", "sim", "aiocoap"):
+        logging.getLogger(name).setLevel(logging.CRITICAL)
+
+
+def _attach(module: Any) -> Terminal:
+    terminal = Terminal(module.feed)
+    module.attach(terminal.received)
+    return terminal
+
+
+def _zero(event: Event) -> bool:
+    return isinstance(event, Info) and event.fields[:1] == (0,)
+
+
+# -------------------------------------------------------------------------------------------- round trip
 
 def round_trip(samples: int = 3000, warmup: int = 200) -> Result:
-    module_class, why = _load_module()
+    module_class, why = _load("sim.module", "Module")
     if module_class is None:
         return skipped(ROUND_TRIP, ROUND_TRIP_BAR, why)
     return asyncio.run(_round_trip(module_class, samples, warmup))
@@ -96,59 +67,155 @@ def round_trip(samples: int = 3000, warmup: int = 200) -> Result:
 
 async def _round_trip(module_class: type, samples: int, warmup: int) -> Result:
     module = module_class()
-    terminal = Terminal(module)
+    terminal = _attach(module)
     await module.start()
     try:
         times = []
         for i in range(warmup + samples):
-            elapsed, event = await terminal.send("AT", _is_ok)
-            if not _is_ok(event):
+            elapsed, event = await terminal.send("AT", is_ok)
+            if not is_ok(event):
                 raise RuntimeError(f"AT answered {event}")
             if i >= warmup:
                 times.append(elapsed * 1000)
     finally:
         await module.close()
-    p50 = percentile(times, 50)
-    return Result(ROUND_TRIP, ROUND_TRIP_BAR, p50, "ms p50",
+    return Result(ROUND_TRIP, ROUND_TRIP_BAR, percentile(times, 50), "ms p50",
                   f"{samples} x AT→OK, echo on; p90 {percentile(times, 90):.3f} ms, p99 {percentile(times, 99):.3f} ms")
 
 
+# -------------------------------------------------------------------------------------------- registration
+
+class _Rig:
+    """The bundled platform on a free loopback port and one module configured for it."""
+
+    def __init__(self, module_class: type, platform_class: type, security: int = 3,
+                 psk: tuple[str, str] | None = None) -> None:
+        self.security = security
+        self.psk = psk
+        store = {psk[0]: bytes.fromhex(psk[1])} if psk else None
+        self.platform = platform_class(host="127.0.0.1", port=0, profile="generic", psk_store=store)
+        self.module = module_class()
+        self.terminal = _attach(self.module)
+
+    async def __aenter__(self) -> _Rig:
+        await self.platform.start()
+        await self.module.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        try:
+            await self.module.close()
+        finally:
+            await self.platform.stop()
+
+    async def command(self, line: str, wanted: Any = is_ok, timeout: float = 5.0) -> tuple[float, Event]:
+        elapsed, event = await self.terminal.send(line, wanted, timeout)
+        ok = is_ok(event) if wanted is is_ok else _zero(event)
+        if not ok:
+            raise RuntimeError(f"{line} gave {event}; last lines {list(self.terminal.recent)}")
+        return elapsed, event
+
+    async def configure(self) -> None:
+        if self.security == 0 and self.psk:
+            port = self.platform.port + 1  # the platform's coaps transport sits on port+1
+            line = (f'AT+QLACONFIG=0,"127.0.0.1",{port},"{ENDPOINT}",300,0,"{self.psk[0]}","{self.psk[1]}"')
+        else:
+            line = f'AT+QLACONFIG=0,"127.0.0.1",{self.platform.port},"{ENDPOINT}",300,3'
+        await self.command(line)
+
+
 def register(rounds: int = 40, warmup: int = 3) -> Result:
-    module_class, why = _load_module()
+    module_class, why = _load("sim.module", "Module")
     if module_class is None:
         return skipped(REGISTER, REGISTER_BAR, why)
-    platform_class, why = _load_platform()
+    platform_class, why = _load("sim.lwm2m.server", "Platform")
     if platform_class is None:
         return skipped(REGISTER, REGISTER_BAR, why)
-    logging.getLogger("coap").setLevel(logging.ERROR)
-    return asyncio.run(_register(module_class, platform_class, rounds, warmup))
+    _quiet()
+    return asyncio.run(_register(_Rig(module_class, platform_class), REGISTER, REGISTER_BAR, rounds, warmup))
 
 
-async def _register(module_class: type, platform_class: type, rounds: int, warmup: int) -> Result:
-    platform = platform_class(host="127.0.0.1", port=0, profile="generic")
-    await platform.start()
-    module = module_class()
-    terminal = Terminal(module)
+def register_dtls(rounds: int = 20, warmup: int = 2) -> Result:
+    module_class, why = _load("sim.module", "Module")
+    if module_class is None:
+        return skipped(REGISTER_DTLS, REGISTER_DTLS_BAR, why)
+    platform_class, why = _load("sim.lwm2m.server", "Platform")
+    if platform_class is None:
+        return skipped(REGISTER_DTLS, REGISTER_DTLS_BAR, why)
+    why = asyncio.run(_dtls_missing())
+    if why:
+        return skipped(REGISTER_DTLS, REGISTER_DTLS_BAR, why)
+    _quiet()
+    rig = _Rig(module_class, platform_class, security=0, psk=("bench-id", "00112233445566778899aabbccddeeff"))
+    return asyncio.run(_register(rig, REGISTER_DTLS, REGISTER_DTLS_BAR, rounds, warmup))
+
+
+async def _dtls_missing() -> str:
+    """Why the module cannot open a DTLS-PSK endpoint yet, or "" when it can."""
+    transport, why = _load("sim.lwm2m.transport", "open_endpoint")
+    if transport is None:
+        return why
+    unavailable, _ = _load("sim.lwm2m.transport", "TransportUnavailable")
     try:
-        await module.start()
-        config = f'AT+QLACONFIG=0,"127.0.0.1",{platform.port},"bench-ep",300,3'
-        _, event = await terminal.send(config, _is_ok)
-        if not _is_ok(event):
-            raise RuntimeError(f"{config} answered {event}")
+        endpoint = await transport(None, bind_host="127.0.0.1", security_mode=0, observer=None,
+                                   psk=("bench-id", bytes(16)))
+    except Exception as exc:
+        if unavailable is not None and isinstance(exc, unavailable):
+            return f"the module has no DTLS-PSK transport yet ({exc})"
+        return ""  # it tried for real: let the benchmark show what happens
+    await endpoint.close()
+    return ""
+
+
+async def _register(rig: _Rig, name: str, bar: Bar, rounds: int, warmup: int) -> Result:
+    async with rig:
+        await rig.configure()
         times = []
         for i in range(warmup + rounds):
-            elapsed, event = await terminal.send("AT+QLAREG", _is_result("+QLAREG"), timeout=30)
-            if not (isinstance(event, Info) and event.fields == (0,)):
-                raise RuntimeError(f"AT+QLAREG gave {event}; last lines {list(terminal.recent)}")
+            elapsed, _ = await rig.command("AT+QLAREG", is_result("+QLAREG"), timeout=30)
             if i >= warmup:
                 times.append(elapsed * 1000)
-            _, event = await terminal.send("AT+QLADEREG", _is_result("+QLADEREG"), timeout=30)
-            if not (isinstance(event, Info) and event.fields == (0,)):
-                raise RuntimeError(f"AT+QLADEREG gave {event}; last lines {list(terminal.recent)}")
-    finally:
-        await module.close()
-        await platform.stop()
-    p50 = percentile(times, 50)
-    return Result(REGISTER, REGISTER_BAR, p50, "ms p50",
-                  f"{rounds} rounds, AT+QLADEREG between; p90 {percentile(times, 90):.1f} ms, "
-                  f"max {max(times):.1f} ms")
+            await rig.command("AT+QLADEREG", is_result("+QLADEREG"), timeout=30)
+    return Result(name, bar, percentile(times, 50), "ms p50",
+                  f"{rounds} rounds, AT+QLADEREG between; p90 {percentile(times, 90):.1f} ms, max {max(times):.1f} ms")
+
+
+# -------------------------------------------------------------------------------------------- server read
+
+def read_answer(samples: int = 200, warmup: int = 10) -> Result:
+    module_class, why = _load("sim.module", "Module")
+    if module_class is None:
+        return skipped(READ, READ_BAR, why)
+    platform_class, why = _load("sim.lwm2m.server", "Platform")
+    if platform_class is None:
+        return skipped(READ, READ_BAR, why)
+    _quiet()
+    return asyncio.run(_read_answer(_Rig(module_class, platform_class), samples, warmup))
+
+
+async def _read_answer(rig: _Rig, samples: int, warmup: int) -> Result:
+    import time
+
+    async with rig:
+        await rig.configure()
+        await rig.command("AT+QLAADDOBJ=19,0,1,0", is_result("+QLAADDOBJ"))
+        await rig.command("AT+QLAREG", is_result("+QLAREG"), timeout=30)
+        await rig.platform.wait_for_registration(ENDPOINT)
+        times = []
+        for i in range(warmup + samples):
+            value = f"v{i:05d}"
+            urc = rig.terminal.expect(is_urc("read"))
+            start = time.perf_counter()
+            read = asyncio.create_task(rig.platform.read(ENDPOINT, "/19/0/0"))
+            event = await rig.terminal.until(urc, "server read")
+            if not isinstance(event, Urc) or event.mid is None:
+                raise RuntimeError(f"expected a read URC, got {event}")
+            await rig.command(f'AT+QLARDRSP={event.mid},1,19,0,0,1,{len(value)},"{value}",0')
+            result = await asyncio.wait_for(read, 10)
+            elapsed = time.perf_counter() - start
+            if not result.ok or result.value != value:
+                raise RuntimeError(f"the server read {result} / {result.value!r}, expected {value!r}")
+            if i >= warmup:
+                times.append(elapsed * 1000)
+    return Result(READ, READ_BAR, percentile(times, 50), "ms p50",
+                  f"{samples} reads of /19/0/0 answered at once; p90 {percentile(times, 90):.1f} ms")
