@@ -415,3 +415,71 @@ async def test_random_lines_each_get_one_final_result_code_and_nvm_stays_readabl
             assert isinstance(stored.get("settings", {}), dict), line
         assert await d.command("AT") == ["OK"]
         assert len(await d.command("AT+QLACFG?")) == 10
+
+
+async def test_commands_that_must_wait_while_registering_get_15() -> None:
+    loop = asyncio.get_running_loop()
+    transport, _silent = await loop.create_datagram_endpoint(_SilentServer, local_addr=("127.0.0.1", 0))
+    port = transport.get_extra_info("sockname")[1]
+    try:
+        async with running_module() as d:
+            await d.command(f'AT+QLACONFIG=0,"127.0.0.1",{port},"ep",300,3')
+            assert await d.command("AT+QLAREG") == ["OK"]
+            assert await d.command("AT+QLASTATUS?") == ["+QLASTATUS: 1", "OK"]
+            assert await d.command("AT+QLAREG") == ["+CME ERROR: 15"]
+            assert await d.command("AT+QLAADDOBJ=19,0,1,0") == ["+CME ERROR: 15"]
+            assert await d.command("AT+QLADELOBJ=19") == ["+CME ERROR: 15"]
+            assert await d.command("AT+QLAUPDATE=0,100") == ["+CME ERROR: 15"]
+            assert await d.command("AT+QLADEREG") == ["+CME ERROR: 15"]
+            assert await d.command('AT+QLACONFIG=0,"127.0.0.1",1,"ep",300,3') == ["+CME ERROR: 32"]
+    finally:
+        transport.close()
+
+
+async def test_send_reaches_the_platform_as_senml() -> None:
+    async with registered(settings=('AT+QLACFG="platform",2',)) as (d, platform):
+        events = platform.events()
+        payload = '[{"n":"/19/1/0","vs":"on"}]'
+        assert await d.command(f"AT+QLASENDDATA=1,{len(payload)},\"{payload}\",1") == ["OK"]
+        mid = (await d.expect(r"\+QLASENDDATA: 0,(\d+)")).group(1)
+        await d.expect(rf'\+QLAURC: "send_ack",0,{mid}')
+        from sim.lwm2m.platform_model import SendReceived
+
+        received = await events.wait_for(SendReceived, timeout=5)
+        assert received.content_format == 110
+        assert received.payload == payload.encode()
+        assert received.values == {(19, 1, 0): "on"}
+
+
+async def test_rst_to_a_non_notification_prints_lw_event() -> None:
+    async with registered() as (d, platform):
+        observe = asyncio.create_task(platform.observe(EP, "/19/0/0"))
+        mid = (await d.expect(r'\+QLAURC: "observe",(\d+),0,19,0,0')).group(1)
+        await d.command(f"AT+QLAOBSRSP={mid},1,19,0,0,1,1,a,0")
+        await d.expect(r"\+QLAOBSRSP: 0")
+        await observe
+        port = platform.port
+        await platform.stop()
+        # the platform comes back on the same port without the observation: it resets the notification
+        async with Platform(port=port):
+            assert await d.command("AT+QLANOTIFY=19,0,0,1,1,b,0,0") == ["OK"]
+            await d.expect(r"\+QLANOTIFY: 0")
+            await d.expect(r'\+QLAURC: "lw_event",0,9,\d+')
+            # the observation is over: nothing left to notify
+            assert await d.command("AT+QLANOTIFY=19,0,0,1,1,c,0,0") == ["+CME ERROR: 3"]
+
+
+async def test_con_notification_reset_reports_9() -> None:
+    async with registered() as (d, platform):
+        observe = asyncio.create_task(platform.observe(EP, "/19/0/0"))
+        mid = (await d.expect(r'\+QLAURC: "observe",(\d+),0,19,0,0')).group(1)
+        await d.command(f"AT+QLAOBSRSP={mid},1,19,0,0,1,1,a,0")
+        await d.expect(r"\+QLAOBSRSP: 0")
+        await observe
+        port = platform.port
+        await platform.stop()
+        async with Platform(port=port):
+            assert await d.command("AT+QLANOTIFY=19,0,0,1,1,b,0,1") == ["OK"]
+            report = (await d.expect(r'\+QLAURC: "report",(\d+)')).group(1)
+            await d.expect(r"\+QLANOTIFY: 0")
+            await d.expect(rf'\+QLAURC: "report_ack",9,{report}')
