@@ -103,6 +103,12 @@ class NetworkEvents:
     def on_bootstrap_finished(self: Module) -> None:
         self._buffered_or_direct('"bs_finished"')
 
+    def on_registration_lost(self: Module) -> None:
+        """The server's registration update trigger led to a failed Update: the registration is lost."""
+        if self.status == Status.REGISTERED:
+            self.status = Status.INVALID
+            self._cancel_timers()
+
     def on_notify_reset(self: Module, mid: int) -> None:
         self.urc(f'+QLAURC: "lw_event",0,9,{mid}')
 

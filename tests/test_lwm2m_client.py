@@ -86,6 +86,9 @@ class Recorder:
     def on_notify_reset(self, mid: int) -> None:
         self.resets.put_nowait(mid)
 
+    def on_registration_lost(self) -> None:
+        self.events.append("registration lost")
+
     async def next_request(self) -> ServerRequest:
         return await asyncio.wait_for(self.requests.get(), WAIT)
 

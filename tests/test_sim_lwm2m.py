@@ -483,3 +483,27 @@ async def test_con_notification_reset_reports_9() -> None:
             report = (await d.expect(r'\+QLAURC: "report",(\d+)')).group(1)
             await d.expect(r"\+QLANOTIFY: 0")
             await d.expect(rf'\+QLAURC: "report_ack",9,{report}')
+
+
+async def test_registration_update_trigger_failing_loses_the_registration() -> None:
+    import aiocoap
+
+    async with registered() as (d, platform):
+        from sim.lwm2m.platform_model import Updated
+
+        events = platform.events()
+        assert (await platform.execute(EP, "/1/0/8")).code == Code.CHANGED
+        await events.wait_for(Updated, timeout=5)
+        assert await d.command("AT+QLASTATUS?") == ["+QLASTATUS: 2", "OK"]
+        host, module_port = platform.devices[EP].address
+        port = platform.port
+        await platform.stop()
+        # a platform that lost its registrations answers the triggered Update 4.04: the registration is lost
+        async with Platform(port=port):
+            ctx = await aiocoap.Context.create_client_context(transports=["udp6"])
+            try:
+                trigger = aiocoap.Message(code=Code.POST, uri=f"coap://{host}:{module_port}/1/0/8")
+                assert (await ctx.request(trigger).response).code == Code.CHANGED
+                await asyncio.wait_for(d.module.wait_for_status(5), 5)
+            finally:
+                await ctx.shutdown()

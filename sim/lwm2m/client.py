@@ -441,7 +441,10 @@ class LwM2MClient:
             self.registered = False
             return STATUS_NOT_SENT
         exchange = await self.update()
-        return await exchange.result
+        status = await exchange.result
+        if status != STATUS_SUCCESS:
+            self._handler.on_registration_lost()
+        return status
 
     async def close(self) -> None:
         """Forget everything and close the socket (no De-register is sent)."""
@@ -833,7 +836,10 @@ class LwM2MClient:
     async def _triggered_update(self) -> int:
         """/1/0/8 Registration Update Trigger: an Update like the module's own."""
         exchange = await self.update()
-        return await exchange.result
+        status = await exchange.result
+        if status != STATUS_SUCCESS:
+            self._handler.on_registration_lost()
+        return status
 
     # Observations --------------------------------------------------------------------------------
 

@@ -103,6 +103,10 @@ class ClientHandler(Protocol):
         """A NON notification was answered with RST: the observation has ended."""
         ...
 
+    def on_registration_lost(self) -> None:
+        """An Update the client sent by itself (the server's /1/0/8 trigger) failed: not registered any more."""
+        ...
+
 
 @dataclass
 class Exchange:
