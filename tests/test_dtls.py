@@ -18,7 +18,15 @@ from aiocoap.credentials import CredentialsMissingError
 from aiocoap.numbers.codes import CHANGED, CONTENT
 from aiocoap.numbers.types import NON
 
-from sim.lwm2m.dtls import DTLSError, DTLSRemote, DTLSTransport, HandshakeRecord, RefusedIdentity, create_dtls_endpoint
+from sim.lwm2m.dtls import (
+    DTLSError,
+    DTLSRemote,
+    DTLSTransport,
+    HandshakeRecord,
+    RefusedIdentity,
+    create_dtls_endpoint,
+    dtls_transport_of,
+)
 from sim.lwm2m.dtls_session import CBC_SHA256, CCM_8, DTLSOptions
 
 KEY = bytes.fromhex("000102030405060708090a0b0c0d0e0f")
@@ -391,3 +399,15 @@ async def test_handshake_callback_and_records(server: Server) -> None:
         await get(ctx, server.uri("hello"))
     assert [(h.role, h.identity, h.cipher) for h in seen] == [("server", "module-1", CCM_8)]
     assert 0 < seen[0].seconds < 1.0
+
+
+async def test_dual_stack_endpoint_talks_to_an_ipv4_server(server: Server) -> None:
+    ctx = aiocoap.Context()
+    dtls = await create_dtls_endpoint(ctx, bind=("::", 0))
+    dtls.set_client_credentials(None, "module-1", KEY, FAST)
+    try:
+        assert (await get(ctx, server.uri("hello"))).payload == b"hello module-1"
+        assert dtls_transport_of(ctx) is dtls
+        assert dtls_transport_of(server.ctx) is server.dtls
+    finally:
+        await ctx.shutdown()

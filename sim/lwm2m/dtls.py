@@ -485,12 +485,11 @@ class DTLSTransport(MessageInterface, asyncio.DatagramProtocol):
 
     async def _resolve(self, target: Target) -> SockAddr:
         host, port = target
+        family = socket.AF_INET if self._family == socket.AF_INET else socket.AF_UNSPEC
         try:
-            infos = await self.loop.getaddrinfo(host, port, family=self._family, type=socket.SOCK_DGRAM)
+            infos = await self.loop.getaddrinfo(host, port, family=family, type=socket.SOCK_DGRAM)
         except socket.gaierror:
-            raise coap_error.ResolutionError(f"No address information found for requests to {host!r}") from None
-        if not infos and self._family == socket.AF_INET6:
-            infos = await self.loop.getaddrinfo(host, port, family=socket.AF_INET, type=socket.SOCK_DGRAM)
+            infos = []
         if not infos:
             raise coap_error.ResolutionError(f"No address information found for requests to {host!r}")
         return _normalise(infos[0][4])
@@ -651,6 +650,8 @@ class DTLSTransport(MessageInterface, asyncio.DatagramProtocol):
     def _sendto(self, datagrams: list[bytes], sockaddr: SockAddr) -> None:
         if self._transport is None or self._transport.is_closing():
             return
+        if self._family == socket.AF_INET6 and ":" not in sockaddr[0]:
+            sockaddr = ("::ffff:" + sockaddr[0], sockaddr[1])  # an IPv4 peer on a dual-stack socket
         for datagram in datagrams:
             self._transport.sendto(datagram, sockaddr)
 
@@ -687,6 +688,15 @@ class DTLSTransport(MessageInterface, asyncio.DatagramProtocol):
                 handshaking = True
         if handshaking:
             self._ensure_ticker()
+
+
+def dtls_transport_of(ctx: Context) -> DTLSTransport | None:
+    """The DTLS transport appended to ``ctx`` (by :func:`create_dtls_endpoint` or by hand), if any."""
+    for request_interface in ctx.request_interfaces:
+        transport = getattr(getattr(request_interface, "token_interface", None), "message_interface", None)
+        if isinstance(transport, DTLSTransport):
+            return transport
+    return None
 
 
 def _target(target: str | Target) -> Target:
@@ -746,4 +756,5 @@ __all__ = [
     "RecordingPSKStore",
     "RefusedIdentity",
     "create_dtls_endpoint",
+    "dtls_transport_of",
 ]
