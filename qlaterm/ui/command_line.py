@@ -56,9 +56,11 @@ class CommandSuggester(Suggester):
         if len(value) < 2:
             return None
         upper = value.upper()
+        lower = value == value.lower()
         for item in COMPLETIONS:
             if item.upper().startswith(upper) and len(item) > len(value):
-                return value + item[len(value):]
+                rest = item[len(value):]
+                return value + (rest.lower() if lower and '"' not in item else rest)
         return None
 
 

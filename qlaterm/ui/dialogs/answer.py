@@ -29,6 +29,7 @@ class AnswerDialog(ActionDialog):
     """AT+QLARDRSP / AT+QLAOBSRSP for one pending request."""
 
     SEND_LABEL = "Answer"
+    AUTO_FOCUS = ".value-text, #send"
 
     def __init__(self, request: Request, state: DeviceState) -> None:
         super().__init__()

@@ -38,6 +38,7 @@ class Field(Horizontal):
 class ActionDialog(ModalScreen[list[str] | None]):
     """Base of the quick-action dialogs; subclasses provide ``body`` and ``lines``."""
 
+    AUTO_FOCUS = "#dialog-body Input, #dialog-body Select"
     TITLE: ClassVar[str] = ""
     SEND_LABEL: ClassVar[str] = "Send"
     HELP: ClassVar[str] = ""

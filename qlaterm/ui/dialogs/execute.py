@@ -17,6 +17,8 @@ __all__ = ["ExecuteDialog"]
 class ExecuteDialog(ActionDialog):
     """AT+QLAEXERSP: 2 (2.04 Changed) accepts, 11–14 reject."""
 
+    AUTO_FOCUS = "#accept"
+
     def __init__(self, request: Request) -> None:
         super().__init__()
         self.request = request

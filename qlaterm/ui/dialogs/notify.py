@@ -19,6 +19,7 @@ class NotifyDialog(ActionDialog):
 
     TITLE = "Notify"
     SEND_LABEL = "Notify"
+    AUTO_FOCUS = ".value-text"
 
     def __init__(self, state: DeviceState, path: Path | None = None) -> None:
         super().__init__()

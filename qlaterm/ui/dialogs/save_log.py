@@ -17,6 +17,7 @@ __all__ = ["SaveLogDialog"]
 class SaveLogDialog(ModalScreen[Path | None]):
     """Asks for a path."""
 
+    AUTO_FOCUS = "#path"
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="dialog.cancel")]
 
     def __init__(self, directory: Path | None = None) -> None:

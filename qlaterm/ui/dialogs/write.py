@@ -52,6 +52,8 @@ def _pretty(text: str) -> str:
 class WriteDialog(ActionDialog):
     """AT+QLAWRRSP: 2 (2.04 Changed) accepts, 11–14 reject."""
 
+    AUTO_FOCUS = "#accept"
+
     def __init__(self, request: Request) -> None:
         super().__init__()
         self.request = request
