@@ -19,6 +19,7 @@ from sim.lwm2m.dtls_session import (
     handshake_budget,
     is_client_hello,
     is_dtls_record,
+    module_options,
     resumption,
     server_context,
     server_hello_session_id,
@@ -201,3 +202,11 @@ def test_handshake_budget_follows_mbedtls_doubling() -> None:
 def test_options_accept_qlacfg_numbers() -> None:
     assert DTLSOptions(version=0).version is DTLSVersionMode.DTLS1_0  # type: ignore[arg-type]
     assert DTLSOptions(version=2).effective_ciphers == (CCM_8, CBC_SHA256)  # type: ignore[arg-type]
+
+
+def test_module_profile_follows_the_coap_schedule() -> None:
+    options = module_options(dtls_mode=1, dtls_version=1, ack_timeout=2.0, max_retransmit=5)
+    assert options.resume and options.version is DTLSVersionMode.DTLS1_2
+    assert options.handshake_budget == pytest.approx(2.0 * (2**6 - 1))  # the CoAP transmit budget, 126 s
+    scaled = module_options(dtls_mode=0, dtls_version=2, ack_timeout=0.02, max_retransmit=5)
+    assert not scaled.resume and scaled.handshake_budget == pytest.approx(1.26)

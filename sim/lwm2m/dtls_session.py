@@ -169,6 +169,23 @@ def handshake_budget(timeout_min: float, timeout_max: float) -> float:
         wait *= 2
 
 
+def module_options(dtls_mode: int, dtls_version: int, ack_timeout: float, max_retransmit: int) -> DTLSOptions:
+    """The DTLS profile of a BC26 with these AT+QLACFG settings (``ack_timeout`` already time-scaled).
+
+    The handshake timer follows the module's CoAP schedule: the first flight is resent after
+    ``ack_timeout``, the wait doubles, and the handshake is given up when the CoAP retransmission
+    budget (``ack_timeout`` × (2^(max_retransmit+1) − 1)) is spent, so a wrong key against a peer
+    that never answers ends the registration as late as a silent server would, and no later.
+    """
+    timeout_min = max(float(ack_timeout), 0.005)
+    return DTLSOptions(
+        version=DTLSVersionMode(dtls_version),
+        resume=dtls_mode == 1,
+        handshake_timeout_min=timeout_min,
+        handshake_timeout_max=timeout_min * 2 ** int(max_retransmit),
+    )
+
+
 def client_context(identity: str, key: bytes, options: DTLSOptions) -> ClientContext:
     """A python-mbedtls client context for one PSK and one profile."""
     lowest, highest = options.version_range
@@ -656,6 +673,7 @@ __all__ = [
     "handshake_budget",
     "is_client_hello",
     "is_dtls_record",
+    "module_options",
     "resumption",
     "server_context",
     "server_hello_session_id",
