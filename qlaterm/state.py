@@ -164,6 +164,10 @@ class DeviceState:
 
     # -- derived ------------------------------------------------------------------------------------------
 
+    def now(self) -> float:
+        """The model's clock (wall time; tests and snapshots pass a fixed one)."""
+        return self._clock()
+
     @property
     def status_text(self) -> str:
         if self.status is None:

@@ -10,7 +10,8 @@ turns a refusal into a notification with the error's meaning.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -118,11 +119,12 @@ class QlatermApp(App[None]):
         history_file: Path | None = None,
         mask_secrets: bool = True,
         log_dir: Path | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         super().__init__()
         self.transport = transport
-        self.session = Session(transport)
-        self.state = DeviceState()
+        self.session = Session(transport, clock=clock)
+        self.state = DeviceState(clock=clock)
         self.history_file = history_file
         self.mask_secrets = mask_secrets
         self.log_dir = log_dir

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 from rich.text import Text
 from textual.binding import Binding
 from textual.widgets import DataTable
@@ -65,7 +63,7 @@ In buffer mode (`QLACFG "access_mode",1`) requests wait in the module; `ctrl+r` 
         self._signature = signature
         selected = self.selected_mid
         self.clear()
-        now = time.time()
+        now = state.now()
         for request in requests:
             self.add_row(*self._cells(request, now), key=str(request.mid))
         if selected is not None and selected in state.requests:
@@ -91,7 +89,7 @@ In buffer mode (`QLACFG "access_mode",1`) requests wait in the module; `ctrl+r` 
         return str(request.mid), label, duration(request.age(now)), value
 
     def _tick(self) -> None:
-        now = time.time()
+        now = self.state.now()
         for request in list(self.state.requests.values())[-SHOWN:]:
             key = str(request.mid)
             if key in self.rows:

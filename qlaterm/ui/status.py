@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
@@ -60,7 +58,7 @@ class StatusPane(Static):
         self.refresh_state()
 
     def refresh_state(self) -> None:
-        self.update(self.render_state(time.time()))
+        self.update(self.render_state(self.state.now()))
 
     def render_state(self, now: float) -> Table:
         state = self.state

@@ -6,8 +6,6 @@ N-1 … 0 so that the module encodes them together; a resource read gets one val
 
 from __future__ import annotations
 
-import time
-
 from textual.app import ComposeResult
 from textual.widgets import Select
 
@@ -47,7 +45,7 @@ class AnswerDialog(ActionDialog):
     def title_text(self) -> str:
         r = self.request
         verb = {"read": "Read", "observe": "Observe", "cancel": "Cancel observation"}.get(r.kind, r.kind)
-        age = int(time.time() - r.received)
+        age = int(self.state.now() - r.received)
         return f"{verb} {format_path(r.path)} · message ID {r.mid} · {age} s ago"
 
     def body(self) -> ComposeResult:

@@ -20,9 +20,9 @@ class SaveLogDialog(ModalScreen[Path | None]):
     AUTO_FOCUS = "#path"
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="dialog.cancel")]
 
-    def __init__(self, directory: Path | None = None) -> None:
+    def __init__(self, directory: Path | None = None, name: str | None = None) -> None:
         super().__init__()
-        name = time.strftime("qlaterm-%Y%m%d-%H%M%S.log")
+        name = name or time.strftime("qlaterm-%Y%m%d-%H%M%S.log")
         self.default = (directory or Path.cwd()) / name
 
     def compose(self) -> ComposeResult:

@@ -1,0 +1,27 @@
+"""Snapshots of the main screen and every dialog at 120×40 (``pytest --snapshot-update`` refreshes them)."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from tests.ui.scenes import DIALOGS, SIZE, dialog_scene, fixed_app, main_scene
+
+os.environ["TZ"] = "UTC"
+time.tzset()
+
+
+def test_main_screen(snap_compare: Callable[..., bool]) -> None:
+    assert snap_compare(fixed_app(), terminal_size=SIZE, run_before=main_scene)
+
+
+@pytest.mark.parametrize("name", DIALOGS)
+def test_dialog(name: str, snap_compare: Callable[..., bool]) -> None:
+    async def scene(pilot: Any) -> None:
+        await dialog_scene(pilot, name)
+
+    assert snap_compare(fixed_app(), terminal_size=SIZE, run_before=scene)
