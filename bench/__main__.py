@@ -13,7 +13,7 @@ Benchmark = tuple[str, Callable[[], Result]]
 
 
 def _benchmarks() -> list[Benchmark]:
-    from . import at_parse, link_bench, sim_bench
+    from . import at_parse, console_bench, fleet_bench, link_bench, sim_bench
 
     return [
         ("parse", at_parse.run),
@@ -22,6 +22,8 @@ def _benchmarks() -> list[Benchmark]:
         ("register-udp", sim_bench.register),
         ("register-dtls", sim_bench.register_dtls),
         ("read-answer", sim_bench.read_answer),
+        ("console-start", console_bench.console_start),
+        ("fleet", fleet_bench.fleet),
     ]
 
 
