@@ -50,6 +50,8 @@ class RegistrationSession:
             psk_id=config.psk_id,
             psk=bytes.fromhex(config.psk) if config.psk else None,
             bootstrap=config.bootstrap,
+            dtls_mode=int(self.settings.one("dtls_mode")),
+            dtls_version=int(self.settings.one("dtls_version")),
         )
 
     def _new_client(self: Module) -> LwM2MClient:

@@ -78,6 +78,7 @@ from sim.lwm2m.client_types import (
     status_code,
 )
 from sim.lwm2m.codec import CodecError, ContentFormat, Link, Path, Scalar, decode, encode, link_format
+from sim.lwm2m.dtls_session import module_options
 from sim.lwm2m.objects import DeviceInfo, SecurityAccount, ServerAccount
 from sim.lwm2m.transport import Endpoint, TransportUnavailable, hostinfo, open_endpoint, scheme_for
 
@@ -183,6 +184,7 @@ class LwM2MClient:
         self._non_notifications: dict[tuple[EndpointAddress, int], _Observation] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
         self._last_port = 0
+        self._dtls_sessions: dict[Any, bytes] = {}  # survives deep sleep, for DTLS session resumption
 
     # ---------------------------------------------------------------------------------------------
     # Public API
@@ -501,12 +503,26 @@ class LwM2MClient:
         """The open socket if it suits ``target``'s security, else a new one (on ``port`` if that is
         still free, else on any port)."""
         psk = (target.psk_id or "", target.psk or b"") if target.security_mode == 0 else None
+        dtls = None
+        if target.security_mode == 0:
+            schedule = self._retransmit()
+            dtls = module_options(target.dtls_mode, target.dtls_version, schedule.ack_timeout, schedule.max_retransmit)
         endpoint = self._endpoint
-        if endpoint is not None and endpoint.security_mode == target.security_mode and endpoint.psk == psk:
+        if (
+            endpoint is not None
+            and endpoint.security_mode == target.security_mode
+            and endpoint.psk == psk
+            and endpoint.dtls == dtls
+        ):
             return endpoint
         await self._close_endpoint()
         options: dict[str, Any] = dict(
-            bind_host=self._bind_host, security_mode=target.security_mode, observer=self, psk=psk
+            bind_host=self._bind_host,
+            security_mode=target.security_mode,
+            observer=self,
+            psk=psk,
+            dtls=dtls,
+            dtls_sessions=self._dtls_sessions,
         )
         try:
             self._endpoint = await open_endpoint(self._site, port=port, **options)

@@ -44,6 +44,8 @@ class ServerTarget:
     psk_id: str | None = None
     psk: bytes | None = None
     bootstrap: bool = False
+    dtls_mode: int = 0  # AT+QLACFG="dtls_mode": 1 resumes the DTLS session after deep sleep
+    dtls_version: int = 2  # AT+QLACFG="dtls_version": 0 DTLS 1.0, 1 DTLS 1.2, 2 negotiate
 
 
 @dataclass

@@ -20,6 +20,7 @@ from aiocoap.messagemanager import MessageManager
 from aiocoap.tokenmanager import TokenManager
 from aiocoap.transports.udp6 import MessageInterfaceUDP6, UDP6EndpointAddress
 
+from .dtls import create_dtls_endpoint
 from .platform_coaplog import CoapLog
 
 log = logging.getLogger(__name__)
@@ -152,23 +153,44 @@ async def create_context(
 ) -> tuple[Context, int]:
     """Bind the platform's Context on host:port (0 = any free port); returns it and the bound port.
 
-    `psk_store` is accepted for the coaps transport on port+1; plain UDP is the only transport
-    set up today.
+    With `psk_store` (identity -> key, read at every handshake) the Context also serves DTLS-PSK on
+    port+1 (`sim.lwm2m.dtls.dtls_transport_of(ctx)` gives that transport: refused identities,
+    handshakes). With port 0, a port whose successor is free as well is chosen.
     """
-    ctx = Context(serversite=site, loggername="qlaterm.platform.coap")
-    tman = ForcedTokenManager(ctx)
-    mman = LoggingMessageManager(tman, coap_log)
-    if port:
-        _ensure_port_free(host, port)
-    transport = await StrictUDP6.create_server_transport_endpoint(
-        mman, log=ctx.log, loop=ctx.loop, bind=(host, port), multicast=[]
-    )
-    transport.coap_log = coap_log
-    mman.message_interface = transport
-    tman.token_interface = mman
-    ctx.request_interfaces.append(tman)
-    bound_port = transport.transport.get_extra_info("socket").getsockname()[1]
-    return ctx, int(bound_port)
+    for _ in range(_PORT_PAIR_ATTEMPTS if psk_store is not None and not port else 1):
+        ctx = Context(serversite=site, loggername="qlaterm.platform.coap")
+        tman = ForcedTokenManager(ctx)
+        mman = LoggingMessageManager(tman, coap_log)
+        if port:
+            _ensure_port_free(host, port)
+        transport = await StrictUDP6.create_server_transport_endpoint(
+            mman, log=ctx.log, loop=ctx.loop, bind=(host, port), multicast=[]
+        )
+        transport.coap_log = coap_log
+        mman.message_interface = transport
+        tman.token_interface = mman
+        ctx.request_interfaces.append(tman)
+        bound_port = int(transport.transport.get_extra_info("socket").getsockname()[1])
+        if psk_store is None:
+            return ctx, bound_port
+        try:
+            await create_dtls_endpoint(
+                ctx,
+                bind=(host, bound_port + 1),
+                psk_store=psk_store,
+                message_manager=lambda t: LoggingMessageManager(t, coap_log),
+                token_manager=ForcedTokenManager,
+            )
+        except OSError:
+            await ctx.shutdown()
+            if port:
+                raise
+            continue
+        return ctx, bound_port
+    raise OSError(f"no free pair of UDP ports on {host}")
+
+
+_PORT_PAIR_ATTEMPTS = 20
 
 
 def _ensure_port_free(host: str, port: int) -> None:

@@ -11,14 +11,15 @@ chain of ``Context._append_tokenmanaged_messagemanaged_transport``), with a mess
 * on a final timeout fails only that one exchange instead of everything pending with the peer, so that a
   lost notification does not also kill a registration Update in flight or the server's pending reads.
 
-:func:`open_endpoint` is the one place that decides which transport carries the traffic; DTLS-PSK
-(security mode 0) slots in there.
+:func:`open_endpoint` is the one place that decides which transport carries the traffic: plain UDP,
+or DTLS-PSK (security mode 0).
 """
 
 from __future__ import annotations
 
 import logging
 from collections import OrderedDict
+from collections.abc import MutableMapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -32,6 +33,9 @@ from aiocoap.numbers.types import ACK, NON, RST
 from aiocoap.protocol import Context
 from aiocoap.tokenmanager import TokenManager
 from aiocoap.transports.udp6 import MessageInterfaceUDP6
+
+from .dtls import DTLSTransport
+from .dtls_session import DTLSOptions
 
 _NON_MEMORY = 256
 """How many recent non-confirmable message IDs are remembered for matching a late RST."""
@@ -138,6 +142,7 @@ class Endpoint:
     mman: TrackingMessageManager
     security_mode: int
     psk: tuple[str, bytes] | None = None
+    dtls: DTLSOptions | None = None
 
     @property
     def port(self) -> int:
@@ -174,27 +179,38 @@ async def open_endpoint(
     observer: ExchangeObserver,
     port: int = 0,
     psk: tuple[str, bytes] | None = None,
+    dtls: DTLSOptions | None = None,
+    dtls_sessions: MutableMapping[Any, bytes] | None = None,
     log_name: str = "sim.lwm2m.client",
 ) -> Endpoint:
     """Open a socket on ``bind_host``:``port`` (0: any free port) whose incoming requests ``site``
     renders.
 
-    Security mode 3 gets plain UDP. Security mode 0 (DTLS-PSK, ``psk`` = identity and key) needs a DTLS
-    transport in place of the UDP one below; until there is one it raises :class:`TransportUnavailable`.
+    Security mode 3 gets plain UDP. Security mode 0 gets DTLS-PSK (:mod:`sim.lwm2m.dtls`) with ``psk``
+    (identity, key) and the ``dtls`` profile; ``dtls_sessions`` keeps the saved session across endpoints,
+    for the resumption that AT+QLACFG="dtls_mode",1 asks for after deep sleep.
     """
-    if security_mode == 0:
-        raise TransportUnavailable("DTLS-PSK transport not available")
+    if security_mode == 0 and psk is None:
+        raise TransportUnavailable("security mode 0 needs a PSK identity and key")
     log = logging.getLogger(log_name)
     ctx = Context(serversite=site, loggername=log_name)
     tman = TokenManager(ctx)
     mman = TrackingMessageManager(tman, observer)
-    transport = await _UDPTransport.create_server_transport_endpoint(
-        mman, log=log, loop=ctx.loop, bind=(bind_host, port), multicast=[]
-    )
+    transport: MessageInterfaceUDP6 | DTLSTransport
+    if security_mode == 0:
+        assert psk is not None
+        transport = await DTLSTransport.create(
+            mman, bind=(bind_host, port), session_store=dtls_sessions, log=log, loop=ctx.loop
+        )
+        transport.set_client_credentials(None, psk[0], psk[1], dtls)
+    else:
+        transport = await _UDPTransport.create_server_transport_endpoint(
+            mman, log=log, loop=ctx.loop, bind=(bind_host, port), multicast=[]
+        )
     mman.message_interface = transport
     tman.token_interface = mman
     ctx.request_interfaces.append(tman)
-    return Endpoint(ctx=ctx, tman=tman, mman=mman, security_mode=security_mode, psk=psk)
+    return Endpoint(ctx=ctx, tman=tman, mman=mman, security_mode=security_mode, psk=psk, dtls=dtls)
 
 
 __all__ = [
