@@ -17,7 +17,9 @@ or DTLS-PSK (security mode 0).
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import socket
 from collections import OrderedDict
 from collections.abc import MutableMapping
 from dataclasses import dataclass
@@ -131,6 +133,27 @@ class _UDPTransport(MessageInterfaceUDP6):
 
     def datagram_errqueue_received(self, data: bytes, ancdata: Any, flags: int, address: Any) -> None:
         self.log.info("ICMP error from %s ignored", address)
+
+    @classmethod
+    async def create_server_transport_endpoint(  # type: ignore[override]
+        cls, ctx: Any, log: logging.Logger, loop: asyncio.AbstractEventLoop, bind: tuple[str, int], multicast: Any
+    ) -> _UDPTransport:
+        """The module's own socket, bound without SO_REUSEPORT.
+
+        aiocoap sets SO_REUSEPORT on its sockets; with it Linux may hand the same ephemeral port to two
+        sockets of one user, and two simulated modules would then share a port and lose each other's
+        answers (seen with a fleet of a thousand modules in one process).
+        """
+        infos = await loop.getaddrinfo(bind[0], bind[1], family=socket.AF_INET6, type=socket.SOCK_DGRAM,
+                                       flags=socket.AI_V4MAPPED)
+        sock = socket.socket(family=socket.AF_INET6, type=socket.SOCK_DGRAM)
+        try:
+            sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+            sock.bind(infos[0][4])
+        except OSError:
+            sock.close()
+            raise
+        return await cls._create_transport_endpoint(sock, ctx, log, loop, multicast)
 
 
 @dataclass
