@@ -18,7 +18,7 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from qlaterm.at.catalogue import BUILTIN_OBJECTS, CONFIG_SETTINGS, LWM2M_STATES, Form, status_text
+from qlaterm.at.catalogue import BUILTIN_OBJECTS, CONFIG_SETTINGS, LWM2M_STATES, Form, status_text, update_interval
 from qlaterm.at.check import split_command
 from qlaterm.at.params import ParamError, split_params
 from qlaterm.at.parse import Info, Urc, parse_line
@@ -43,19 +43,6 @@ Path = tuple[int, int, int]
 def format_path(path: tuple[int, ...]) -> str:
     """``(19, 0, -1)`` → ``/19/0``."""
     return "/" + "/".join(str(p) for p in path if p >= 0)
-
-
-def update_interval(lifetime: int) -> int:
-    """Seconds between automatic registration Updates for a lifetime, as the module computes them."""
-    if lifetime <= 30:
-        return lifetime // 2
-    if lifetime <= 50:
-        return 15 + (lifetime - 30) * 3 // 4
-    if lifetime <= 100:
-        return 30 + (lifetime - 50) * 4 // 5
-    if lifetime <= 300:
-        return 70 + (lifetime - 100) * 9 // 10
-    return 250 + (lifetime - 300) * 19 // 20
 
 
 @dataclass(frozen=True, slots=True)

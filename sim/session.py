@@ -8,10 +8,12 @@ import logging
 import time
 from typing import TYPE_CHECKING
 
+from qlaterm.at.catalogue import update_interval
+
 from .answers import status_of
 from .basic import FIRMWARE
 from .lwm2m.client import DeviceInfo, LwM2MClient, Retransmit, ServerTarget
-from .settings import ServerConfig, update_interval
+from .settings import ServerConfig
 from .status import Status
 
 if TYPE_CHECKING:

@@ -11,7 +11,7 @@ from typing import Any
 
 from qlaterm.at.catalogue import CONFIG_SETTINGS, MAX_CUSTOM_OBJECTS, MAX_INSTANCES
 
-__all__ = ["CustomObjects", "ServerConfig", "Settings", "update_interval"]
+__all__ = ["CustomObjects", "ServerConfig", "Settings"]
 
 
 @dataclass
@@ -134,16 +134,3 @@ class CustomObjects:
                 except (TypeError, ValueError):
                     continue
         return objects
-
-
-def update_interval(lifetime: int) -> int:
-    """Seconds between automatic Updates for a lifetime (the vendor's formula, integer arithmetic)."""
-    if lifetime <= 30:
-        return lifetime // 2
-    if lifetime <= 50:
-        return 15 + (lifetime - 30) * 3 // 4
-    if lifetime <= 100:
-        return 30 + (lifetime - 50) * 4 // 5
-    if lifetime <= 300:
-        return 70 + (lifetime - 100) * 9 // 10
-    return 250 + (lifetime - 300) * 19 // 20

@@ -451,7 +451,9 @@ async def test_send_reaches_the_platform_as_senml() -> None:
         assert received.values == {(19, 1, 0): "on"}
 
 
-async def test_rst_to_a_non_notification_prints_lw_event() -> None:
+@asynccontextmanager
+async def observed_then_server_restarted() -> AsyncIterator[ModuleDriver]:
+    """A module whose /19/0/0 is observed by a platform that then restarts on the same port, forgetting it."""
     async with registered() as (d, platform):
         observe = asyncio.create_task(platform.observe(EP, "/19/0/0"))
         mid = (await d.expect(r'\+QLAURC: "observe",(\d+),0,19,0,0')).group(1)
@@ -460,29 +462,25 @@ async def test_rst_to_a_non_notification_prints_lw_event() -> None:
         await observe
         port = platform.port
         await platform.stop()
-        # the platform comes back on the same port without the observation: it resets the notification
         async with Platform(port=port):
-            assert await d.command("AT+QLANOTIFY=19,0,0,1,1,b,0,0") == ["OK"]
-            await d.expect(r"\+QLANOTIFY: 0")
-            await d.expect(r'\+QLAURC: "lw_event",0,9,\d+')
-            # the observation is over: nothing left to notify
-            assert await d.command("AT+QLANOTIFY=19,0,0,1,1,c,0,0") == ["+CME ERROR: 3"]
+            yield d
+
+
+async def test_rst_to_a_non_notification_prints_lw_event() -> None:
+    async with observed_then_server_restarted() as d:
+        assert await d.command("AT+QLANOTIFY=19,0,0,1,1,b,0,0") == ["OK"]
+        await d.expect(r"\+QLANOTIFY: 0")
+        await d.expect(r'\+QLAURC: "lw_event",0,9,\d+')
+        # the observation is over: nothing left to notify
+        assert await d.command("AT+QLANOTIFY=19,0,0,1,1,c,0,0") == ["+CME ERROR: 3"]
 
 
 async def test_con_notification_reset_reports_9() -> None:
-    async with registered() as (d, platform):
-        observe = asyncio.create_task(platform.observe(EP, "/19/0/0"))
-        mid = (await d.expect(r'\+QLAURC: "observe",(\d+),0,19,0,0')).group(1)
-        await d.command(f"AT+QLAOBSRSP={mid},1,19,0,0,1,1,a,0")
-        await d.expect(r"\+QLAOBSRSP: 0")
-        await observe
-        port = platform.port
-        await platform.stop()
-        async with Platform(port=port):
-            assert await d.command("AT+QLANOTIFY=19,0,0,1,1,b,0,1") == ["OK"]
-            report = (await d.expect(r'\+QLAURC: "report",(\d+)')).group(1)
-            await d.expect(r"\+QLANOTIFY: 0")
-            await d.expect(rf'\+QLAURC: "report_ack",9,{report}')
+    async with observed_then_server_restarted() as d:
+        assert await d.command("AT+QLANOTIFY=19,0,0,1,1,b,0,1") == ["OK"]
+        report = (await d.expect(r'\+QLAURC: "report",(\d+)')).group(1)
+        await d.expect(r"\+QLANOTIFY: 0")
+        await d.expect(rf'\+QLAURC: "report_ack",9,{report}')
 
 
 async def test_registration_update_trigger_failing_loses_the_registration() -> None:

@@ -30,6 +30,7 @@ __all__ = [
     "UrcSpec",
     "error_text",
     "status_text",
+    "update_interval",
 ]
 
 
@@ -218,6 +219,19 @@ CONFIG_SETTINGS: Mapping[str, Setting] = {
         ),
     )
 }
+
+
+def update_interval(lifetime: int) -> int:
+    """Seconds between automatic registration Updates for a lifetime: the vendor's formula, integer arithmetic."""
+    if lifetime <= 30:
+        return lifetime // 2
+    if lifetime <= 50:
+        return 15 + (lifetime - 30) * 3 // 4
+    if lifetime <= 100:
+        return 30 + (lifetime - 50) * 4 // 5
+    if lifetime <= 300:
+        return 70 + (lifetime - 100) * 9 // 10
+    return 250 + (lifetime - 300) * 19 // 20
 
 
 def _cmd(
