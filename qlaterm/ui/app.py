@@ -411,11 +411,10 @@ class QlatermApp(App[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Keys that do nothing in the current mode leave the footer (they stay in the palette)."""
-        if action == "drain" and not self.state.buffer_mode:
-            return None
-        if action == "toggle_platform" and not self.query("#platform"):
-            return None
-        return True
+        hidden = (action == "drain" and not self.state.buffer_mode) or (
+            action == "toggle_platform" and not self.query("#platform")
+        )
+        return not hidden
 
     # -- help and palette ---------------------------------------------------------------------------------
 

@@ -66,8 +66,9 @@ class StatusPane(Static):
         table.add_column(style="bold", no_wrap=True)
         table.add_column(overflow="fold")
         link = state.link
-        table.add_row("Link", Text.assemble((f"● {link.state.value}", _LINK_STYLE.get(link.state, "")),
-                                            f"  {link.detail}"))
+        table.add_row("Link", Text(f"● {link.state.value}", style=_LINK_STYLE.get(link.state, "")))
+        if link.detail:
+            table.add_row("", Text(link.detail, style="dim"))
         status = Text(state.status_text, style=_STATUS_STYLE.get(state.status or -1, ""))
         if state.status is not None:
             status = Text.assemble((f"{state.status} ", "dim"), status)

@@ -38,7 +38,7 @@ class Field(Horizontal):
 class ActionDialog(ModalScreen[list[str] | None]):
     """Base of the quick-action dialogs; subclasses provide ``body`` and ``lines``."""
 
-    AUTO_FOCUS = "#dialog-body Input, #dialog-body Select"
+    AUTO_FOCUS = "#dialog-body Input"
     TITLE: ClassVar[str] = ""
     SEND_LABEL: ClassVar[str] = "Send"
     HELP: ClassVar[str] = ""
@@ -65,6 +65,7 @@ class ActionDialog(ModalScreen[list[str] | None]):
         yield from ()
 
     def buttons(self) -> ComposeResult:
+        yield Static("ctrl+s sends · Esc cancels", classes="dialog-keys")
         yield Button(self.SEND_LABEL, variant="primary", id="send")
         yield Button("Cancel", id="cancel")
 

@@ -18,6 +18,7 @@ class DeleteObjectDialog(ActionDialog):
 
     TITLE = "Delete object (AT+QLADELOBJ)"
     SEND_LABEL = "Delete"
+    AUTO_FOCUS = "#send"
 
     def __init__(self, state: DeviceState) -> None:
         super().__init__()

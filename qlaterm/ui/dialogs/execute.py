@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.widgets import Button, Select
+from textual.widgets import Button, Select, Static
 
 from qlaterm.at import build
 from qlaterm.state import Request, format_path
@@ -31,6 +31,7 @@ class ExecuteDialog(ActionDialog):
         yield Field("reject with", Select(REJECT_CHOICES, value=11, allow_blank=False, id="reason"))
 
     def buttons(self) -> ComposeResult:
+        yield Static("Esc cancels", classes="dialog-keys")
         yield Button("Accept (2.04)", variant="success", id="accept")
         yield Button("Reject", variant="error", id="reject")
         yield Button("Cancel", id="cancel")

@@ -20,6 +20,7 @@ class SettingsDialog(ActionDialog):
 
     TITLE = "Optional settings (AT+QLACFG)"
     SEND_LABEL = "Set"
+    AUTO_FOCUS = "#name"
 
     def __init__(self, state: DeviceState, name: str = "retransmit") -> None:
         super().__init__()

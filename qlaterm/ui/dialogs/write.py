@@ -78,6 +78,7 @@ class WriteDialog(ActionDialog):
         yield Field("reject with", Select(REJECT_CHOICES, value=11, allow_blank=False, id="reason"))
 
     def buttons(self) -> ComposeResult:
+        yield Static("Esc cancels", classes="dialog-keys")
         yield Button("Accept (2.04)", variant="success", id="accept")
         yield Button("Reject", variant="error", id="reject")
         yield Button("Cancel", id="cancel")
