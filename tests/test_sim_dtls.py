@@ -14,7 +14,7 @@ from sim.lwm2m.dtls import DTLSRemote, DTLSTransport, dtls_transport_of
 from sim.lwm2m.dtls_session import CCM_8
 from sim.lwm2m.platform_model import Notification
 from sim.lwm2m.server import Platform
-from tests.peers.libcoap import coap_rd
+from tests.peers.libcoap import coap_rd, coap_server
 from tests.peers.ports import free_udp_port_pair
 from tests.simkit import ModuleDriver, running_module
 
@@ -158,3 +158,18 @@ async def test_module_registers_with_coap_rd_gnutls() -> None:
         assert await d.command("AT+QLASTATUS?") == ["+QLASTATUS: 2", "OK"]
         assert module_dtls(d).last_handshake() is not None
     assert any(f"ep={EP}" in line or EP in line for line in rd.lines), rd.output()
+
+
+@pytest.mark.interop
+async def test_module_completes_an_exchange_with_coap_server_openssl() -> None:
+    """coap-server has no /rd: the Register is answered 4.04 over DTLS, which the module reports as 14."""
+    port = free_udp_port_pair()
+    key_text = "secretPSK"
+    async with coap_server(port, variant="openssl", key=key_text), running_module(time_scale=SCALE) as d:
+        hex_key = key_text.encode().hex()
+        config = f'AT+QLACONFIG=0,"127.0.0.1",{port + 1},"{EP}",300,0,"{IDENTITY}","{hex_key}"'
+        assert await d.command(config) == ["OK"]
+        assert await d.command("AT+QLAREG") == ["OK"]
+        await d.expect(r"\+QLAREG: 14", timeout=10)
+        record = module_dtls(d).last_handshake()
+        assert record is not None and record.cipher == CCM_8
