@@ -7,7 +7,10 @@ reopens the port by itself and the session carries on.
 from __future__ import annotations
 
 import asyncio
+import io
 from pathlib import Path
+
+from rich.console import Console
 
 from qlaterm.link.base import LinkState, LinkStatus
 from qlaterm.link.serial import SerialTransport
@@ -51,3 +54,37 @@ async def test_socket_url_and_a_port_that_is_not_there() -> None:
     reply = await session.send("AT")  # written into the void: times out, never raises
     assert reply.final is None
     await session.close()
+
+
+
+async def test_console_over_the_pty_reconnects_and_rereads(tmp_path: Path) -> None:
+    """The whole console on the serial transport: the status pane says lost, then the state is read again."""
+    from qlaterm.link.session import Traffic
+    from qlaterm.ui.app import QlatermApp
+    from qlaterm.ui.status import StatusPane
+
+    path = tmp_path / "bc26"
+    first = running_sim("--pty", "--no-server", "--link", str(path))
+    await first.__aenter__()
+    app = QlatermApp(SerialTransport(str(path), retry=0.05, max_retry=0.2))
+    async with app.run_test(size=(120, 40)) as pilot:
+        try:
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            assert app.state.status == 0 and app.state.link.state is LinkState.CONNECTED
+            lost = asyncio.ensure_future(app.session.wait_for(link_is(LinkState.LOST)))
+        finally:
+            await first.__aexit__(None, None, None)
+        await lost
+        await pilot.pause()
+        shown = Console(width=48, record=True, file=io.StringIO())
+        shown.print(app.query_one(StatusPane).render_state(app.state.now()))
+        assert "● lost" in shown.export_text()
+        reread = asyncio.ensure_future(
+            app.session.wait_for(lambda e: isinstance(e, Traffic) and e.text == "+QLASTATUS: 0", timeout=20)
+        )
+        async with running_sim("--pty", "--no-server", "--link", str(path)):
+            await reread
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            assert app.state.link.state is LinkState.CONNECTED and app.state.status == 0
