@@ -19,7 +19,7 @@ import pytest
 import serial_asyncio
 
 from sim.serve import PtyLink, TcpLink, main, parse_args
-from tests.peers.ports import free_udp_port
+from tests.peers.ports import free_udp_port, free_udp_port_pair
 
 TIMEOUT = 15.0
 """Safety net for every wait below; each wait ends as soon as its event happens."""
@@ -286,6 +286,22 @@ async def test_sigusr1_puts_the_module_to_deep_sleep_and_wakes_it() -> None:
         assert b"Leaving the BROM\r\n" in banner and b"\r\nRDY\r\n" in banner
         writer.write(b"AT\r")
         assert (await read_until(reader, b"OK\r\n")).endswith(b"\r\nOK\r\n")
+        writer.close()
+        status, err = await sim.finish(signal.SIGTERM)
+    assert status == 0, err
+
+
+async def test_psk_option_lets_a_module_register_over_dtls() -> None:
+    port = free_udp_port_pair()
+    key = "00112233445566778899AABBCCDDEEFF"
+    async with running_sim("--tcp", "127.0.0.1:0", "--server-port", str(port), "--psk", f"sim-id:{key}") as sim:
+        host, tcp_port = sim.address.rsplit(":", 1)
+        reader, writer = await asyncio.open_connection(host, int(tcp_port))
+        writer.write(f'ATE0\rAT+QLACONFIG=0,"127.0.0.1",{port + 1},"psk-ep",300,0,"sim-id","{key}"\r'.encode())
+        await read_until(reader, b"OK\r\n\r\nOK\r\n")
+        writer.write(b"AT+QLAREG\r")
+        assert (await read_until(reader, b"+QLAREG: ")).endswith(b"+QLAREG: ")
+        assert await read_until(reader, b"\r\n") == b"0\r\n"
         writer.close()
         status, err = await sim.finish(signal.SIGTERM)
     assert status == 0, err

@@ -173,3 +173,23 @@ async def test_module_completes_an_exchange_with_coap_server_openssl() -> None:
         await d.expect(r"\+QLAREG: 14", timeout=10)
         record = module_dtls(d).last_handshake()
         assert record is not None and record.cipher == CCM_8
+
+
+async def test_bootstrap_delivers_the_psk_and_the_module_registers_over_dtls() -> None:
+    from sim.lwm2m.platform_bootstrap import BootstrapConfig
+
+    bootstrap = BootstrapConfig(security_mode=0, psk_identity=IDENTITY, psk_key=KEY)
+    async with Platform(port=0, bootstrap=bootstrap) as platform, running_module(time_scale=SCALE) as d:
+        # the bootstrap server is reached without security; it hands out coaps://…:port+1 with the PSK
+        await d.command(f'AT+QLACONFIG=1,"127.0.0.1",{platform.port},"{EP}",300,3')
+        assert await d.command("AT+QLAREG") == ["OK"]
+        await d.expect(r'\+QLAURC: "bs_finished"')
+        await d.expect(r"\+QLAREG: 0")
+        device = await platform.wait_for_registration(EP)
+        assert isinstance(device.remote, DTLSRemote)
+        assert device.remote.authenticated_claims == (IDENTITY,)
+        # the assigned server is what the module now reports and saves
+        assert await d.command("AT+QLACONFIG?") == [
+            f'+QLACONFIG: 0,"127.0.0.1",{platform.port + 1},"{EP}",300,0,"{IDENTITY}","{KEY.hex().upper()}",0',
+            "OK",
+        ]
