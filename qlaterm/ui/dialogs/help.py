@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Markdown
 
@@ -12,8 +12,9 @@ __all__ = ["HelpScreen"]
 
 
 class HelpScreen(ModalScreen[None]):
-    """A scrollable Markdown page; Escape, F1 or q closes it."""
+    """A scrollable Markdown page (arrows, PgUp/PgDn); Escape, F1 or q closes it."""
 
+    AUTO_FOCUS = "#help"
     BINDINGS = [
         Binding("escape,f1,q", "close", "Close", id="help.close"),
     ]
@@ -23,7 +24,7 @@ class HelpScreen(ModalScreen[None]):
         self.markdown = markdown
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="help"):
+        with VerticalScroll(id="help"):
             yield Markdown(self.markdown)
 
     def action_close(self) -> None:
