@@ -27,6 +27,7 @@ from qlaterm.link.base import LinkState, LinkStatus
 from qlaterm.link.session import Kind, Rebooted, Reply, SessionEvent, Traffic
 
 __all__ = [
+    "REQUEST_TIMEOUT",
     "DeviceState",
     "Notice",
     "Path",
@@ -121,6 +122,9 @@ class Notice:
         return self.status in (None, 0)
 
 
+REQUEST_TIMEOUT = 60.0
+"""The module answers a request left unanswered this long with 5.03 and forgets it; so does the console."""
+
 _REQUEST_URCS = {"read", "write", "execute", "observe"}
 _STATUS_URCS = {"ping", "report_ack", "send_ack", "recovered"}
 
@@ -190,6 +194,16 @@ class DeviceState:
 
     def oldest_request(self) -> Request | None:
         return next(iter(self.requests.values()), None)
+
+    def expire_requests(self, now: float | None = None) -> list[Request]:
+        """Forget requests the module has already given up on (5.03 after 60 s); returns them."""
+        now = self._clock() if now is None else now
+        gone = [r for r in self.requests.values() if now - r.received >= REQUEST_TIMEOUT]
+        for request in gone:
+            del self.requests[request.mid]
+        if gone:
+            self._changed()
+        return gone
 
     def is_observed(self, path: Path) -> bool:
         """The resource is covered by an observation of itself, its instance or its object."""
@@ -346,8 +360,12 @@ class DeviceState:
             self.objects.pop(obj, None)
             self.observed = {p for p in self.observed if p[0] != obj}
             self.values = {p: v for p, v in self.values.items() if p[0] != obj}
-        elif name in ("+QLARDRSP", "+QLAOBSRSP", "+QLAWRRSP", "+QLAEXERSP") and reply.ok and args:
-            self._reply_answer(name, args)
+        elif name in ("+QLARDRSP", "+QLAOBSRSP", "+QLAWRRSP", "+QLAEXERSP") and args:
+            if reply.ok:
+                self._reply_answer(name, args)
+            elif reply.final is not None and reply.final.code == 3 and args.get("messageID") in self.requests:
+                # The module does not know this message ID any more (answered or expired): drop it here too.
+                self.requests.pop(args["messageID"])
         elif name == "+QLANOTIFY" and reply.ok and args:
             path = (args["objectID"], args["instanceID"], args["resourceID"])
             self.values[path] = args["value"]

@@ -168,3 +168,14 @@ async def test_reboot_forgets_session_state() -> None:
 
 def test_update_interval_follows_the_module() -> None:
     assert [update_interval(x) for x in (20, 30, 50, 100, 300, 86400)] == [10, 15, 30, 70, 250, 82045]
+
+
+async def test_requests_expire_like_the_module_and_unknown_ids_are_dropped() -> None:
+    session, transport, state = await model({"AT+QLAWRRSP=9,2": [frame("+CME ERROR: 3")]})
+    transport.emit(frame('+QLAURC: "read",8,19,0,0', '+QLAURC: "execute",9,19,0,1'))
+    received = state.requests[8].received
+    assert state.expire_requests(received + 59) == []
+    assert [r.mid for r in state.expire_requests(received + 61)] == [8, 9]
+    transport.emit(frame('+QLAURC: "write",9,19,0,0,1,1,"x",0'))
+    await session.send("AT+QLAWRRSP=9,2")
+    assert not state.requests

@@ -172,6 +172,7 @@ class QlatermApp(App[None]):
 
     def on_mount(self) -> None:
         self.sub_title = self.transport.name
+        self.set_interval(1.0, self._expire_requests, name="request expiry")
         for problem in self._keymap_problems:
             self.notify(problem, title="keymap", severity="warning")
         self.connect()
@@ -216,6 +217,10 @@ class QlatermApp(App[None]):
     def on_state_changed(self, _: StateChanged) -> None:
         self._refresh_posted = False
         self.refresh_panes()
+
+    def _expire_requests(self) -> None:
+        for request in self.state.expire_requests():
+            self.session.note(f"{request.label} (message ID {request.mid}) expired: the module answered 5.03")
 
     def refresh_panes(self) -> None:
         if self.state.buffer_mode != self._buffer_mode:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.widgets import RadioButton, RadioSet, Select
+from textual.widgets import RadioButton, RadioSet, Select, Static
 
 from qlaterm.at import build
 from qlaterm.state import DeviceState, Path, format_path
@@ -37,6 +37,8 @@ class NotifyDialog(ActionDialog):
         else:
             yield Field("resource", Select([], id="path", prompt="no custom resources: add an object first"))
         yield ValueEditor("value", state.values.get(self.path) if self.path else None, id="value")
+        yield Static("◉ observed paths come first; a notify nobody observes gets +CME ERROR: 3",
+                     classes="dialog-note")
         with RadioSet(id="ack"):
             yield RadioButton("NON (no acknowledgement)", value=True, id="non")
             yield RadioButton("CON (acknowledged: report_ack)", id="con")
@@ -56,7 +58,4 @@ class NotifyDialog(ActionDialog):
             raise ValueError("there is no custom resource to notify: add an object first (F9)")
         o, i, r = self.path
         con = self.query_one("#con", RadioButton).value
-        if not self.state.is_observed(self.path):
-            # The module refuses (+CME ERROR: 3) a notify nobody observes; say so but let the user try.
-            pass
         return [build.notify(o, i, r, self.query_one(ValueEditor).value(), 0, True if con else None)]
