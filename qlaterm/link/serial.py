@@ -14,10 +14,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 
 from .base import DataCallback, LinkState, LinkStatus, StateCallback
 
 __all__ = ["SerialTransport"]
+
+_ERRNO = re.compile(r"^\[Errno -?\d+\] ")
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +75,7 @@ class SerialTransport:
                 loop, lambda: _Protocol(self), self.port, baudrate=self.baudrate
             )
         except Exception as exc:  # SerialException, OSError, a bad URL: all mean "not there (yet)"
-            self._last_error = str(exc)
+            self._last_error = _ERRNO.sub("", str(exc))
             return False
         self._transport = transport  # type: ignore[assignment]
         assert self._gone is not None
@@ -88,8 +91,8 @@ class SerialTransport:
             if self._closing:
                 return
             self._drop()
-            why = getattr(self, "_last_error", "") or "device gone"
-            self._state(LinkState.LOST, f"{self.name}: {why}; retrying every {delay:g} s")
+            why = self._last_error or "device gone"
+            self._state(LinkState.LOST, f"{why} · retrying")
             while not self._closing:
                 await asyncio.sleep(delay)  # a retry pace, not a synchronisation
                 if await self._connect():

@@ -238,6 +238,8 @@ class QlatermApp(App[None]):
 
     async def _read_state(self) -> None:
         while self._read_wanted:
+            if self.session.link.state is not LinkState.CONNECTED:
+                return  # the reconnection asks again
             self._read_wanted = False
             for line in STARTUP_COMMANDS:
                 reply = await self.session.send(line)
