@@ -13,7 +13,7 @@ Benchmark = tuple[str, Callable[[], Result]]
 
 
 def _benchmarks() -> list[Benchmark]:
-    from . import at_parse, console_bench, fleet_bench, link_bench, sim_bench
+    from . import at_parse, console_bench, fleet_bench, link_bench, sim_bench, transcript_bench
 
     return [
         ("parse", at_parse.run),
@@ -24,6 +24,8 @@ def _benchmarks() -> list[Benchmark]:
         ("read-answer", sim_bench.read_answer),
         ("console-start", console_bench.console_start),
         ("fleet", fleet_bench.fleet),
+        ("transcript-keys", transcript_bench.key_latency),
+        ("transcript-rss", transcript_bench.rss),
     ]
 
 
