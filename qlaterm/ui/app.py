@@ -411,7 +411,15 @@ class QlatermApp(App[None]):
             self.notify("the platform pane exists in simulator mode (qlaterm --sim)", severity="warning")
             return
         pane = panes.first()
-        pane.display = not pane.display
+        focused = self.focused
+        inside = focused is not None and pane in focused.ancestors_with_self
+        if pane.display and inside:
+            pane.display = False
+            self.action_focus_command()
+            return
+        # hidden, or shown without the focus: show it and take the keyboard there (its operation picker)
+        pane.display = True
+        pane.focus_first()
 
     def action_focus_command(self) -> None:
         self.query_one("#command-input").focus()

@@ -68,8 +68,8 @@ class PlatformPane(Vertical):
     HELP = """\
 ## Platform (simulator mode)
 
-The bundled LwM2M server the simulated module registers with. Pick an operation, type a path (`/19/0/0`),
-an argument where one applies, and press `Enter`:
+The bundled LwM2M server the simulated module registers with. `ctrl+t` brings the keyboard here (again: hides
+the pane). Pick an operation, type a path (`/19/0/0`), an argument where one applies, and press `Enter`:
 
 | operation | argument |
 |---|---|
@@ -81,7 +81,7 @@ an argument where one applies, and press `Enter`:
 Requests on custom objects reach the module as URCs (left) and wait in **Requests** for your answer; the
 platform's result appears here when you answer. The log shows every CoAP message on the platform's socket
 (`<-` in, `->` out) with its decoded payload, and events: registrations, notifications, Send data.
-`ctrl+t` hides or shows this pane.
+`Esc` goes back to the command line.
 """
 
     BINDINGS = [Binding("ctrl+enter", "go", "Go", show=False, id="platform.go")]
@@ -100,6 +100,10 @@ platform's result appears here when you answer. The log shows every CoAP message
             yield Input("", placeholder="", id="platform-arg")
             yield Button("Go", id="platform-go", variant="primary")
         yield Log(max_lines=20_000, id="platform-log")
+
+    def focus_first(self) -> None:
+        """Put the keyboard on the operation picker, where an operation starts."""
+        self.query_one("#platform-op", Select).focus()
 
     def on_mount(self) -> None:
         self.border_title = f"Platform · {self.platform.host}:{self.platform.port} · {self.platform.profile.name}"

@@ -202,3 +202,13 @@ async def test_platform_pane_read_goes_through_the_console(console: Console) -> 
     assert "<- 127.0.0.1" in log and "CON POST" in log  # the CoAP log beside the events
 
 
+
+
+async def test_ctrl_t_takes_the_keyboard_to_the_platform_pane_then_hides_it(console: Console) -> None:
+    pane = console.app.query_one("#platform")
+    await console.pilot.press("ctrl+t")
+    assert pane.display and console.app.focused is console.app.query_one("#platform-op")
+    await console.pilot.press("ctrl+t")
+    assert not pane.display and console.app.focused is console.app.query_one("#command-input")
+    await console.pilot.press("ctrl+t")
+    assert pane.display and console.app.focused is console.app.query_one("#platform-op")
