@@ -21,7 +21,7 @@ from typing import Any
 from qlaterm.at.catalogue import BUILTIN_OBJECTS, CONFIG_SETTINGS, LWM2M_STATES, Form, status_text, update_interval
 from qlaterm.at.check import split_command
 from qlaterm.at.params import ParamError, split_params
-from qlaterm.at.parse import Info, Urc, parse_line
+from qlaterm.at.parse import Info, Urc, parse_drained
 from qlaterm.at.values import Scalar
 from qlaterm.link.base import LinkState, LinkStatus
 from qlaterm.link.session import Kind, Rebooted, Reply, SessionEvent, Traffic
@@ -451,13 +451,8 @@ class DeviceState:
                 self.buffer_count = infos[0].fields[0]
             return
         for info in infos:
-            remaining = info.fields[0] if info.fields and isinstance(info.fields[0], int) else 0
+            remaining, event = parse_drained(info.text)
             self.buffer_count = remaining
-            # The drained entry is the text of a +QLAURC line after its prefix; the protocol core reads it.
-            _head, sep, urc_text = info.text.partition(",")
-            if not sep:
-                continue
-            event = parse_line("+QLAURC: " + urc_text)
             if isinstance(event, Urc):
                 self._urc(event, reply.started, buffered=True)
 

@@ -122,3 +122,16 @@ def test_lines_from_the_framer_and_raw_bytes() -> None:
     assert parse_line(b"+QLAREG: 0") == Info("+QLAREG", (0,), "+QLAREG: 0")
     assert isinstance(parse_line(b"+QLAREG: \xfe"), Broken)
     assert isinstance(parse_line(Line("x", b"x", overflow=True)), Broken)
+
+
+def test_parse_drained_entries_of_the_urc_buffer() -> None:
+    from qlaterm.at.parse import Broken, Urc, parse_drained
+
+    remaining, event = parse_drained('+QLARD: 3,"observe",36581,0,9,0,0')
+    assert remaining == 3 and isinstance(event, Urc)
+    assert event.kind == "observe" and event.args["messageID"] == 36581 and event.args["objectID"] == 9
+    assert parse_drained("+QLARD: 0") == (0, None)
+    remaining, event = parse_drained('+QLARD: 1,"write",8096,19,1,0,1,20,"{"outletStatus":"1"}",0')
+    assert isinstance(event, Urc) and event.args["value"] == '{"outletStatus":"1"}'
+    assert isinstance(parse_drained("+QLARD: x")[1], Broken)
+    assert isinstance(parse_drained('+QLARD: 2,"nosuch",1')[1], Broken)

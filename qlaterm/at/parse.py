@@ -16,7 +16,7 @@ from .framing import Line, decode_line
 from .params import ParamError, parse_int, split_pairs
 from .values import InvalidValue, decode_value
 
-__all__ = ["Broken", "Echo", "Event", "Final", "Info", "Text", "Urc", "parse_line"]
+__all__ = ["Broken", "Echo", "Event", "Final", "Info", "Text", "Urc", "parse_drained", "parse_line"]
 
 _CME = re.compile(r"^\+CMEE? ERROR:\s*(.*)$")
 _INFO = re.compile(r"^(\+[A-Za-z][A-Za-z0-9_]*):\s?(.*)$")
@@ -209,3 +209,24 @@ def _parse_urc(rest: str, text: str) -> Event:
         except InvalidValue as exc:
             return Broken(text, exc.message)
     return Urc(kind, args, text)
+
+
+def parse_drained(line: str) -> tuple[int, Urc | Broken | None]:
+    """``+QLARD: 3,"observe",36581,0,9,0,0`` → (3, the Urc it carries); ``+QLARD: 0`` → (0, None).
+
+    An entry drained from the buffer of access_mode 1 is the text of a ``+QLAURC`` line after its prefix;
+    it is read exactly as that line would be.  Never raises: an unreadable line gives (0, Broken).
+    """
+    text = line.strip()
+    if not text.upper().startswith("+QLARD:"):
+        return 0, Broken(text, "not a +QLARD line")
+    rest = text[len("+QLARD:") :].strip()
+    count_text, sep, urc_text = rest.partition(",")
+    count = count_text.strip()
+    if not count.isascii() or not count.isdigit():
+        return 0, Broken(text, f"<remaining> is not a number: {count!r}")
+    if not sep:
+        return int(count), None
+    event = _parse_urc(urc_text, "+QLAURC: " + urc_text)
+    return int(count), event if isinstance(event, Urc | Broken) else Broken(text, "unreadable entry")
+
