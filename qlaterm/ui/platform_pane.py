@@ -90,6 +90,7 @@ platform's result appears here when you answer. The log shows every CoAP message
         super().__init__(id=id)
         self.platform = platform
         self._pending: list[str] = []
+        self._device_changed = False
         self._unsubscribe: list[Any] = []
 
     def compose(self) -> ComposeResult:
@@ -173,9 +174,14 @@ platform's result appears here when you answer. The log shows every CoAP message
             text = f"profile {event.profile} failed: {event.error}"
         else:
             text = type(event).__name__
+        if isinstance(event, m.Registered | m.Updated | m.Deregistered | m.Expired):
+            self._device_changed = True
         self._pending.append(f"{_stamp(at)} ● {text}")
 
     def _flush(self) -> None:
+        if self._device_changed:
+            self._device_changed = False
+            self.refresh_device()
         if self._pending:
             lines, self._pending = self._pending, []
             self.query_one("#platform-log", Log).write_lines(lines)
