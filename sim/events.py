@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from qlaterm.at.build import urc, urc_data
+from qlaterm.at.values import AtValue, ValueType
+
 from .answers import coap_code
 from .lwm2m.client import ServerRequest
+from .lwm2m.codec import scalar_bytes
 from .status import Status
 
 if TYPE_CHECKING:
@@ -35,7 +39,7 @@ class NetworkEvents:
 
     def _buffer_urc(self: Module, data: str) -> None:
         if self.buffer.push(data):
-            self.urc('+QLAURC: "buffer"')
+            self.urc(urc("buffer"))
 
     def _buffered_or_direct(self: Module, data: str) -> None:
         """The non-request URCs of the buffer table: buffered in access_mode 1 while there is room."""
@@ -49,25 +53,24 @@ class NetworkEvents:
         path = list(request.path) + [-1] * (3 - len(request.path))
         o, i, r = path[:3]
         if request.op == "read":
-            extra = f',"{request.uri_query}"' if request.uri_query else ""
-            return [f'"read",{mid},{o},{i},{r}{extra}']
+            query = (request.uri_query,) if request.uri_query else ()
+            return [urc_data("read", mid, o, i, r, *query)]
         if request.op == "execute":
-            return [f'"execute",{mid},{o},{i},{r}']
+            return [urc_data("execute", mid, o, i, r)]
         if request.op in ("observe", "cancel"):
-            return [f'"observe",{mid},{1 if request.op == "cancel" else 0},{o},{i},{r}']
-        token = f",{request.token.hex()}" if self.settings.one("platform") == 2 and request.token else ""
+            return [urc_data("observe", mid, 1 if request.op == "cancel" else 0, o, i, r)]
+        # a write: one URC per resource, index N-1 … 0; text/plain as a string, anything else as opaque hex
+        token = (request.token.hex(),) if self.settings.one("platform") == 2 and request.token else ()
         items = sorted(request.values.items()) or [((o, max(i, 0), max(r, 0)), b"")]
         lines = []
         for index, (res_path, value) in zip(range(len(items) - 1, -1, -1), items, strict=True):
             if isinstance(value, str):
-                vt, length, text = 1, len(value), value
+                shown = AtValue(ValueType.STRING, len(value), value)
             else:
-                from .lwm2m.codec import scalar_bytes
-
                 raw = value if isinstance(value, bytes) else scalar_bytes(value)
-                vt, length, text = 2, len(raw), raw.hex().upper()
+                shown = AtValue(ValueType.OPAQUE, len(raw), raw.hex().upper())
             ro, ri, rr = res_path[:3]
-            lines.append(f'"write",{mid},{ro},{ri},{rr},{vt},{length},"{text}",{index}{token}')
+            lines.append(urc_data("write", mid, ro, ri, rr, shown, index, *token))
         return lines
 
     def on_request_expired(self: Module, mid: int) -> None:
@@ -87,7 +90,7 @@ class NetworkEvents:
                 self._save()
                 if self.status == Status.REGISTERED:
                     self._schedule_update()
-            self._buffered_or_direct(f'"lifetime_changed",{lifetime}')
+            self._buffered_or_direct(urc_data("lifetime_changed", lifetime))
         elif path[2] == 7:
             text = value.decode(errors="replace") if isinstance(value, bytes) else str(value)
             binding = "UQ" if text.strip().upper() == "UQ" else "U"
@@ -95,13 +98,13 @@ class NetworkEvents:
                 self.config.binding = 1 if binding == "UQ" else 0
                 self.saved_server = self.config
                 self._save()
-            self.urc(f'+QLAURC: "binding_changed",{binding}')
+            self.urc(urc("binding_changed", binding))
 
     def on_builtin_execute(self: Module, path: tuple[int, int, int]) -> None:
-        self._buffered_or_direct(f'"execute",0,{path[0]},{path[1]},{path[2]}')
+        self._buffered_or_direct(urc_data("execute", 0, *path))
 
     def on_bootstrap_finished(self: Module) -> None:
-        self._buffered_or_direct('"bs_finished"')
+        self._buffered_or_direct(urc_data("bs_finished"))
 
     def on_registration_lost(self: Module) -> None:
         """The server's registration update trigger led to a failed Update: the registration is lost."""
@@ -110,7 +113,7 @@ class NetworkEvents:
             self._cancel_timers()
 
     def on_notify_reset(self: Module, mid: int) -> None:
-        self.urc(f'+QLAURC: "lw_event",0,9,{mid}')
+        self.urc(urc("lw_event", 0, 9, mid))
 
 
 def _as_int(value: Any) -> int | None:

@@ -15,6 +15,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from qlaterm.at.build import urc
 from qlaterm.at.catalogue import error_text
 from qlaterm.at.check import Checked, Rejected, check_line
 from qlaterm.at.framing import MAX_LINE, decode_line
@@ -267,7 +268,7 @@ class Module(BasicCommands, QlaCommands, RegistrationSession, NetworkEvents):
         self.status = Status.RECOVERING
         code = await status_of(self.client.resume())
         self._after_registration(code)
-        self.urc(f'+QLAURC: "recovered",{code}')
+        self.urc(urc("recovered", code))
 
     # ------------------------------------------------------------------ command loop
     async def _serve(self) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
+from qlaterm.at.build import urc
 from qlaterm.at.catalogue import CONFIG_SETTINGS, EXEC_RESULTS, READ_RESULTS, Form
 from qlaterm.at.check import Checked
 
@@ -261,11 +262,11 @@ class QlaCommands:
                 self.urc("+QLANOTIFY: 1")
                 return
             if con:
-                self.urc(f'+QLAURC: "report",{exchange.mid}')
+                self.urc(urc("report", exchange.mid))
             self.urc("+QLANOTIFY: 0")
             if con:
                 code = await status_of(exchange.result)
-                self.urc(f'+QLAURC: "report_ack",{code},{exchange.mid}')
+                self.urc(urc("report_ack", code, exchange.mid))
 
         self.later(send)
         return []
@@ -291,7 +292,7 @@ class QlaCommands:
             self.urc(f"+QLASENDDATA: 0,{exchange.mid}")
             if con:
                 code = await status_of(exchange.result)
-                self.urc(f'+QLAURC: "send_ack",{code},{exchange.mid}')
+                self.urc(urc("send_ack", code, exchange.mid))
 
         self.later(send)
         return []

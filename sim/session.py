@@ -8,6 +8,7 @@ import logging
 import time
 from typing import TYPE_CHECKING
 
+from qlaterm.at.build import urc
 from qlaterm.at.catalogue import update_interval
 
 from .answers import status_of
@@ -148,7 +149,7 @@ class RegistrationSession:
         exchange = await self.client.update()
         code = await status_of(exchange.result)
         self._after_update(code)
-        self.urc(f'+QLAURC: "ping",{code}')
+        self.urc(urc("ping", code))
 
     def _after_update(self: Module, code: int) -> None:
         if code == 0:

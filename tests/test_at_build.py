@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from qlaterm.at import build
 from qlaterm.at.values import AtValue, InvalidValue
@@ -66,3 +68,35 @@ def test_what_cannot_travel_on_a_line_is_refused(make: object) -> None:
 
 def test_a_sized_string_may_hold_quote_comma() -> None:
     assert build.send_data(build.value(1, 'a",b')) == 'AT+QLASENDDATA=1,4,"a",b"'
+
+
+@given(
+    mid=st.integers(0, 65535),
+    obj=st.integers(0, 65535),
+    inst=st.integers(-1, 65535),
+    res=st.integers(-1, 65535),
+    text=st.text(st.characters(blacklist_categories=("Cs", "Cc")), max_size=40),
+    index=st.integers(0, 9),
+)
+def test_every_urc_the_builder_writes_parses_back(
+    mid: int, obj: int, inst: int, res: int, text: str, index: int
+) -> None:
+    from qlaterm.at.build import urc
+    from qlaterm.at.parse import Urc, parse_line
+    from qlaterm.at.values import AtValue, ValueType
+
+    cases = [
+        (urc("read", mid, obj, inst, res), {"messageID": mid, "objectID": obj, "instanceID": inst, "resourceID": res}),
+        (urc("observe", mid, 1, obj, inst, res), {"flag": 1, "instanceID": inst}),
+        (urc("execute", mid, obj, max(inst, 0), max(res, 0)), {"messageID": mid}),
+        (urc("report_ack", 9, mid), {"status_code": 9, "messageID": mid}),
+        (urc("lw_event", 0, 9, mid), {"messageID": mid}),
+        (urc("binding_changed", "UQ"), {"binding_mode": "UQ"}),
+        (urc("write", mid, obj, 0, 0, AtValue(ValueType.STRING, len(text), text), index, "ab12"),
+         {"value": text, "index": index, "token": "ab12"}),
+    ]
+    for line, expected in cases:
+        event = parse_line(line)
+        assert isinstance(event, Urc), (line, event)
+        for name, value in expected.items():
+            assert event.args[name] == value, (line, name)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from .catalogue import CONFIG_SETTINGS
+from .catalogue import CONFIG_SETTINGS, URCS
 from .values import AtValue, InvalidValue, Scalar, ValueType
 
 __all__ = [
@@ -28,6 +28,8 @@ __all__ = [
     "send_data",
     "update_binding",
     "update_lifetime",
+    "urc",
+    "urc_data",
     "write_response",
 ]
 
@@ -159,3 +161,36 @@ def delete_object(obj: int) -> str:
 
 
 _EMPTY = AtValue(ValueType.STRING, 0, "")
+
+
+def urc_data(kind: str, *fields: int | str | AtValue) -> str:
+    """The part of a ``+QLAURC`` line after ``+QLAURC: `` (what the QLARD buffer holds), from the catalogue.
+
+    ``urc_data("read", 62953, 19, 0, 0)`` → ``"read",62953,19,0,0``.  String fields are quoted or bare as the
+    vendor's examples print them (``"binding_changed",U`` and the write token are bare); a value is written
+    as ``<value_type>,<len>,"<value>"``, always quoted, as the module prints it.
+    """
+    spec = URCS[kind]
+    parts = [quote(kind)]
+    params = iter(spec.params)
+    for field in fields:
+        if isinstance(field, AtValue):
+            next(params), next(params), next(params)  # value_type, len, value
+            parts.append(f'{int(field.type)},{field.length},"{field.text}"')
+            continue
+        param = next(params)
+        if isinstance(field, bool) or not isinstance(field, int | str):
+            raise TypeError(f"{kind}: <{param.name}> is int or str, not {type(field).__name__}")
+        if isinstance(field, int):
+            parts.append(str(field))
+        elif param.kind == "str":
+            parts.append(quote(field))
+        else:
+            parts.append(field)
+    return ",".join(parts)
+
+
+def urc(kind: str, *fields: int | str | AtValue) -> str:
+    """A whole ``+QLAURC: "<kind>",…`` line (no terminator)."""
+    return "+QLAURC: " + urc_data(kind, *fields)
+
