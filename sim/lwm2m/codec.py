@@ -18,8 +18,8 @@ Conventions shared by every format:
   their own types and return ``int``/``float``/``str``/``bool``/``bytes``.
 * When a path appears twice in one payload (a SenML time series, say) the last value wins.
 
-cbor2 is not a dependency, so the small CBOR subset SenML CBOR needs (definite and indefinite
-arrays, maps and strings, integers, floats, booleans, tags skipped) is implemented here.
+The CBOR subset SenML CBOR needs lives in :mod:`sim.lwm2m.cbor`, the CoRE link format in
+:mod:`sim.lwm2m.linkformat`, and both are re-exported here.
 """
 
 from __future__ import annotations
@@ -29,10 +29,40 @@ import binascii
 import json
 import math
 import struct
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
 from enum import IntEnum
 from typing import Any
+
+from .cbor import cbor_dumps, cbor_loads, float32_exact
+from .codec_errors import CodecError
+from .linkformat import Link, link_format, parse_link_format
+
+__all__ = [
+    "CodecError",
+    "ContentFormat",
+    "Link",
+    "Path",
+    "Scalar",
+    "cbor_dumps",
+    "cbor_loads",
+    "decode",
+    "describe",
+    "encode",
+    "format_label",
+    "link_format",
+    "objlnk_bytes",
+    "parse_link_format",
+    "parse_path",
+    "path_str",
+    "scalar_bytes",
+    "text_of",
+    "tlv_bool",
+    "tlv_float",
+    "tlv_int",
+    "tlv_objlnk",
+    "tlv_str",
+    "tlv_value",
+]
 
 Path = tuple[int, ...]
 Scalar = str | bytes | int | float | bool
@@ -40,13 +70,6 @@ Scalar = str | bytes | int | float | bool
 MAX_ID = 0xFFFF
 _MAX_TLV_LENGTH = 0xFFFFFF
 _INT64 = (-(2**63), 2**63 - 1)
-
-
-class CodecError(ValueError):
-    """A payload or value that the requested content format cannot carry.
-
-    A ValueError subclass so callers that already map ValueError to "4.00 Bad Request" keep working.
-    """
 
 
 class ContentFormat(IntEnum):
@@ -179,7 +202,7 @@ def scalar_bytes(value: Scalar) -> bytes:
                 return value.to_bytes(size, "big", signed=True)
         raise CodecError(f"integer {value} does not fit in 64 bits")
     if isinstance(value, float):
-        if _float32_exact(value):
+        if float32_exact(value):
             return struct.pack(">f", value)
         return struct.pack(">d", value)
     if isinstance(value, str):
@@ -187,16 +210,6 @@ def scalar_bytes(value: Scalar) -> bytes:
     if isinstance(value, bytes | bytearray):
         return bytes(value)
     raise CodecError(f"unsupported value type {type(value).__name__}")
-
-
-def _float32_exact(value: float) -> bool:
-    """True when ``value`` survives a float32 round trip (NaN counts: any NaN is a NaN)."""
-    if math.isnan(value):
-        return True
-    try:
-        return struct.unpack(">f", struct.pack(">f", value))[0] == value
-    except OverflowError:
-        return False
 
 
 def tlv_int(b: bytes) -> int:
@@ -422,164 +435,6 @@ def _single_base(base: Path, fmt_name: str) -> Path:
     if len(base) < 3:
         raise CodecError(f"{fmt_name} carries one resource; {path_str(base)} is not a resource path")
     return base
-
-
-# --------------------------------------------------------------------------------------------------
-# CBOR subset (RFC 8949): enough for plain CBOR values and SenML CBOR records
-
-_CBOR_MAX_DEPTH = 16
-_BREAK = object()
-
-
-def _cbor_head(major: int, arg: int) -> bytes:
-    if arg < 24:
-        return bytes([major << 5 | arg])
-    for info, size in ((24, 1), (25, 2), (26, 4), (27, 8)):
-        if arg < 1 << (8 * size):
-            return bytes([major << 5 | info]) + arg.to_bytes(size, "big")
-    raise CodecError(f"CBOR argument {arg} does not fit in 64 bits")
-
-
-def cbor_dumps(item: Any) -> bytes:
-    """Encode ints, floats (float32 when exact), text, bytes, bools, None, lists and dicts."""
-    if item is None:
-        return b"\xf6"
-    if isinstance(item, bool):
-        return b"\xf5" if item else b"\xf4"
-    if isinstance(item, int):
-        return _cbor_head(0, item) if item >= 0 else _cbor_head(1, -1 - item)
-    if isinstance(item, float):
-        if _float32_exact(item):
-            return b"\xfa" + struct.pack(">f", item)
-        return b"\xfb" + struct.pack(">d", item)
-    if isinstance(item, bytes | bytearray):
-        return _cbor_head(2, len(item)) + bytes(item)
-    if isinstance(item, str):
-        data = item.encode("utf-8")
-        return _cbor_head(3, len(data)) + data
-    if isinstance(item, list | tuple):
-        return _cbor_head(4, len(item)) + b"".join(cbor_dumps(x) for x in item)
-    if isinstance(item, dict):
-        return _cbor_head(5, len(item)) + b"".join(cbor_dumps(k) + cbor_dumps(v) for k, v in item.items())
-    raise CodecError(f"cannot encode {type(item).__name__} as CBOR")
-
-
-class _CborReader:
-    """Recursive-descent CBOR decoder over a bytes buffer; bounded depth, every read bounds-checked."""
-
-    def __init__(self, data: bytes) -> None:
-        self.data = data
-        self.pos = 0
-
-    def take(self, n: int) -> bytes:
-        if self.pos + n > len(self.data):
-            raise CodecError("CBOR data truncated")
-        chunk = self.data[self.pos : self.pos + n]
-        self.pos += n
-        return chunk
-
-    def item(self, depth: int = 0) -> Any:
-        if depth > _CBOR_MAX_DEPTH:
-            raise CodecError("CBOR nested too deeply")
-        initial = self.take(1)[0]
-        major, info = initial >> 5, initial & 0x1F
-        if major == 7:
-            return self._simple(info)
-        if info < 24:
-            arg: int | None = info
-        elif info <= 27:
-            arg = int.from_bytes(self.take(1 << (info - 24)), "big")
-        elif info == 31 and major in (2, 3, 4, 5):
-            arg = None  # indefinite length
-        else:
-            raise CodecError(f"bad CBOR initial byte 0x{initial:02x}")
-        if major == 0:
-            return arg
-        if major == 1:
-            return -1 - arg  # type: ignore[operator]
-        if major in (2, 3):
-            raw = self.take(arg) if arg is not None else self._chunks(major)
-            if major == 2:
-                return raw
-            try:
-                return raw.decode("utf-8")
-            except UnicodeDecodeError:
-                raise CodecError("CBOR text string is not UTF-8") from None
-        if major == 4:
-            return self._array(arg, depth)
-        if major == 5:
-            return self._map(arg, depth)
-        return self.item(depth + 1)  # major 6: a tag; the tagged value is what matters here
-
-    def _simple(self, info: int) -> Any:
-        if info == 20:
-            return False
-        if info == 21:
-            return True
-        if info in (22, 23):
-            return None
-        if info == 25:
-            return float(struct.unpack(">e", self.take(2))[0])
-        if info == 26:
-            return float(struct.unpack(">f", self.take(4))[0])
-        if info == 27:
-            return float(struct.unpack(">d", self.take(8))[0])
-        if info == 31:
-            return _BREAK
-        raise CodecError(f"unsupported CBOR simple value {info}")
-
-    def _chunks(self, major: int) -> bytes:
-        out = bytearray()
-        while True:
-            if self.pos < len(self.data) and self.data[self.pos] == 0xFF:
-                self.pos += 1
-                return bytes(out)
-            initial = self.take(1)[0]
-            info = initial & 0x1F
-            if initial >> 5 != major or info > 27:
-                raise CodecError("bad chunk in indefinite-length CBOR string")
-            n = info if info < 24 else int.from_bytes(self.take(1 << (info - 24)), "big")
-            out += self.take(n)
-
-    def _array(self, arg: int | None, depth: int) -> list[Any]:
-        out = []
-        while arg is None or len(out) < arg:
-            value = self.item(depth + 1)
-            if value is _BREAK:
-                if arg is None:
-                    return out
-                raise CodecError("unexpected CBOR break")
-            out.append(value)
-        return out
-
-    def _map(self, arg: int | None, depth: int) -> dict[Any, Any]:
-        out: dict[Any, Any] = {}
-        count = 0
-        while arg is None or count < arg:
-            key = self.item(depth + 1)
-            if key is _BREAK:
-                if arg is None:
-                    return out
-                raise CodecError("unexpected CBOR break")
-            if isinstance(key, list | dict):
-                raise CodecError("CBOR map key is not a scalar")
-            value = self.item(depth + 1)
-            if value is _BREAK:
-                raise CodecError("CBOR map without a value for its last key")
-            out[key] = value
-            count += 1
-        return out
-
-
-def cbor_loads(data: bytes) -> Any:
-    """Decode exactly one CBOR item; trailing bytes are an error."""
-    reader = _CborReader(bytes(data))
-    item = reader.item()
-    if item is _BREAK:
-        raise CodecError("unexpected CBOR break")
-    if reader.pos != len(reader.data):
-        raise CodecError(f"{len(reader.data) - reader.pos} bytes after the CBOR item")
-    return item
 
 
 # --------------------------------------------------------------------------------------------------
@@ -847,136 +702,6 @@ def decode(fmt: int, base: Path, payload: bytes) -> dict[Path, Scalar]:
     if fmt == ContentFormat.LINK:
         raise CodecError("link-format carries links, not values: use parse_link_format()")
     raise CodecError(f"unsupported content format {fmt}")
-
-
-# --------------------------------------------------------------------------------------------------
-# CoRE link format (RFC 6690)
-
-_TOKEN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&'*+-.^_`|~")
-_BARE_VALUE_FORBIDDEN = frozenset(';,"<> \t\r\n')
-_SPACE = " \t\r\n"
-
-
-@dataclass(frozen=True)
-class Link:
-    """One link: a target path and its attributes.
-
-    Attribute values are kept exactly as written, quotes included (``rt`` → ``'"oma.lwm2m"'``), so a
-    registration payload survives parse → format unchanged; ``None`` is a flag attribute (``;obs``).
-    :meth:`value` gives the unquoted text.
-    """
-
-    path: str
-    attrs: dict[str, str | None] = field(default_factory=dict, hash=False)
-
-    def value(self, name: str) -> str | None:
-        """The attribute's value with surrounding quotes and backslash escapes removed."""
-        raw = self.attrs.get(name)
-        if raw is None or len(raw) < 2 or not (raw.startswith('"') and raw.endswith('"')):
-            return raw
-        out, escaped = [], False
-        for ch in raw[1:-1]:
-            if escaped or ch != "\\":
-                out.append(ch)
-                escaped = False
-            else:
-                escaped = True
-        return "".join(out)
-
-
-def _quoted_end(text: str, start: int) -> int:
-    """Index just past the quoted-string that opens at ``text[start]`` (a ``"``)."""
-    pos = start + 1
-    while pos < len(text):
-        ch = text[pos]
-        if ch == "\\":
-            pos += 2
-            continue
-        if ch == '"':
-            return pos + 1
-        pos += 1
-    raise CodecError(f"unterminated quoted string at {start}")
-
-
-def _check_attr_value(value: str) -> None:
-    if value.startswith('"'):
-        if len(value) < 2 or _quoted_end(value, 0) != len(value):
-            raise CodecError(f"bad quoted attribute value {value!r}")
-    elif not value or any(ch in _BARE_VALUE_FORBIDDEN for ch in value):
-        raise CodecError(f"attribute value {value!r} must be quoted")
-
-
-def link_format(links: Iterable[Link]) -> str:
-    """``</1/0>,</3/0>;obs;pmin=10`` — validates what it writes so that parse_link_format reads it back."""
-    parts = []
-    for link in links:
-        if any(ch in "<>" for ch in link.path):
-            raise CodecError(f"link path {link.path!r} contains '<' or '>'")
-        text = f"<{link.path}>"
-        for name, value in link.attrs.items():
-            if not name or not set(name) <= _TOKEN_CHARS:
-                raise CodecError(f"bad attribute name {name!r}")
-            if value is None:
-                text += f";{name}"
-            else:
-                _check_attr_value(value)
-                text += f";{name}={value}"
-        parts.append(text)
-    return ",".join(parts)
-
-
-def _skip_space(text: str, pos: int) -> int:
-    while pos < len(text) and text[pos] in _SPACE:
-        pos += 1
-    return pos
-
-
-def parse_link_format(text: str) -> list[Link]:
-    """Parse a link-format document; whitespace between links and attributes is tolerated."""
-    links: list[Link] = []
-    pos = _skip_space(text, 0)
-    if pos == len(text):
-        return links
-    while True:
-        if pos >= len(text) or text[pos] != "<":
-            raise CodecError(f"expected '<' at {pos}")
-        close = text.find(">", pos + 1)
-        if close < 0 or "<" in text[pos + 1 : close]:
-            raise CodecError(f"unterminated link at {pos}")
-        path = text[pos + 1 : close]
-        attrs: dict[str, str | None] = {}
-        pos = _skip_space(text, close + 1)
-        while pos < len(text) and text[pos] == ";":
-            pos = _skip_space(text, pos + 1)
-            start = pos
-            while pos < len(text) and text[pos] in _TOKEN_CHARS:
-                pos += 1
-            name = text[start:pos]
-            if not name:
-                raise CodecError(f"missing attribute name at {start}")
-            pos = _skip_space(text, pos)
-            value: str | None = None
-            if pos < len(text) and text[pos] == "=":
-                pos = _skip_space(text, pos + 1)
-                if pos < len(text) and text[pos] == '"':
-                    end = _quoted_end(text, pos)
-                    value = text[pos:end]
-                    pos = end
-                else:
-                    start = pos
-                    while pos < len(text) and text[pos] not in _BARE_VALUE_FORBIDDEN:
-                        pos += 1
-                    value = text[start:pos]
-                    if not value:
-                        raise CodecError(f"missing value for attribute {name!r}")
-                pos = _skip_space(text, pos)
-            attrs[name] = value
-        links.append(Link(path, attrs))
-        if pos == len(text):
-            return links
-        if text[pos] != ",":
-            raise CodecError(f"expected ',' or ';' at {pos}")
-        pos = _skip_space(text, pos + 1)
 
 
 # --------------------------------------------------------------------------------------------------
