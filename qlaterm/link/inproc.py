@@ -8,21 +8,89 @@ opens: the console for a real module never loads the simulator.
 from __future__ import annotations
 
 import logging
+import time
+from collections import deque
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .base import DataCallback, LinkState, LinkStatus, StateCallback
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
+    from sim.lwm2m.dtls import RefusedIdentity
     from sim.lwm2m.server import Platform
     from sim.module import Module
 
-__all__ = ["DEFAULT_PLATFORM_PORT", "InProcTransport"]
+__all__ = ["DEFAULT_PLATFORM_PORT", "DtlsSession", "InProcTransport", "Refusal", "SimFacts", "parse_psk"]
 
 log = logging.getLogger(__name__)
 
 DEFAULT_PLATFORM_PORT = 5683
 """The platform listens where a BC26 user expects a CoAP server; a busy port falls back to a free one."""
+
+
+def parse_psk(text: str) -> tuple[str, bytes]:
+    """``IDENTITY:HEXKEY`` (as ``qlaterm-sim --psk`` takes it) → ``(identity, key)``; ValueError says what is wrong.
+
+    The identity may itself contain colons: the key is what follows the last one.
+    """
+    identity, sep, key = text.rpartition(":")
+    if not sep or not identity:
+        raise ValueError(f"expected IDENTITY:HEXKEY, got {text!r}")
+    try:
+        secret = bytes.fromhex(key)
+    except ValueError:
+        raise ValueError(f"the key of {identity!r} is not hex: {key!r}") from None
+    if not secret:
+        raise ValueError(f"the key of {identity!r} is empty")
+    return identity, secret
+
+
+@dataclass(frozen=True, slots=True)
+class DtlsSession:
+    """What the module's DTLS session negotiated: facts a real BC26 never reports over AT."""
+
+    version: str  # "DTLS 1.2"
+    cipher: str  # "TLS-PSK-WITH-AES-128-CCM-8"
+    resumed: bool  # an abbreviated handshake (dtls_mode 1 after deep sleep)
+    identity: str | None = None
+
+    @property
+    def text(self) -> str:
+        return f"{self.version} · {self.cipher}" + (" · resumed" if self.resumed else "")
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """A PSK identity the bundled platform's DTLS port turned away, and why."""
+
+    time: float
+    identity: str
+    peer: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class SimFacts:
+    """What only the simulator can tell: the module's sleep state and DTLS session, the platform's PSK side.
+
+    The console shows these beside what it learned over AT; none of it is invented for a real module.
+    """
+
+    asleep: bool = False
+    module_dtls: DtlsSession | None = None
+    dtls_port: int | None = None
+    psk_store: tuple[tuple[str, str], ...] = ()  # (identity, key as upper-case hex), in insertion order
+    refused: tuple[Refusal, ...] = ()  # the most recent, oldest first
+    refused_count: int = 0  # every refusal since start (``refused`` keeps only the last ones)
+
+
+def _version_text(version: str | None) -> str:
+    """``"DTLSv1.2"`` (Mbed TLS) → ``"DTLS 1.2"``."""
+    if not version:
+        return "DTLS"
+    return version.replace("DTLSv", "DTLS ")
 
 
 class InProcTransport:
@@ -40,6 +108,7 @@ class InProcTransport:
         state_dir: Path | None = None,
         imei: str = "866971030603068",
         time_scale: float = 1.0,
+        psk_store: Mapping[str, bytes] | None = None,
     ) -> None:
         self.profile = profile
         self.platform_port = platform_port
@@ -49,7 +118,10 @@ class InProcTransport:
         self.name = "simulator"
         self.module: Module | None = None
         self.platform: Platform | None = None
+        self.psk_store: dict[str, bytes] = dict(psk_store or {})
         self._on_data: DataCallback | None = None
+        self._refused: deque[Refusal] = deque(maxlen=100)
+        self._refused_count = 0
 
     async def open(self, on_data: DataCallback, on_state: StateCallback) -> None:
         from sim.module import Module
@@ -59,6 +131,7 @@ class InProcTransport:
         on_state(LinkStatus(LinkState.CONNECTING, "starting the simulator"))
         if self.platform_port is not None:
             self.platform = await self._start_platform()
+            self._watch_refusals(self.platform)
         self.module = Module(imei=self.imei, nvm=Nvm(self.state_dir), time_scale=self.time_scale)
         self.module.attach(self._deliver)
         where = f" · platform {self.platform.host}:{self.platform.port}" if self.platform else ""
@@ -69,16 +142,66 @@ class InProcTransport:
     async def _start_platform(self) -> Platform:
         from sim.lwm2m.server import Platform
 
-        platform = Platform(port=self.platform_port or 0, profile=self.profile)
+        # One store object: identities the platform adds (a profile's bootstrap PSK) show up here too.
+        platform = Platform(port=self.platform_port or 0, profile=self.profile, psk_store=self.psk_store)
         try:
             await platform.start()
         except OSError:
             if self.platform_port == 0:
                 raise
             log.info("port %s busy, the platform takes a free port", self.platform_port)
-            platform = Platform(port=0, profile=self.profile)
+            platform = Platform(port=0, profile=self.profile, psk_store=self.psk_store)
             await platform.start()
         return platform
+
+    def _watch_refusals(self, platform: Platform) -> None:
+        dtls = platform.dtls_transport
+        if dtls is None:
+            return
+        previous = dtls.on_refused
+
+        def refused(refusal: RefusedIdentity) -> None:
+            self._refused.append(Refusal(time.time(), refusal.identity or "", refusal.peer, refusal.reason))
+            self._refused_count += 1
+            if previous is not None:
+                previous(refusal)
+
+        dtls.on_refused = refused
+
+    # -- simulator facts and controls (what a serial port cannot offer) ------------------------------------
+
+    def sim_facts(self) -> SimFacts:
+        """A snapshot of what the simulator knows beyond AT; cheap enough to take on every status change."""
+        module = self.module
+        session = None
+        client = module.client if module is not None else None
+        dtls = client.dtls_transport if client is not None else None
+        record = dtls.last_handshake("client") if dtls is not None else None
+        if record is not None and record.cipher:
+            session = DtlsSession(_version_text(record.version), record.cipher, record.abbreviated, record.identity)
+        platform = self.platform
+        return SimFacts(
+            asleep=bool(module is not None and module.asleep),
+            module_dtls=session,
+            dtls_port=platform.dtls_port if platform is not None else None,
+            psk_store=tuple((identity, key.hex().upper()) for identity, key in self.psk_store.items()),
+            refused=tuple(self._refused),
+            refused_count=self._refused_count,
+        )
+
+    @property
+    def asleep(self) -> bool:
+        return bool(self.module is not None and self.module.asleep)
+
+    async def deep_sleep(self) -> None:
+        """Put the module into deep sleep: it stops answering AT and the network, keeps its registration."""
+        if self.module is not None:
+            await self.module.deep_sleep()
+
+    async def wake(self) -> None:
+        """Wake the module: it prints the boot banner (so the console re-reads its state) and recovers."""
+        if self.module is not None:
+            await self.module.wake()
 
     def _deliver(self, data: bytes) -> None:
         if self._on_data is not None:

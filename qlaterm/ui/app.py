@@ -26,6 +26,7 @@ from textual.widgets import Footer
 from qlaterm import __version__
 from qlaterm.at.catalogue import error_text
 from qlaterm.link.base import LinkState, LinkStatus, Transport
+from qlaterm.link.inproc import InProcTransport, SimFacts
 from qlaterm.link.session import Rebooted, Reply, Session, SessionEvent, Traffic
 from qlaterm.state import DeviceState, Request
 
@@ -139,6 +140,7 @@ class QlatermApp(App[None]):
         self._read_wanted = False
         self._was_lost = False
         self._buffer_mode = False
+        self._facts_key: object = None
         self.session.subscribe(self.state.apply)
         self.session.subscribe(self._on_session)
 
@@ -155,7 +157,9 @@ class QlatermApp(App[None]):
                 transcript.secrets = self.state.secrets
                 yield transcript
             with Vertical(id="right"):
-                yield StatusPane(self.state, id="status")
+                status = StatusPane(self.state, show_psk=not self.mask_secrets, id="status")
+                status.facts = SimFacts() if self.simulator is not None else None
+                yield status
                 yield ObjectTree(self.state, id="objects")
                 yield RequestsPane(self.state, id="requests")
         yield CommandLine(history_file=self.history_file, id="command")
@@ -164,6 +168,11 @@ class QlatermApp(App[None]):
     @property
     def transcript(self) -> Transcript:
         return self.query_one(Transcript)
+
+    @property
+    def simulator(self) -> InProcTransport | None:
+        """The in-process simulator when that is the link (sim mode), else None."""
+        return self.transport if isinstance(self.transport, InProcTransport) else None
 
     @property
     def platform(self) -> Any:
@@ -226,9 +235,21 @@ class QlatermApp(App[None]):
         if self.state.buffer_mode != self._buffer_mode:
             self._buffer_mode = self.state.buffer_mode
             self.refresh_bindings()
+        self._refresh_sim_facts()
         self.query_one(StatusPane).refresh_state()
         self.query_one(ObjectTree).refresh_state()
         self.query_one(RequestsPane).refresh_state()
+
+    def _refresh_sim_facts(self, force: bool = False) -> None:
+        """Ask the simulator for its facts (DTLS session, deep sleep) when the registration status moved."""
+        simulator = self.simulator
+        if simulator is None:
+            return
+        notice = self.state.notices[-1] if self.state.notices else None
+        key = (self.state.status, self.state.registered_at, notice, self.state.config)
+        if force or key != self._facts_key:
+            self._facts_key = key
+            self.query_one(StatusPane).facts = simulator.sim_facts()
 
     def request_read(self) -> None:
         """Read the module's state soon; requests made while a read runs fold into one more read."""

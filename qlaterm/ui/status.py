@@ -1,4 +1,9 @@
-"""The status pane: link, LwM2M status, server, endpoint, lifetime and the next update, security, binding."""
+"""The status pane: link, LwM2M status, server, endpoint, lifetime and the next update, security, binding.
+
+In simulator mode it also shows what a real module never reports over AT — the negotiated DTLS version and
+cipher suite, whether the session was resumed, deep sleep — taken from the in-process transport's
+``SimFacts``; on a real module it says the cipher is not reported rather than guessing one.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from qlaterm.link.base import LinkState
+from qlaterm.link.inproc import SimFacts
 from qlaterm.state import DeviceState
 
 __all__ = ["StatusPane", "duration"]
@@ -39,18 +45,26 @@ class StatusPane(Static):
 ## Status
 
 * **Link** — the serial port or the simulator, and whether it is connected. A lost serial link is retried
-  by itself; when the module is back its state is read again.
+  by itself; when the module is back its state is read again. In simulator mode, *deep sleep* is shown too.
 * **LwM2M** — `AT+QLASTATUS?`: 0 not registered · 1 registering · 2 registered · 3 deregistering ·
   4 deregistered · 5 invalid (update failed or lifetime expired) · 6 recovering · 7 waiting for `AT+QLARECOVER`.
 * **Server**, **Endpoint**, **Lifetime**, **Security**, **Binding** — from `AT+QLACONFIG?`; the next
   automatic update is computed from the lifetime the way the module does (when `lifetime_enable` is 1).
+  Security is `none` (mode 3) or `DTLS-PSK` (mode 0) with the PSK identity; the key itself only with
+  `--show-psk`.
+* **Session** — security mode 0 only. In simulator mode: the version and cipher suite the module's session
+  negotiated (`DTLS 1.2 · TLS-PSK-WITH-AES-128-CCM-8`) and *resumed* after an abbreviated handshake
+  (`"dtls_mode",1` after deep sleep). A real BC26 does not report its cipher over AT, and the pane says so.
 * **Platform**, **URCs** — from `AT+QLACFG?`: the target platform and whether URCs are printed directly
   or buffered for `AT+QLARD` (`ctrl+r` drains the buffer).
 """
 
-    def __init__(self, state: DeviceState, *, id: str | None = None) -> None:
+    def __init__(self, state: DeviceState, *, show_psk: bool = False, id: str | None = None) -> None:
         super().__init__(id=id)
         self.state = state
+        self.show_psk = show_psk
+        self.facts: SimFacts | None = None
+        """What the simulator adds (None on a real module); the app refreshes it when the status changes."""
 
     def on_mount(self) -> None:
         self.border_title = "Status"
@@ -72,6 +86,8 @@ class StatusPane(Static):
         status = Text(state.status_text, style=_STATUS_STYLE.get(state.status or -1, ""))
         if state.status is not None:
             status = Text.assemble((f"{state.status} ", "dim"), status)
+        if self.facts is not None and self.facts.asleep:
+            status.append(" · deep sleep", style="magenta bold")
         table.add_row("LwM2M", status)
         config = state.config
         if config is None:
@@ -79,14 +95,18 @@ class StatusPane(Static):
         else:
             kind = "bootstrap" if config.bs_flag == 1 else "LwM2M"
             table.add_row("Server", f"{config.server}:{config.port} ({kind})")
-            table.add_row("Endpoint", config.endpoint)
+            table.add_row("Endpoint", f"{config.endpoint} · binding {config.binding_text}")
             lifetime = f"{config.lifetime} s"
             left = state.next_update_in(now)
             if left is not None:
                 lifetime += f" · update in {duration(left)}"
             table.add_row("Lifetime", lifetime)
-            security = config.security_text + (f" ({config.psk_id})" if config.psk_id else "")
-            table.add_row("Security", f"{security} · binding {config.binding_text}")
+            security = config.security_text + (f" · id {config.psk_id}" if config.security_mode == 0 else "")
+            table.add_row("Security", security)
+            if config.security_mode == 0:
+                if self.show_psk and config.psk:
+                    table.add_row("PSK", config.psk)
+                table.add_row("Session", self._dtls_text())
         platform = state.settings.get("platform", (None,))[0]
         if platform is not None:
             urcs = "buffered (QLARD)" if state.buffer_mode else "direct"
@@ -98,3 +118,12 @@ class StatusPane(Static):
             style = "" if notice.ok else "red"
             table.add_row("Last", Text(notice.text, style=style))
         return table
+
+    def _dtls_text(self) -> Text:
+        """The negotiated session in simulator mode; on a real module, an honest "not reported"."""
+        if self.facts is None:
+            return Text("cipher not reported by the module", style="dim")
+        session = self.facts.module_dtls
+        if session is None:
+            return Text("no session yet", style="dim")
+        return Text(session.text, style="green" if self.state.registered else "")

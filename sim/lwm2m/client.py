@@ -78,6 +78,7 @@ from sim.lwm2m.client_types import (
     status_code,
 )
 from sim.lwm2m.codec import CodecError, ContentFormat, Link, Path, Scalar, decode, encode, link_format
+from sim.lwm2m.dtls import DTLSTransport
 from sim.lwm2m.dtls_session import module_options
 from sim.lwm2m.objects import DeviceInfo, SecurityAccount, ServerAccount
 from sim.lwm2m.transport import Endpoint, TransportUnavailable, hostinfo, open_endpoint, scheme_for
@@ -193,6 +194,14 @@ class LwM2MClient:
     def port(self) -> int | None:
         """Local UDP port of the open socket (None while closed)."""
         return self._endpoint.port if self._endpoint is not None else None
+
+    @property
+    def dtls_transport(self) -> DTLSTransport | None:
+        """The DTLS layer of the open socket in security mode 0 (its handshakes say what was negotiated)."""
+        if self._endpoint is None:
+            return None
+        transport = self._endpoint.mman.message_interface
+        return transport if isinstance(transport, DTLSTransport) else None
 
     @property
     def target(self) -> ServerTarget | None:

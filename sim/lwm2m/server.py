@@ -26,6 +26,7 @@ import aiocoap
 from aiocoap import CON, Code, Message
 from aiocoap.util import hostportsplit
 
+from .dtls import DTLSTransport, dtls_transport_of
 from .platform_bootstrap import BootstrapConfig
 from .platform_coaplog import CoapLog, remote_address
 from .platform_content import LINK_FORMAT, decode_values, describe, effective_format, encode_write, parse_links
@@ -109,6 +110,16 @@ class Platform:
     def devices(self) -> dict[str, Device]:
         """Registered devices by endpoint name."""
         return self._registry.devices
+
+    @property
+    def dtls_transport(self) -> DTLSTransport | None:
+        """The DTLS-PSK side on port+1 while running: its handshakes and the identities it refused."""
+        return dtls_transport_of(self._ctx) if self._ctx is not None else None
+
+    @property
+    def dtls_port(self) -> int | None:
+        """The DTLS-PSK port (port+1) while running."""
+        return self.port + 1 if self.dtls_transport is not None else None
 
     @property
     def running(self) -> bool:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
@@ -11,6 +13,7 @@ from textual.pilot import Pilot
 from qlaterm.link.inproc import InProcTransport
 from qlaterm.link.session import Kind, SessionEvent, Traffic
 from qlaterm.ui.app import QlatermApp
+from qlaterm.ui.status import StatusPane
 
 SIZE = (120, 40)
 
@@ -66,11 +69,27 @@ class Console:
     def transcript_text(self) -> str:
         return "\n".join(e.text for e in self.app.transcript.entries)
 
+    def status_text(self) -> str:
+        """The status pane as plain text, as wide as it is drawn."""
+        from rich.console import Console as RichConsole
 
-@pytest.fixture
-async def console() -> AsyncIterator[Console]:
-    app = QlatermApp(InProcTransport(platform_port=0))
+        pane = self.app.query_one(StatusPane)
+        out = RichConsole(width=pane.content_region.width or 46, record=True, file=io.StringIO())
+        out.print(pane.render_state(self.state.now()))
+        return out.export_text()
+
+
+@asynccontextmanager
+async def running_console(*, mask_secrets: bool = True, **transport: Any) -> AsyncIterator[Console]:
+    """The console over the simulator and a platform on a free port; ``transport`` goes to InProcTransport."""
+    app = QlatermApp(InProcTransport(platform_port=0, **transport), mask_secrets=mask_secrets)
     async with app.run_test(size=SIZE) as pilot:
         c = Console(app, pilot)
         await c.settle()
+        yield c
+
+
+@pytest.fixture
+async def console() -> AsyncIterator[Console]:
+    async with running_console() as c:
         yield c
