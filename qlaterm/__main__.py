@@ -25,13 +25,27 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--platform-port", type=int, default=5683,
                         help="UDP port of the bundled platform in --sim mode (a busy port falls back to a free one)")
     parser.add_argument("--state", metavar="DIR", type=Path, help="--sim: keep the module's NVM in DIR")
+    parser.add_argument("--psk", type=_psk, action="append", default=[], metavar="IDENTITY:HEXKEY",
+                        help="--sim: a DTLS-PSK identity the bundled platform accepts on port+1 (repeatable)")
     parser.add_argument("--keymap", metavar="FILE", type=Path, help="key remapping file (TOML)")
     parser.add_argument("--show-psk", action="store_true", help="do not mask PSKs in the transcript and saved logs")
     parser.add_argument("--version", action="version", version=f"qlaterm {__version__}")
     args = parser.parse_args(argv)
     if args.sim == bool(args.port):
         parser.error("give a serial PORT or --sim (one of them)")
+    if args.psk and not args.sim:
+        parser.error("--psk feeds the bundled platform: it needs --sim")
+    args.psk = dict(args.psk)
     return args
+
+
+def _psk(text: str) -> tuple[str, bytes]:
+    from qlaterm.link.inproc import parse_psk
+
+    try:
+        return parse_psk(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -44,7 +58,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.sim:
         from qlaterm.link.inproc import InProcTransport
 
-        transport = InProcTransport(profile=args.profile, platform_port=args.platform_port, state_dir=args.state)
+        transport = InProcTransport(profile=args.profile, platform_port=args.platform_port, state_dir=args.state,
+                                    psk_store=args.psk)
     else:
         from qlaterm.link.serial import SerialTransport
 

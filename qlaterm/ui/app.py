@@ -194,7 +194,10 @@ class QlatermApp(App[None]):
         if self.platform is not None and not self.query("#platform"):
             from .platform_pane import PlatformPane
 
-            await self.query_one("#left", Vertical).mount(PlatformPane(self.platform, id="platform"))
+            simulator = self.simulator
+            pane = PlatformPane(self.platform, facts=simulator.sim_facts if simulator is not None else None,
+                                show_psk=not self.mask_secrets, id="platform")
+            await self.query_one("#left", Vertical).mount(pane)
             self.refresh_bindings()
         self.request_read()
 
@@ -359,8 +362,11 @@ class QlatermApp(App[None]):
     def config_defaults(self) -> ConfigDefaults:
         endpoint = self.state.identity.get("imei", "866971030603068")
         platform = self.platform
-        if platform is not None:
-            return ConfigDefaults("127.0.0.1", platform.port, endpoint, 86400)
+        simulator = self.simulator
+        if platform is not None and simulator is not None:
+            facts = simulator.sim_facts()
+            psk_id, psk = facts.psk_store[0] if facts.psk_store else ("", "")
+            return ConfigDefaults("127.0.0.1", platform.port, endpoint, 86400, facts.dtls_port, psk_id, psk)
         return ConfigDefaults("", 5683, endpoint, 86400)
 
     def action_configure(self) -> None:

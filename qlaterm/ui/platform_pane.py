@@ -3,18 +3,23 @@
 One line issues a server operation on the registered endpoint (Read, Write, Execute, Observe, Cancel,
 Discover, Write-Attributes); below it the platform's events (registrations, responses, notifications,
 Send data) and its CoAP log — type, code, message ID, token, path, content format and decoded payload —
-so the AT lines on the left and the packets they caused can be read side by side.
+so the AT lines on the left and the packets they caused can be read side by side.  A second line shows
+the DTLS-PSK side (port+1 and the PSK store, keys masked unless ``--show-psk``); identities the DTLS port
+refuses are logged as they happen.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Log, Select, Static
+
+from qlaterm.link.inproc import SimFacts
 
 if TYPE_CHECKING:  # pragma: no cover
     from sim.lwm2m.server import Platform
@@ -86,15 +91,26 @@ platform's result appears here when you answer. The log shows every CoAP message
 
     BINDINGS = [Binding("ctrl+enter", "go", "Go", show=False, id="platform.go")]
 
-    def __init__(self, platform: Platform, *, id: str | None = None) -> None:
+    def __init__(
+        self,
+        platform: Platform,
+        *,
+        facts: Callable[[], SimFacts] | None = None,
+        show_psk: bool = False,
+        id: str | None = None,
+    ) -> None:
         super().__init__(id=id)
         self.platform = platform
+        self.facts = facts or SimFacts
+        self.show_psk = show_psk
         self._pending: list[str] = []
         self._device_changed = False
         self._unsubscribe: list[Any] = []
+        self._refused_seen = 0
 
     def compose(self) -> ComposeResult:
         yield Static("", id="platform-device")
+        yield Static("", id="platform-security")
         with Horizontal(id="platform-ops"):
             yield Select(OPERATIONS, value="read", allow_blank=False, id="platform-op")
             yield Input("/19/0/0", placeholder="/obj/inst/res", id="platform-path")
@@ -139,6 +155,22 @@ platform's result appears here when you answer. The log shows every CoAP message
             text = f"{d.endpoint} @ {d.address[0]}:{d.address[1]} · lt {d.lifetime} s ({left} s left) · b={d.binding}"
             text += f" · {objects}"
         self.query_one("#platform-device", Static).update(text)
+        self.refresh_security(self.facts())
+
+    def refresh_security(self, facts: SimFacts) -> None:
+        """DTLS port, PSK store (keys masked unless --show-psk) and how many identities were refused."""
+        if facts.dtls_port is None:
+            text = "no DTLS port"
+        else:
+            text = f"DTLS-PSK on :{facts.dtls_port} · "
+            if facts.psk_store:
+                keys = ", ".join(f"{i} ({k if self.show_psk else '********'})" for i, k in facts.psk_store)
+                text += f"PSK store: {keys}"
+            else:
+                text += "PSK store empty (qlaterm --sim --psk IDENTITY:HEXKEY)"
+            if facts.refused_count:
+                text += f" · {facts.refused_count} refused"
+        self.query_one("#platform-security", Static).update(text)
 
     # -- log ---------------------------------------------------------------------------------------------
 
@@ -179,6 +211,14 @@ platform's result appears here when you answer. The log shows every CoAP message
         self._pending.append(f"{_stamp(at)} ● {text}")
 
     def _flush(self) -> None:
+        facts = self.facts()
+        if facts.refused_count != self._refused_seen:
+            new = facts.refused[-(facts.refused_count - self._refused_seen):]
+            self._refused_seen = facts.refused_count
+            for refusal in new:
+                self._pending.append(f"{_stamp(refusal.time)} ✗ DTLS refused identity {refusal.identity!r} "
+                                     f"from {refusal.peer}: {refusal.reason}")
+            self.refresh_security(facts)
         if self._device_changed:
             self._device_changed = False
             self.refresh_device()

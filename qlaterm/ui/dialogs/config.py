@@ -27,6 +27,9 @@ class ConfigDefaults:
     port: int = 5683
     endpoint: str = ""
     lifetime: int = 86400
+    dtls_port: int | None = None  # where the same server speaks DTLS-PSK (the bundled platform: port+1)
+    psk_id: str = ""  # an identity the server knows (the bundled platform's first PSK)
+    psk: str = ""
 
 
 class ConfigDialog(ActionDialog):
@@ -58,12 +61,38 @@ class ConfigDialog(ActionDialog):
                                       id="binding"))
 
     def on_mount(self) -> None:
+        self._security = self._int("security")
         self._security_fields()
         super().on_mount()
 
     def on_select_changed(self) -> None:
+        security = self._int("security")
+        if security != self._security:
+            self._security = security
+            self._propose_security(security)
         self._security_fields()
         self.update_preview()
+
+    def _propose_security(self, security: int) -> None:
+        """Choosing DTLS-PSK proposes the server's DTLS port and a PSK it knows; choosing none, the plain port.
+
+        Only fields still holding the other mode's proposal (or empty) are touched: what the user typed stays.
+        """
+        d = self.defaults
+        if d.dtls_port is None:
+            return
+        port = self.query_one("#port", Input)
+        psk_id = self.query_one("#psk_id", Input)
+        psk = self.query_one("#psk", Input)
+        if security == 0:
+            if port.value.strip() == str(d.port):
+                port.value = str(d.dtls_port)
+            if not psk_id.value.strip() and d.psk_id:
+                psk_id.value = d.psk_id
+            if not psk.value.strip() and d.psk:
+                psk.value = d.psk
+        elif port.value.strip() == str(d.dtls_port):
+            port.value = str(d.port)
 
     def _security_fields(self) -> None:
         psk = self._int("security") == 0
