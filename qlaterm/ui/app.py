@@ -86,6 +86,8 @@ class QlatermApp(App[None]):
         Binding("f10", "delete_object", "-Obj", id="delete_object"),
         Binding("ctrl+r", "drain", "Drain", id="drain"),
         Binding("ctrl+t", "toggle_platform", "Platform", id="toggle_platform"),
+        Binding("ctrl+n", "deep_sleep", "Sleep", id="deep_sleep"),
+        Binding("ctrl+n", "wake", "Wake", id="wake"),
         Binding("ctrl+f", "find", "Find", show=False, id="find"),
         Binding("ctrl+s", "save_log", "Save log", show=False, id="save_log"),
         Binding("ctrl+l", "clear_transcript", "Clear", show=False, id="clear_transcript"),
@@ -107,6 +109,8 @@ class QlatermApp(App[None]):
         "find": ("Find in transcript", "Search and filter the AT transcript"),
         "save_log": ("Save transcript", "Write the transcript to a file, PSKs masked"),
         "toggle_platform": ("Toggle platform pane", "Show or hide the bundled platform (sim mode)"),
+        "deep_sleep": ("Deep sleep (simulator)", "The simulated module stops answering AT and the network"),
+        "wake": ("Wake (simulator)", "The simulated module prints its boot banner and recovers its session"),
         "clear_transcript": ("Clear transcript", "Forget the lines shown so far"),
         "reread": ("Re-read module state", " · ".join(STARTUP_COMMANDS)),
         "help": ("Help", "Help for the focused pane and the keys"),
@@ -448,13 +452,49 @@ class QlatermApp(App[None]):
         pane.display = True
         pane.focus_first()
 
+    # -- simulator controls -------------------------------------------------------------------------------
+
+    def action_deep_sleep(self) -> None:
+        simulator = self.simulator
+        if simulator is None:
+            self.notify("deep sleep is a simulator control (qlaterm --sim)", severity="warning")
+            return
+        self.run_worker(self._sleep_or_wake(sleep=True), group="sim", name="deep sleep", exit_on_error=False)
+
+    def action_wake(self) -> None:
+        simulator = self.simulator
+        if simulator is None:
+            self.notify("wake is a simulator control (qlaterm --sim)", severity="warning")
+            return
+        self.run_worker(self._sleep_or_wake(sleep=False), group="sim", name="wake", exit_on_error=False)
+
+    async def _sleep_or_wake(self, *, sleep: bool) -> None:
+        """Drive the simulated module's power state; on wake its banner (``RDY``) makes the console re-read."""
+        simulator = self.simulator
+        assert simulator is not None
+        if sleep:
+            await simulator.deep_sleep()
+            self.session.note("simulator: the module is in deep sleep (no AT, no network) until woken")
+        else:
+            self.session.note("simulator: waking the module")
+            await simulator.wake()
+        self._refresh_sim_facts(force=True)
+        self.query_one(StatusPane).refresh_state()
+        self.refresh_bindings()
+        for pane in self.query("#platform"):
+            pane.refresh_sleep()  # type: ignore[attr-defined]
+
     def action_focus_command(self) -> None:
         self.query_one("#command-input").focus()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Keys that do nothing in the current mode leave the footer (they stay in the palette)."""
-        hidden = (action == "drain" and not self.state.buffer_mode) or (
-            action == "toggle_platform" and not self.query("#platform")
+        simulator = self.simulator
+        hidden = (
+            (action == "drain" and not self.state.buffer_mode)
+            or (action == "toggle_platform" and not self.query("#platform"))
+            or (action == "deep_sleep" and (simulator is None or simulator.asleep))
+            or (action == "wake" and (simulator is None or not simulator.asleep))
         )
         return not hidden
 
@@ -490,7 +530,13 @@ class QlatermApp(App[None]):
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         for action, (title, help_text) in self.ACTIONS.items():
+            if action in _SIM_ACTIONS and self.simulator is None:
+                continue
             yield SystemCommand(title, help_text, getattr(self, f"action_{action}"))
+
+
+_SIM_ACTIONS = {"deep_sleep", "wake", "toggle_platform"}
+"""Palette entries that only mean something with the simulator."""
 
 
 def _widget_binding_ids() -> set[str]:

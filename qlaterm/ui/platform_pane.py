@@ -83,6 +83,10 @@ the pane). Pick an operation, type a path (`/19/0/0`), an argument where one app
 | Execute | optional arguments |
 | Write-Attr | `pmin=5 pmax=60` |
 
+**Sleep** / **Wake** (`ctrl+n`) put the simulated module into deep sleep (no AT, no network; registration
+and observations kept) and wake it: it prints its boot banner, the console reads its state again, and the
+module recovers its session as `recovery_mode` says (status 7 waits for `AT+QLARECOVER`).
+
 Requests on custom objects reach the module as URCs (left) and wait in **Requests** for your answer; the
 platform's result appears here when you answer. The log shows every CoAP message on the platform's socket
 (`<-` in, `->` out) with its decoded payload, and events: registrations, notifications, Send data.
@@ -116,6 +120,7 @@ platform's result appears here when you answer. The log shows every CoAP message
             yield Input("/19/0/0", placeholder="/obj/inst/res", id="platform-path")
             yield Input("", placeholder="", id="platform-arg")
             yield Button("Go", id="platform-go", variant="primary")
+            yield Button("Sleep", id="platform-sleep", tooltip="deep sleep / wake the simulated module (ctrl+n)")
         yield Log(max_lines=20_000, id="platform-log")
 
     def focus_first(self) -> None:
@@ -245,9 +250,16 @@ platform's result appears here when you answer. The log shows every CoAP message
         event.stop()
         self.action_go()
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
+    async def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
+        if event.button.id == "platform-sleep":
+            await self.app.run_action("wake" if self.facts().asleep else "deep_sleep")
+            return
         self.action_go()
+
+    def refresh_sleep(self) -> None:
+        """The sleep button says what it will do next."""
+        self.query_one("#platform-sleep", Button).label = "Wake" if self.facts().asleep else "Sleep"
 
     def action_go(self) -> None:
         op = str(self.query_one("#platform-op", Select).value)
