@@ -152,6 +152,8 @@ class DeviceState:
         self._last_notify: Path | None = None
         self._pending_update: tuple[int, int] | None = None
         self._secrets: set[str] = set()
+        self.reboot_requested: Path | None = None
+        """/3/0/4 or /3/0/5 when the server executed it: the module waits for the terminal's AT+QRST=1."""
 
     # -- derived ------------------------------------------------------------------------------------------
 
@@ -232,6 +234,7 @@ class DeviceState:
             return
         if isinstance(event, Rebooted):
             self.status = None
+            self.reboot_requested = None
             self.requests.clear()
             self.buffer_count = None
             self.registered_at = None
@@ -324,6 +327,8 @@ class DeviceState:
             kind = "cancel"
         if kind == "execute" and path[0] in BUILTIN_OBJECTS:
             self._notice("execute", None, f"server executed {format_path(path)}: the terminal should reboot", at)
+            if path in ((3, 0, 4), (3, 0, 5)):
+                self.reboot_requested = path
             return
         if kind == "write":
             request = self.requests.get(mid)

@@ -28,7 +28,7 @@ from qlaterm.at.catalogue import error_text
 from qlaterm.link.base import LinkState, LinkStatus, Transport
 from qlaterm.link.inproc import InProcTransport, SimFacts
 from qlaterm.link.session import Rebooted, Reply, Session, SessionEvent, Traffic
-from qlaterm.state import DeviceState, Request
+from qlaterm.state import DeviceState, Request, format_path
 
 from .command_line import CommandLine
 from .dialogs import (
@@ -39,7 +39,9 @@ from .dialogs import (
     ExecuteDialog,
     HelpScreen,
     NotifyDialog,
+    RebootDialog,
     SaveLogDialog,
+    SendDataDialog,
     SettingsDialog,
     UpdateDialog,
     WriteDialog,
@@ -84,6 +86,9 @@ class QlatermApp(App[None]):
         Binding("f8", "settings", "Opts", id="settings"),
         Binding("f9", "add_object", "+Obj", id="add_object"),
         Binding("f10", "delete_object", "-Obj", id="delete_object"),
+        Binding("f11", "send_data", "Send", id="send_data"),
+        Binding("f12", "recover", "Recover", id="recover"),
+        Binding("ctrl+b", "reboot", "Reboot", id="reboot"),
         Binding("ctrl+r", "drain", "Drain", id="drain"),
         Binding("ctrl+t", "toggle_platform", "Platform", id="toggle_platform"),
         Binding("ctrl+n", "deep_sleep", "Sleep", id="deep_sleep"),
@@ -105,6 +110,9 @@ class QlatermApp(App[None]):
         "settings": ("Optional settings", "AT+QLACFG form: retransmit, auto_ack, access_mode, platform, …"),
         "add_object": ("Add object", "AT+QLAADDOBJ: a custom object instance and its resources"),
         "delete_object": ("Delete object", "AT+QLADELOBJ"),
+        "send_data": ("Send data", "AT+QLASENDDATA: a string or opaque value to the server's /dp, NON or CON"),
+        "recover": ("Recover session", "AT+QLARECOVER (status 7: woken from deep sleep, recovery_mode 1)"),
+        "reboot": ("Reboot module", "AT+QRST=1 (what the server asks with an Execute of /3/0/4 or /3/0/5)"),
         "drain": ("Drain URC buffer", "AT+QLARD until the buffer is empty (buffer mode)"),
         "find": ("Find in transcript", "Search and filter the AT transcript"),
         "save_log": ("Save transcript", "Write the transcript to a file, PSKs masked"),
@@ -145,6 +153,8 @@ class QlatermApp(App[None]):
         self._was_lost = False
         self._buffer_mode = False
         self._facts_key: object = None
+        self._footer_key: object = None
+        self._reboot_offered: object = None
         self.session.subscribe(self.state.apply)
         self.session.subscribe(self._on_session)
 
@@ -239,9 +249,19 @@ class QlatermApp(App[None]):
             self.session.note(f"{request.label} (message ID {request.mid}) expired: the module answered 5.03")
 
     def refresh_panes(self) -> None:
-        if self.state.buffer_mode != self._buffer_mode:
-            self._buffer_mode = self.state.buffer_mode
+        state = self.state
+        footer_key = (state.buffer_mode, state.status, state.settings.get("platform"), state.reboot_requested)
+        if footer_key != self._footer_key:
+            self._footer_key = footer_key
+            self._buffer_mode = state.buffer_mode
             self.refresh_bindings()
+        if state.reboot_requested != self._reboot_offered:
+            self._reboot_offered = state.reboot_requested
+            if state.reboot_requested is not None:
+                key = self._key_of("reboot")
+                self.notify(f"the server executed {format_path(state.reboot_requested)}: the module waits for "
+                            f"AT+QRST=1 — {key} (or the palette's Reboot module) sends it",
+                            title="reboot requested", timeout=15)
         self._refresh_sim_facts()
         self.query_one(StatusPane).refresh_state()
         self.query_one(ObjectTree).refresh_state()
@@ -388,6 +408,27 @@ class QlatermApp(App[None]):
             return
         self.push_screen(DeleteObjectDialog(self.state), self._sent)
 
+    def action_send_data(self) -> None:
+        self.push_screen(SendDataDialog(self.state), self._sent)
+
+    def action_recover(self) -> None:
+        if self.state.status != 7:
+            self.notify("AT+QLARECOVER is for status 7 (woken from deep sleep with recovery_mode 1); "
+                        f"the module is in status {self.state.status}", severity="warning")
+            return
+        self.send_lines(["AT+QLARECOVER"])
+
+    def action_reboot(self) -> None:
+        self.push_screen(RebootDialog(self.state.reboot_requested), self._sent)
+
+    def _key_of(self, binding_id: str) -> str:
+        """The key bound to an action now (after remapping), for messages that name it."""
+        keymap = getattr(self, "_keymap", {}) or {}
+        for binding in self.BINDINGS:
+            if isinstance(binding, Binding) and binding.id == binding_id:
+                return keymap.get(binding_id, binding.key)
+        return binding_id
+
     def action_drain(self) -> None:
         self.run_worker(self._drain(), group="at", name="drain", exit_on_error=False)
 
@@ -495,6 +536,9 @@ class QlatermApp(App[None]):
             or (action == "toggle_platform" and not self.query("#platform"))
             or (action == "deep_sleep" and (simulator is None or simulator.asleep))
             or (action == "wake" and (simulator is None or not simulator.asleep))
+            or (action == "recover" and self.state.status != 7)
+            or (action == "send_data" and self.state.settings.get("platform", (0,))[0] != 2)
+            or (action == "reboot" and self.state.reboot_requested is None)
         )
         return not hidden
 

@@ -23,7 +23,9 @@ from qlaterm.ui.dialogs import (
     ExecuteDialog,
     HelpScreen,
     NotifyDialog,
+    RebootDialog,
     SaveLogDialog,
+    SendDataDialog,
     SettingsDialog,
     UpdateDialog,
     WriteDialog,
@@ -106,13 +108,15 @@ def dialog(name: str, app: QlatermApp) -> Screen[object]:
         "add_object": lambda: AddObjectDialog(),
         "delete_object": lambda: DeleteObjectDialog(state),
         "save_log": lambda: SaveLogDialog(Path("/tmp"), "qlaterm.log"),
+        "send_data": lambda: SendDataDialog(state),
+        "reboot": lambda: RebootDialog((3, 0, 4)),
         "help": lambda: HelpScreen(app.query_one("#command").HELP + "\n" + app._keys_help()),  # type: ignore[attr-defined]
     }
     return factories[name]()
 
 
 DIALOGS = ("answer_read", "answer_observe", "answer_instance", "write", "execute", "notify", "update", "config",
-           "settings", "add_object", "delete_object", "save_log", "help")
+           "settings", "add_object", "delete_object", "save_log", "send_data", "reboot", "help")
 
 
 async def dialog_scene(pilot: Pilot[None], name: str) -> None:

@@ -7,7 +7,9 @@ from .delete_object import DeleteObjectDialog
 from .execute import ExecuteDialog
 from .help import HelpScreen
 from .notify import NotifyDialog
+from .reboot import RebootDialog
 from .save_log import SaveLogDialog
+from .send_data import SendDataDialog
 from .settings import SettingsDialog
 from .update import UpdateDialog
 from .write import WriteDialog
@@ -20,7 +22,9 @@ __all__ = [
     "ExecuteDialog",
     "HelpScreen",
     "NotifyDialog",
+    "RebootDialog",
     "SaveLogDialog",
+    "SendDataDialog",
     "SettingsDialog",
     "UpdateDialog",
     "WriteDialog",

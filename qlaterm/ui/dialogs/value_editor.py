@@ -57,15 +57,26 @@ class ValueEditor(Vertical):
     ValueEditor .computed { padding: 0 0 0 15; color: $text-muted; height: auto; }
     """
 
-    def __init__(self, label: str, value: Scalar | None = None, *, id: str | None = None) -> None:
+    def __init__(
+        self,
+        label: str,
+        value: Scalar | None = None,
+        *,
+        types: list[tuple[str, int]] | None = None,
+        id: str | None = None,
+    ) -> None:
         super().__init__(id=id)
         self.label = label
         self.initial = value
+        self.types = types or VALUE_TYPES
+        """The value types offered (``AT+QLASENDDATA`` takes only string and opaque)."""
 
     def compose(self) -> ComposeResult:
         with Horizontal():
             yield Label(self.label, classes="path")
-            yield Select(VALUE_TYPES, value=type_of(self.initial), allow_blank=False, classes="value-type")
+            offered = {t for _, t in self.types}
+            initial = type_of(self.initial) if type_of(self.initial) in offered else self.types[0][1]
+            yield Select(self.types, value=initial, allow_blank=False, classes="value-type")
             yield Input(as_input(self.initial), placeholder="value", classes="value-text")
         yield Static("", classes="computed")
 
