@@ -373,7 +373,7 @@ class QlatermApp(App[None]):
                     self.send_lines([*lines, "AT+QLAREG"])
                 self.action_focus_command()
 
-            self.push_screen(ConfigDialog(self.state, self.config_defaults()), configured)
+            self.push_screen(ConfigDialog(self.state, self.config_defaults(), mask_psk=self.mask_secrets), configured)
             return
         self.send_lines(["AT+QLAREG"])
 
@@ -394,7 +394,7 @@ class QlatermApp(App[None]):
         return ConfigDefaults("", 5683, endpoint, 86400)
 
     def action_configure(self) -> None:
-        self.push_screen(ConfigDialog(self.state, self.config_defaults()), self._sent)
+        self.push_screen(ConfigDialog(self.state, self.config_defaults(), mask_psk=self.mask_secrets), self._sent)
 
     def action_settings(self) -> None:
         self.push_screen(SettingsDialog(self.state), self._sent)

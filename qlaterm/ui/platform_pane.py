@@ -150,7 +150,7 @@ platform's result appears here when you answer. The log shows every CoAP message
     def refresh_device(self) -> None:
         devices = self.platform.devices
         if not devices:
-            text = "no device registered · F7 configures the module for it, F4 registers"
+            text = "no device registered · F7 configures the module, F4 registers"
         else:
             d = max(devices.values(), key=lambda d: d.registered_at)
             objects = " ".join(

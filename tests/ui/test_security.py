@@ -129,6 +129,9 @@ async def test_configure_dialog_proposes_the_dtls_port_and_the_first_psk() -> No
         assert port.value == str(console.platform.dtls_port)
         assert dialog.query_one("#psk_id", Input).value == IDENTITY
         assert dialog.query_one("#psk", Input).value == KEY
+        preview = str(dialog.query_one("#dialog-preview", Static).render())
+        assert '"********"' in preview and KEY not in preview  # masked like the transcript
+        assert KEY in dialog.lines()[0]  # but sent as typed
         dialog.query_one("#security", Select).value = 3  # back: the plain port again
         await pilot.pause()
         assert port.value == str(console.platform.port)

@@ -91,7 +91,7 @@ class ActionDialog(ModalScreen[list[str] | None]):
         for line in lines:
             if text:
                 text.append("\n")
-            text.append(line, style="bold")
+            text.append(self.shown(line), style="bold")
             verdict = check_line(line)
             if isinstance(verdict, Rejected) and problem is None:
                 problem = verdict
@@ -103,6 +103,10 @@ class ActionDialog(ModalScreen[list[str] | None]):
             error.update(Text(message, style="red"))
         else:
             error.update("")
+
+    def shown(self, line: str) -> str:
+        """A line as the preview shows it (the QLACONFIG form masks its PSK, as the transcript does)."""
+        return line
 
     def on_input_changed(self) -> None:
         self.update_preview()

@@ -38,10 +38,17 @@ class ConfigDialog(ActionDialog):
     TITLE = "LwM2M server configuration (AT+QLACONFIG)"
     SEND_LABEL = "Configure"
 
-    def __init__(self, state: DeviceState, defaults: ConfigDefaults | None = None) -> None:
+    def __init__(self, state: DeviceState, defaults: ConfigDefaults | None = None, *, mask_psk: bool = True) -> None:
         super().__init__()
         self.state = state
         self.defaults = defaults or ConfigDefaults()
+        self.mask_psk = mask_psk
+
+    def shown(self, line: str) -> str:
+        psk = self._text("psk").upper()
+        if self.mask_psk and psk and self._int("security") == 0:
+            return line.replace(f'"{psk}"', '"********"')
+        return line
 
     def body(self) -> ComposeResult:
         c = self.state.config
