@@ -1,6 +1,6 @@
 """``make screenshots``: SVGs of the console for the README, from a real session with the simulator.
 
-The main screen shows a registered module, a platform Read waiting for its answer and the CoAP log
+The main screen shows a module registered over DTLS-PSK, a platform Read waiting for its answer and the CoAP log
 beside the AT transcript; then the read-answer dialog and each other dialog.
 """
 
@@ -21,12 +21,14 @@ OUT = Path(__file__).resolve().parent.parent / "screenshots"
 async def shoot(out: Path = OUT) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
-    app = QlatermApp(InProcTransport(platform_port=0))
+    key = "000102030405060708090A0B0C0D0E0F"
+    app = QlatermApp(InProcTransport(platform_port=0, psk_store={"bc26-demo": bytes.fromhex(key)}))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         platform = app.transport.platform  # type: ignore[attr-defined]
         ep = "866971030603068"
-        setup = [f'AT+QLACONFIG=0,"127.0.0.1",{platform.port},"{ep}",86400,3', "AT+QLAADDOBJ=19,0,2,0,1",
+        setup = [f'AT+QLACONFIG=0,"127.0.0.1",{platform.dtls_port},"{ep}",86400,0,"bc26-demo","{key}"',
+                 "AT+QLAADDOBJ=19,0,2,0,1",
                  "AT+QLAADDOBJ=19,1,1,0"]
         await app._send_all(setup)
         registered = asyncio.ensure_future(app.session.wait_for(lambda e: isinstance(e, Traffic)
