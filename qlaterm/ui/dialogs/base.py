@@ -25,7 +25,7 @@ class Field(Horizontal):
 
     DEFAULT_CSS = """
     Field { height: auto; }
-    Field > Label { width: 14; padding: 1 1 0 0; text-align: right; }
+    Field > Label { width: 19; padding: 1 1 0 0; text-align: right; }
     Field > .field-body { width: 1fr; }
     """
 

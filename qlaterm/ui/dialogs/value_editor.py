@@ -51,7 +51,7 @@ class ValueEditor(Vertical):
     DEFAULT_CSS = """
     ValueEditor { height: auto; }
     ValueEditor > Horizontal { height: auto; }
-    ValueEditor Label.path { width: 14; padding: 1 1 0 0; text-align: right; }
+    ValueEditor Label.path { width: 19; padding: 1 1 0 0; text-align: right; }
     ValueEditor Select { width: 20; }
     ValueEditor Input { width: 1fr; }
     ValueEditor .computed { padding: 0 0 0 15; color: $text-muted; height: auto; }
