@@ -6,19 +6,17 @@ import json
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.widgets import Button, Select, Static
+from textual.widgets import Static
 
 from qlaterm.at import build
-from qlaterm.at.catalogue import EXEC_RESULTS
 from qlaterm.at.values import Scalar
 from qlaterm.state import Request, format_path
 
-from .base import ActionDialog, Field
+from .accept_reject import AcceptRejectDialog
+from .base import Field
 
-__all__ = ["REJECT_CHOICES", "WriteDialog", "decode_for_display"]
+__all__ = ["WriteDialog", "decode_for_display"]
 
-_REASONS = {11: "Bad Request", 12: "Unauthorized", 13: "Not Found", 14: "Method Not Allowed"}
-REJECT_CHOICES = [(f"{code} → {EXEC_RESULTS[code]} {_REASONS[code]}", code) for code in _REASONS]
 
 
 def decode_for_display(value: Scalar | None) -> str:
@@ -49,15 +47,8 @@ def _pretty(text: str) -> str:
     return text
 
 
-class WriteDialog(ActionDialog):
+class WriteDialog(AcceptRejectDialog):
     """AT+QLAWRRSP: 2 (2.04 Changed) accepts, 11–14 reject."""
-
-    AUTO_FOCUS = "#accept"
-
-    def __init__(self, request: Request) -> None:
-        super().__init__()
-        self.request = request
-        self.answer = 2
 
     def title_text(self) -> str:
         r = self.request
@@ -75,24 +66,7 @@ class WriteDialog(ActionDialog):
             yield Field("token", Static(r.token))
         if not r.complete:
             yield Static(Text("more parts are still coming (index > 0)", style="yellow"))
-        yield Field("reject with", Select(REJECT_CHOICES, value=11, allow_blank=False, id="reason"))
-
-    def buttons(self) -> ComposeResult:
-        yield Static("Esc cancels", classes="dialog-keys")
-        yield Button("Accept (2.04)", variant="success", id="accept")
-        yield Button("Reject", variant="error", id="reject")
-        yield Button("Cancel", id="cancel")
-
-    def choose(self, button_id: str | None) -> None:
-        if button_id == "reject":
-            value = self.query_one("#reason", Select).value
-            self.answer = int(value) if isinstance(value, int) else 11
-        else:
-            self.answer = 2
-        self.action_send()
-
-    def on_select_changed(self) -> None:
-        self.update_preview()
+        yield self.reject_field()
 
     def lines(self) -> list[str]:
         return [build.write_response(self.request.mid, self.answer)]
