@@ -20,6 +20,7 @@ from typing import Any
 
 from qlaterm.at.catalogue import BUILTIN_OBJECTS, CONFIG_SETTINGS, LWM2M_STATES, Form, status_text, update_interval
 from qlaterm.at.check import split_command
+from qlaterm.at.config import ServerConfig
 from qlaterm.at.params import ParamError, split_params
 from qlaterm.at.parse import Info, Urc, parse_drained
 from qlaterm.at.values import Scalar
@@ -44,29 +45,6 @@ Path = tuple[int, int, int]
 def format_path(path: tuple[int, ...]) -> str:
     """``(19, 0, -1)`` → ``/19/0``."""
     return "/" + "/".join(str(p) for p in path if p >= 0)
-
-
-@dataclass(frozen=True, slots=True)
-class ServerConfig:
-    """What ``AT+QLACONFIG?`` reports (or what was last set successfully)."""
-
-    bs_flag: int
-    server: str
-    port: int
-    endpoint: str
-    lifetime: int
-    security_mode: int
-    psk_id: str | None = None
-    psk: str | None = None
-    binding: int = 0
-
-    @property
-    def binding_text(self) -> str:
-        return "UQ" if self.binding == 1 else "U"
-
-    @property
-    def security_text(self) -> str:
-        return "DTLS-PSK" if self.security_mode == 0 else "none"
 
 
 @dataclass(slots=True)
@@ -394,13 +372,10 @@ class DeviceState:
         if form is Form.QUERY:
             infos = reply.infos("+QLACONFIG")
             self.config_known = True
-            self.config = _config_from_fields(infos[0].fields) if infos else None
+            self.config = ServerConfig.from_query(infos[0].fields) if infos else None
         elif form is Form.SET and args:
             self.config_known = True
-            self.config = ServerConfig(
-                args["bs_flag"], args["server"], args["port"], args["endpoint_name"], args["lifetime"],
-                args["security_mode"], args.get("PSK_ID"), args.get("PSK"), args.get("binding_mode", 0),
-            )
+            self.config = ServerConfig.from_args(args)
         if self.config is not None and self.config.psk:
             self._secrets.add(self.config.psk)
 
@@ -460,19 +435,3 @@ class DeviceState:
             self.buffer_count = remaining
             if isinstance(event, Urc):
                 self._urc(event, reply.started, buffered=True)
-
-
-def _config_from_fields(fields: tuple[int | str, ...]) -> ServerConfig | None:
-    """``+QLACONFIG: 0,"host",5683,"ep",86400,3[,"id","psk"],0`` as a ServerConfig."""
-    if len(fields) < 7:
-        return None
-    bs_flag, server, port, endpoint, lifetime, security = fields[:6]
-    psk_id = psk = None
-    if security == 0 and len(fields) >= 9:
-        psk_id, psk = str(fields[6]), str(fields[7])
-    binding = fields[-1]
-    try:
-        return ServerConfig(int(bs_flag), str(server), int(port), str(endpoint), int(lifetime), int(security),
-                            psk_id, psk, int(binding))
-    except (TypeError, ValueError):
-        return None

@@ -85,7 +85,7 @@ class NetworkEvents:
             if lifetime is None:
                 return
             if self.config is not None and not bootstrap:
-                self.config.lifetime = lifetime
+                self.config = self.config.with_(lifetime=lifetime)
                 self.saved_server = self.config
                 self._save()
                 if self.status == Status.REGISTERED:
@@ -95,7 +95,7 @@ class NetworkEvents:
             text = value.decode(errors="replace") if isinstance(value, bytes) else str(value)
             binding = "UQ" if text.strip().upper() == "UQ" else "U"
             if self.config is not None and not bootstrap:
-                self.config.binding = 1 if binding == "UQ" else 0
+                self.config = self.config.with_(binding=1 if binding == "UQ" else 0)
                 self.saved_server = self.config
                 self._save()
             self.urc(urc("binding_changed", binding))

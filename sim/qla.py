@@ -41,17 +41,7 @@ class QlaCommands:
         if self.status in (Status.REGISTERING, Status.REGISTERED, Status.DEREGISTERING):
             raise CmeError(32)
         a = c.args
-        self.config = ServerConfig(
-            bootstrap=a["bs_flag"] == 1,
-            server=a["server"],
-            port=a["port"],
-            endpoint=a["endpoint_name"],
-            lifetime=a["lifetime"],
-            security_mode=a["security_mode"],
-            psk_id=a.get("PSK_ID"),
-            psk=a.get("PSK"),
-            binding=a["binding_mode"],
-        )
+        self.config = ServerConfig.from_args(a)
         return []
 
     async def _qlacfg(self: Module, c: Checked) -> list[str]:
@@ -97,10 +87,10 @@ class QlaCommands:
         assert self.client is not None and self.config is not None
         mode, value = c.args["mode"], c.args["value"]
         if mode == 0:
-            self.config.lifetime = value
+            self.config = self.config.with_(lifetime=value)
             exchange = await self.client.update(lifetime=value)
         else:
-            self.config.binding = value
+            self.config = self.config.with_(binding=value)
             exchange = await self.client.update(binding="UQ" if value else "U")
         self.saved_server = self.config
         self._save()

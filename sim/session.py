@@ -92,7 +92,7 @@ class RegistrationSession:
                 return
             target = assigned
             config = ServerConfig(
-                bootstrap=False,
+                bs_flag=0,
                 server=assigned.host,
                 port=assigned.port,
                 endpoint=assigned.endpoint or config.endpoint,

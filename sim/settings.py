@@ -1,4 +1,4 @@
-"""What the simulated module remembers: server configuration, QLACFG settings, custom objects.
+"""What the simulated module remembers: server configuration (qlaterm.at.config), QLACFG settings, custom objects.
 
 Each piece knows how to turn itself into plain JSON data and back, so the NVM file stays readable and a
 setting added in a later version simply takes its default when an older file is loaded.
@@ -6,51 +6,13 @@ setting added in a later version simply takes its default when an older file is 
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field
 from typing import Any
 
 from qlaterm.at.catalogue import CONFIG_SETTINGS, MAX_CUSTOM_OBJECTS, MAX_INSTANCES
+from qlaterm.at.config import ServerConfig
 
 __all__ = ["CustomObjects", "ServerConfig", "Settings"]
-
-
-@dataclass
-class ServerConfig:
-    """``AT+QLACONFIG`` as given (the bootstrap flag tells which kind of server it is)."""
-
-    bootstrap: bool
-    server: str
-    port: int
-    endpoint: str
-    lifetime: int
-    security_mode: int
-    psk_id: str | None = None
-    psk: str | None = None  # hex digits
-    binding: int = 0  # 0 U, 1 UQ
-
-    @property
-    def binding_text(self) -> str:
-        return "UQ" if self.binding else "U"
-
-    def query_line(self) -> str:
-        """The ``+QLACONFIG:`` line of the query form (always flag 0: it describes the LwM2M server)."""
-        text = f'+QLACONFIG: 0,"{self.server}",{self.port},"{self.endpoint}",{self.lifetime},{self.security_mode}'
-        if self.security_mode == 0:
-            text += f',"{self.psk_id or ""}","{self.psk or ""}"'
-        return text + f",{self.binding}"
-
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_json(cls, data: Any) -> ServerConfig | None:
-        if not isinstance(data, dict):
-            return None
-        names = {f.name for f in fields(cls)}
-        try:
-            return cls(**{k: v for k, v in data.items() if k in names})
-        except TypeError:
-            return None
 
 
 @dataclass
