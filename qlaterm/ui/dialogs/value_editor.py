@@ -125,7 +125,7 @@ class ValueEditor(Vertical):
         elif value.type is ValueType.STRING:
             hexed = value.text.encode("utf-8").hex().upper()
             short = hexed if len(hexed) <= 40 else hexed[:39] + "…"
-            computed.update(f"len {value.length} characters · hex {short}")
+            computed.update(f"len {value.length} characters · hex {short}" if hexed else "len 0 · empty string")
         else:
             with contextlib.suppress(Exception):
                 computed.update(f"len {value.length}")
