@@ -16,7 +16,8 @@ __all__ = ["FindBar"]
 class FindBar(Horizontal):
     """Hidden until ctrl+f; Escape closes it and clears search and filter."""
 
-    BINDINGS = [Binding("escape", "close", "Close find", id="find.close")]
+    # Not in the footer (it is full of the main actions); the placeholder says how to leave.
+    BINDINGS = [Binding("escape", "close", "Close find", show=False, id="find.close")]
 
     @dataclass
     class Changed(Message):
@@ -33,7 +34,7 @@ class FindBar(Horizontal):
 
     def compose(self) -> ComposeResult:
         yield Label("Find")
-        yield Input(placeholder="text in the transcript · Enter: previous match", id="find-input")
+        yield Input(placeholder="text in the transcript · Enter: previous match · Esc closes", id="find-input")
         yield Checkbox("filter", id="find-filter")
 
     def open(self) -> None:
