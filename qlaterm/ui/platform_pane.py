@@ -108,7 +108,6 @@ platform's result appears here when you answer. The log shows every CoAP message
         self.facts = facts or SimFacts
         self.show_psk = show_psk
         self._pending: list[str] = []
-        self._device_changed = False
         self._unsubscribe: list[Any] = []
         self._refused_seen = 0
 
@@ -212,7 +211,8 @@ platform's result appears here when you answer. The log shows every CoAP message
         else:
             text = type(event).__name__
         if isinstance(event, m.Registered | m.Updated | m.Deregistered | m.Expired):
-            self._device_changed = True
+            # redrawn through the message queue: the pane's layout settles with the event, not a tick later
+            self.call_later(self.refresh_device)
         self._pending.append(f"{_stamp(at)} ● {text}")
 
     def _flush(self) -> None:
@@ -224,9 +224,6 @@ platform's result appears here when you answer. The log shows every CoAP message
                 self._pending.append(f"{_stamp(refusal.time)} ✗ DTLS refused identity {refusal.identity!r} "
                                      f"from {refusal.peer}: {refusal.reason}")
             self.refresh_security(facts)
-        if self._device_changed:
-            self._device_changed = False
-            self.refresh_device()
         if self._pending:
             lines, self._pending = self._pending, []
             self.query_one("#platform-log", Log).write_lines(lines)
