@@ -154,6 +154,7 @@ class QlatermApp(App[None]):
         self._buffer_mode = False
         self._facts_key: object = None
         self._footer_key: object = None
+        self._reading = False
         self._reboot_offered: object = None
         self.session.subscribe(self.state.apply)
         self.session.subscribe(self._on_session)
@@ -170,6 +171,12 @@ class QlatermApp(App[None]):
                 transcript.masking = self.mask_secrets
                 transcript.secrets = self.state.secrets
                 yield transcript
+                simulator = self.simulator
+                if simulator is not None and simulator.platform_port is not None:
+                    from .platform_pane import PlatformPane
+
+                    # the platform starts with the link; the pane is laid out now and attached then
+                    yield PlatformPane(None, facts=simulator.sim_facts, show_psk=not self.mask_secrets, id="platform")
             with Vertical(id="right"):
                 status = StatusPane(self.state, show_psk=not self.mask_secrets, id="status")
                 status.facts = SimFacts() if self.simulator is not None else None
@@ -205,13 +212,17 @@ class QlatermApp(App[None]):
         """Open the link (starting the simulator in sim mode), then read the module's state."""
         await self.session.open()
         self.sub_title = self.transport.name
-        if self.platform is not None and not self.query("#platform"):
+        if self.platform is not None:
             from .platform_pane import PlatformPane
 
-            simulator = self.simulator
-            pane = PlatformPane(self.platform, facts=simulator.sim_facts if simulator is not None else None,
-                                show_psk=not self.mask_secrets, id="platform")
-            await self.query_one("#left", Vertical).mount(pane)
+            panes = self.query(PlatformPane)
+            if panes:
+                panes.first().attach(self.platform)
+            else:
+                simulator = self.simulator
+                pane = PlatformPane(self.platform, facts=simulator.sim_facts if simulator is not None else None,
+                                    show_psk=not self.mask_secrets, id="platform")
+                await self.query_one("#left", Vertical).mount(pane)
             self.refresh_bindings()
         self.request_read()
 
@@ -236,7 +247,7 @@ class QlatermApp(App[None]):
             elif event.state is LinkState.CONNECTED and self._was_lost:
                 self._was_lost = False
                 self.request_read()
-        if not self._refresh_posted:
+        if not self._refresh_posted and not self._reading:
             self._refresh_posted = True
             self.post_message(StateChanged())
 
@@ -250,7 +261,13 @@ class QlatermApp(App[None]):
 
     def refresh_panes(self) -> None:
         state = self.state
-        footer_key = (state.buffer_mode, state.status, state.settings.get("platform"), state.reboot_requested)
+        # only what check_action looks at: every footer rebuild costs a recomposition
+        footer_key = (
+            state.buffer_mode,
+            state.status == 7,
+            state.settings.get("platform", (0,))[0] == 2,
+            state.reboot_requested is not None,
+        )
         if footer_key != self._footer_key:
             self._footer_key = footer_key
             self._buffer_mode = state.buffer_mode
@@ -285,16 +302,23 @@ class QlatermApp(App[None]):
             self.run_worker(self._read_state(), group="read", name="read state", exit_on_error=False)
 
     async def _read_state(self) -> None:
-        while self._read_wanted:
-            if self.session.link.state is not LinkState.CONNECTED:
-                return  # the reconnection asks again
-            self._read_wanted = False
-            for line in STARTUP_COMMANDS:
-                reply = await self.session.send(line)
-                if reply.timed_out or reply.interrupted:
-                    break
-            if self.state.buffer_mode:
-                await self.session.send("AT+QLARD?")
+        # the panes are redrawn once when the whole state has been read, not after each of its replies
+        self._reading = True
+        try:
+            while self._read_wanted:
+                if self.session.link.state is not LinkState.CONNECTED:
+                    return  # the reconnection asks again
+                self._read_wanted = False
+                for line in STARTUP_COMMANDS:
+                    reply = await self.session.send(line)
+                    if reply.timed_out or reply.interrupted:
+                        break
+                if self.state.buffer_mode:
+                    await self.session.send("AT+QLARD?")
+        finally:
+            self._reading = False
+            self._refresh_posted = True
+            self.post_message(StateChanged())
 
     # -- sending ------------------------------------------------------------------------------------------
 

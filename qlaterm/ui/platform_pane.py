@@ -97,7 +97,7 @@ platform's result appears here when you answer. The log shows every CoAP message
 
     def __init__(
         self,
-        platform: Platform,
+        platform: Platform | None = None,
         *,
         facts: Callable[[], SimFacts] | None = None,
         show_psk: bool = False,
@@ -127,13 +127,23 @@ platform's result appears here when you answer. The log shows every CoAP message
         self.query_one("#platform-op", Select).focus()
 
     def on_mount(self) -> None:
-        self.border_title = f"Platform · {self.platform.host}:{self.platform.port} · {self.platform.profile.name}"
-        self._unsubscribe.append(self.platform.subscribe(self._on_event))
-        self._unsubscribe.append(self.platform.coap_log.add_listener(self._on_record))
         self.set_interval(0.1, self._flush, name="platform flush")
         self.set_interval(1.0, self.refresh_device, name="platform device")
-        self.refresh_device()
         self._arg_hint()
+        if self.platform is not None:
+            self.attach(self.platform)
+        else:
+            # composed with the screen, before the simulator has started its platform: one layout pass, not two
+            self.border_title = "Platform · starting"
+            self.query_one("#platform-device", Static).update("starting the bundled platform…")
+
+    def attach(self, platform: Platform) -> None:
+        """Follow this platform: its events, its CoAP log, its registered device."""
+        self.platform = platform
+        self.border_title = f"Platform · {platform.host}:{platform.port} · {platform.profile.name}"
+        self._unsubscribe.append(platform.subscribe(self._on_event))
+        self._unsubscribe.append(platform.coap_log.add_listener(self._on_record))
+        self.refresh_device()
 
     def on_unmount(self) -> None:
         for unsubscribe in self._unsubscribe:
@@ -141,12 +151,16 @@ platform's result appears here when you answer. The log shows every CoAP message
 
     @property
     def endpoint(self) -> str | None:
+        if self.platform is None:
+            return None
         devices = self.platform.devices
         if not devices:
             return None
         return max(devices.values(), key=lambda d: d.registered_at).endpoint
 
     def refresh_device(self) -> None:
+        if self.platform is None:
+            return
         devices = self.platform.devices
         if not devices:
             text = "no device registered · F7 configures the module, F4 registers"
@@ -272,6 +286,8 @@ platform's result appears here when you answer. The log shows every CoAP message
     async def operate(self, ep: str, op: str, path: str, arg: str = "") -> Any:
         """Run one server operation; the outcome is logged through the platform's own events."""
         p = self.platform
+        if p is None:
+            return None
         self.note(f"{op} {path} {arg}".rstrip())
         try:
             if op == "read":
