@@ -153,7 +153,7 @@ class QlatermApp(App[None]):
         self._was_lost = False
         self._buffer_mode = False
         self._facts_key: object = None
-        self._footer_key: object = None
+        self._footer_key: object = self._footer_state()
         self._reading = False
         self._reboot_offered: object = None
         self.session.subscribe(self.state.apply)
@@ -223,7 +223,7 @@ class QlatermApp(App[None]):
                 pane = PlatformPane(self.platform, facts=simulator.sim_facts if simulator is not None else None,
                                     show_psk=not self.mask_secrets, id="platform")
                 await self.query_one("#left", Vertical).mount(pane)
-            self.refresh_bindings()
+                self.refresh_bindings()  # ctrl+t now has a pane to show
         self.request_read()
 
     async def on_unmount(self) -> None:
@@ -259,15 +259,19 @@ class QlatermApp(App[None]):
         for request in self.state.expire_requests():
             self.session.note(f"{request.label} (message ID {request.mid}) expired: the module answered 5.03")
 
-    def refresh_panes(self) -> None:
+    def _footer_state(self) -> object:
+        """Only what check_action looks at: every footer rebuild costs a recomposition."""
         state = self.state
-        # only what check_action looks at: every footer rebuild costs a recomposition
-        footer_key = (
+        return (
             state.buffer_mode,
             state.status == 7,
             state.settings.get("platform", (0,))[0] == 2,
             state.reboot_requested is not None,
         )
+
+    def refresh_panes(self) -> None:
+        state = self.state
+        footer_key = self._footer_state()
         if footer_key != self._footer_key:
             self._footer_key = footer_key
             self._buffer_mode = state.buffer_mode
