@@ -14,8 +14,8 @@ from typing import Any
 
 from qlaterm.at.framing import LineFramer
 
-from .common import Bar, Result, skipped
-from .sim_bench import _load, _quiet
+from .common import Bar, Result
+from .sim_bench import sim_classes
 
 NAME = "fleet: platform + 1,000 modules, all registered"
 BAR = Bar("≤ 10 s", 10.0)
@@ -40,13 +40,7 @@ class _Watcher:
 
 
 def fleet(count: int = 1000) -> Result:
-    module_class, why = _load("sim.module", "Module")
-    if module_class is None:
-        return skipped(NAME, BAR, why)
-    platform_class, why = _load("sim.lwm2m.server", "Platform")
-    if platform_class is None:
-        return skipped(NAME, BAR, why)
-    _quiet()
+    module_class, platform_class = sim_classes()
     logging.getLogger("asyncio").setLevel(logging.CRITICAL)
     return asyncio.run(_fleet(module_class, platform_class, count))
 

@@ -8,7 +8,8 @@ import contextlib
 import sys
 
 from .common import Bar, Result, percentile, skipped
-from .terminal import Terminal, is_ok
+from .sim_bench import at_round_trips
+from .terminal import Terminal
 
 NAME = "AT round trip, pty + pyserial-asyncio"
 BAR = Bar("p50 ≤ 5 ms", 5.0)
@@ -43,13 +44,7 @@ async def _pty_round_trip(transport_class: type, samples: int, warmup: int) -> R
         transport = transport_class(path)
         terminal = Terminal(transport.write)
         await transport.open(terminal.received, lambda status: None)
-        times = []
-        for i in range(warmup + samples):
-            elapsed, event = await terminal.send("AT", is_ok)
-            if not is_ok(event):
-                raise RuntimeError(f"AT answered {event}")
-            if i >= warmup:
-                times.append(elapsed * 1000)
+        times = await at_round_trips(terminal, samples, warmup)
     finally:
         if transport is not None:
             await transport.close()

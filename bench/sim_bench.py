@@ -2,11 +2,9 @@
 
 * AT round trip, in-process: ``AT\\r`` fed to ``sim.module.Module`` until ``OK`` has been framed and parsed.
 * register → ``+QLAREG: 0`` over loopback UDP against the bundled platform, deregistering between rounds
-  (and the same with DTLS-PSK once the module has a DTLS transport).
+  (and the same with DTLS-PSK, with the handshake time).
 * server read → ``+QLAURC: "read"`` → ``AT+QLARDRSP`` → value at the server (the simulator's part: the
   terminal answers at once).
-
-Each skips with the reason when the simulator or the platform cannot be imported yet.
 """
 
 from __future__ import annotations
@@ -17,7 +15,7 @@ from typing import Any
 
 from qlaterm.at.parse import Event, Info, Urc
 
-from .common import Bar, Result, percentile, skipped
+from .common import Bar, Result, percentile
 from .terminal import Terminal, is_ok, is_result, is_urc
 
 ROUND_TRIP = "AT round trip, in-process sim"
@@ -32,13 +30,26 @@ READ_BAR = Bar("p50 ≤ 10 ms", 10.0)
 ENDPOINT = "bench-ep"
 
 
-def _load(module: str, name: str) -> tuple[Any, str]:
-    """``module.name``, or None and why (not written yet, or broken in the middle of a change)."""
-    try:
-        loaded = __import__(module, fromlist=[name])
-        return getattr(loaded, name), ""
-    except Exception as exc:
-        return None, f"{module}.{name} not available: {type(exc).__name__}: {exc}"
+def sim_classes() -> tuple[type, type]:
+    """The simulator's Module and Platform, imported when a benchmark needs them (``bench parse`` does not);
+    the network's own log lines are silenced so that only the figures are printed."""
+    from sim.lwm2m.server import Platform
+    from sim.module import Module
+
+    _quiet()
+    return Module, Platform
+
+
+async def at_round_trips(terminal: Terminal, samples: int, warmup: int) -> list[float]:
+    """Milliseconds of ``AT`` → ``OK`` exchanges through ``terminal``, after ``warmup`` unmeasured ones."""
+    times = []
+    for i in range(warmup + samples):
+        elapsed, event = await terminal.send("AT", is_ok)
+        if not is_ok(event):
+            raise RuntimeError(f"AT answered {event}")
+        if i >= warmup:
+            times.append(elapsed * 1000)
+    return times
 
 
 def _quiet() -> None:
@@ -59,9 +70,7 @@ def _zero(event: Event) -> bool:
 # -------------------------------------------------------------------------------------------- round trip
 
 def round_trip(samples: int = 3000, warmup: int = 200) -> Result:
-    module_class, why = _load("sim.module", "Module")
-    if module_class is None:
-        return skipped(ROUND_TRIP, ROUND_TRIP_BAR, why)
+    module_class, _platform = sim_classes()
     return asyncio.run(_round_trip(module_class, samples, warmup))
 
 
@@ -70,13 +79,7 @@ async def _round_trip(module_class: type, samples: int, warmup: int) -> Result:
     terminal = _attach(module)
     await module.start()
     try:
-        times = []
-        for i in range(warmup + samples):
-            elapsed, event = await terminal.send("AT", is_ok)
-            if not is_ok(event):
-                raise RuntimeError(f"AT answered {event}")
-            if i >= warmup:
-                times.append(elapsed * 1000)
+        times = await at_round_trips(terminal, samples, warmup)
     finally:
         await module.close()
     return Result(ROUND_TRIP, ROUND_TRIP_BAR, percentile(times, 50), "ms p50",
@@ -125,46 +128,14 @@ class _Rig:
 
 
 def register(rounds: int = 40, warmup: int = 3) -> Result:
-    module_class, why = _load("sim.module", "Module")
-    if module_class is None:
-        return skipped(REGISTER, REGISTER_BAR, why)
-    platform_class, why = _load("sim.lwm2m.server", "Platform")
-    if platform_class is None:
-        return skipped(REGISTER, REGISTER_BAR, why)
-    _quiet()
+    module_class, platform_class = sim_classes()
     return asyncio.run(_register(_Rig(module_class, platform_class), REGISTER, REGISTER_BAR, rounds, warmup))
 
 
 def register_dtls(rounds: int = 20, warmup: int = 2) -> Result:
-    module_class, why = _load("sim.module", "Module")
-    if module_class is None:
-        return skipped(REGISTER_DTLS, REGISTER_DTLS_BAR, why)
-    platform_class, why = _load("sim.lwm2m.server", "Platform")
-    if platform_class is None:
-        return skipped(REGISTER_DTLS, REGISTER_DTLS_BAR, why)
-    why = asyncio.run(_dtls_missing())
-    if why:
-        return skipped(REGISTER_DTLS, REGISTER_DTLS_BAR, why)
-    _quiet()
+    module_class, platform_class = sim_classes()
     rig = _Rig(module_class, platform_class, security=0, psk=("bench-id", "00112233445566778899aabbccddeeff"))
     return asyncio.run(_register(rig, REGISTER_DTLS, REGISTER_DTLS_BAR, rounds, warmup))
-
-
-async def _dtls_missing() -> str:
-    """Why the module cannot open a DTLS-PSK endpoint yet, or "" when it can."""
-    transport, why = _load("sim.lwm2m.transport", "open_endpoint")
-    if transport is None:
-        return why
-    unavailable, _ = _load("sim.lwm2m.transport", "TransportUnavailable")
-    try:
-        endpoint = await transport(None, bind_host="127.0.0.1", security_mode=0, observer=None,
-                                   psk=("bench-id", bytes(16)))
-    except Exception as exc:
-        if unavailable is not None and isinstance(exc, unavailable):
-            return f"the module has no DTLS-PSK transport yet ({exc})"
-        return ""  # it tried for real: let the benchmark show what happens
-    await endpoint.close()
-    return ""
 
 
 async def _register(rig: _Rig, name: str, bar: Bar, rounds: int, warmup: int) -> Result:
@@ -200,13 +171,7 @@ def _handshake_detail(rig: _Rig) -> str:
 # -------------------------------------------------------------------------------------------- server read
 
 def read_answer(samples: int = 200, warmup: int = 10) -> Result:
-    module_class, why = _load("sim.module", "Module")
-    if module_class is None:
-        return skipped(READ, READ_BAR, why)
-    platform_class, why = _load("sim.lwm2m.server", "Platform")
-    if platform_class is None:
-        return skipped(READ, READ_BAR, why)
-    _quiet()
+    module_class, platform_class = sim_classes()
     return asyncio.run(_read_answer(_Rig(module_class, platform_class), samples, warmup))
 
 
