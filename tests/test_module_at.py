@@ -276,3 +276,14 @@ async def test_settings_and_objects_survive_reboot_and_restart(tmp_path) -> None
     async with running_module(nvm=Nvm(tmp_path)) as d:
         assert await d.command('AT+QLACFG="platform"') == ['+QLACFG: "platform",2', "OK"]
         assert await d.command("AT+QLAADDOBJ?") == ["+QLAADDOBJ: 19,0,1,0", "OK"]
+
+
+async def test_every_basic_command_of_the_catalogue_is_answered_ok() -> None:
+    from qlaterm.at.catalogue import BASIC_COMMANDS
+
+    async with running_module() as d:
+        for line in BASIC_COMMANDS:
+            if line == "AT+QRST=1":
+                continue  # reboots: covered with the NVM test
+            assert (await d.command(line))[-1] == "OK", line
+            await d.command("ATE1")  # "ATE"/"ATE0" turned echo off; the driver expects it on

@@ -398,6 +398,7 @@ COMMANDS: Mapping[str, Command] = {
 
 BASIC_COMMANDS: Mapping[str, str] = {
     "AT": "attention: answers OK",
+    "ATE": "echo off (same as ATE0)",
     "ATE0": "echo off",
     "ATE1": "echo on",
     "ATI": "product information",
@@ -408,9 +409,14 @@ BASIC_COMMANDS: Mapping[str, str] = {
     "AT+CEREG?": "network registration status",
     "AT+CSQ": "signal quality",
     "AT+CGPADDR?": "PDP address",
-    "AT+CMEE=": "error format: 0 ERROR, 1 numeric +CME ERROR, 2 verbose",
+    "AT+CGPADDR": "PDP address",
+    "AT+CMEE=0": "errors as plain ERROR",
+    "AT+CMEE=1": "errors as numeric +CME ERROR: <err> (default)",
+    "AT+CMEE=2": "errors as +CME ERROR: <meaning in words>",
+    "AT+CMEE?": "error format in use",
     "AT+QRST=1": "reboot the module",
 }
+"""Every basic (non-LwM2M) command line the module accepts, exactly as written (any case), with its help."""
 
 
 URCS: Mapping[str, UrcSpec] = {

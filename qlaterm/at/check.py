@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .catalogue import (
+    BASIC_COMMANDS,
     BUILTIN_OBJECTS,
     CONFIG_SETTINGS,
     Command,
@@ -106,13 +107,9 @@ def _check(line: str) -> Checked | Rejected:
     return checker(line, command, tokens)
 
 
-_BASIC = re.compile(r"^(AT|ATE[01]?|ATI|AT\+CGMR|AT\+CGSN=1|AT\+CIMI|AT\+CFUN\?|AT\+CEREG\?|AT\+CSQ|"
-                    r"AT\+CGPADDR\?|AT\+CGPADDR|AT\+CMEE=[012]|AT\+CMEE\?|AT\+QRST=1)$")
-
-
 def _check_basic(line: str, name: str, form: Form, tail: str) -> Checked | Rejected:
     text = line.strip().upper()
-    if _BASIC.match(text):
+    if text in BASIC_COMMANDS:
         return Checked(line, text, Form.EXEC)
     return Rejected(line, None, f"unknown command {text.split('=')[0].rstrip('?')}")
 
