@@ -76,7 +76,7 @@ class Module(BasicCommands, QlaCommands, RegistrationSession, NetworkEvents):
         self._write: Callable[[bytes], None] | None = None
         self._input = bytearray()
         self._overflow = False
-        self._queue: asyncio.Queue[tuple[str, bool]] = asyncio.Queue()
+        self._queue: asyncio.Queue[tuple[bytes, bool]] = asyncio.Queue()
         self._worker: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self._busy = False
@@ -175,7 +175,7 @@ class Module(BasicCommands, QlaCommands, RegistrationSession, NetworkEvents):
         for byte in data:
             if byte in (0x0D, 0x0A):
                 if self._input or self._overflow:
-                    self._queue.put_nowait((bytes(self._input).decode("latin-1"), self._overflow))
+                    self._queue.put_nowait((bytes(self._input), self._overflow))
                 self._input.clear()
                 self._overflow = False
             elif byte in (0x08, 0x7F):
@@ -273,13 +273,13 @@ class Module(BasicCommands, QlaCommands, RegistrationSession, NetworkEvents):
     # ------------------------------------------------------------------ command loop
     async def _serve(self) -> None:
         while True:
-            text, overflow = await self._queue.get()
+            raw, overflow = await self._queue.get()
             if self.asleep:
                 continue
             self._busy = True
             self._later = []
             try:
-                await self._execute(text, overflow)
+                await self._execute(raw, overflow)
             finally:
                 self._busy = False
                 deferred, self._deferred = self._deferred, []
@@ -303,8 +303,8 @@ class Module(BasicCommands, QlaCommands, RegistrationSession, NetworkEvents):
         """Run ``action`` once the current command's final result code is out."""
         self._later.append(action)
 
-    async def _execute(self, raw: str, overflow: bool) -> None:
-        text, bad = decode_line(raw.encode("latin-1"))
+    async def _execute(self, raw: bytes, overflow: bool) -> None:
+        text, bad = decode_line(raw)
         if overflow or bad:
             self._line("ERROR")
             return
