@@ -77,13 +77,12 @@ class NetworkEvents:
         self._parts.pop(mid, None)
 
     def on_server_write(self: Module, path: tuple[int, int, int], value: Any, bootstrap: bool) -> None:
-        """The server changed lifetime (/1/x/1) or binding (/1/x/7)."""
+        """The server changed lifetime (/1/x/1, an int) or binding (/1/x/7, "U" or "UQ"); the client has typed
+        and range-checked the value already."""
         if path[0] != 1:
             return
         if path[2] == 1:
-            lifetime = _as_int(value)
-            if lifetime is None:
-                return
+            lifetime = int(value)
             if self.config is not None and not bootstrap:
                 self.config = self.config.with_(lifetime=lifetime)
                 self.saved_server = self.config
@@ -92,8 +91,7 @@ class NetworkEvents:
                     self._schedule_update()
             self._buffered_or_direct(urc_data("lifetime_changed", lifetime))
         elif path[2] == 7:
-            text = value.decode(errors="replace") if isinstance(value, bytes) else str(value)
-            binding = "UQ" if text.strip().upper() == "UQ" else "U"
+            binding = "UQ" if str(value) == "UQ" else "U"
             if self.config is not None and not bootstrap:
                 self.config = self.config.with_(binding=1 if binding == "UQ" else 0)
                 self.saved_server = self.config
@@ -114,21 +112,3 @@ class NetworkEvents:
 
     def on_notify_reset(self: Module, mid: int) -> None:
         self.urc(urc("lw_event", 0, 9, mid))
-
-
-def _as_int(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, bytes):
-        if len(value) in (1, 2, 4, 8):
-            return int.from_bytes(value, "big", signed=True)
-        try:
-            return int(value.decode())
-        except ValueError:
-            return None
-    try:
-        return int(str(value))
-    except ValueError:
-        return None
