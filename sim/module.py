@@ -95,9 +95,6 @@ class Module(BasicCommands, QlaCommands, RegistrationSession, NetworkEvents):
         self.settings = Settings.from_json(data.get("settings"))
         self.objects = CustomObjects.from_json(data.get("objects"))
         self.saved_server = ServerConfig.from_json(data.get("server"))
-        self.saved_observations: list[list[int]] = [
-            list(p) for p in data.get("observations", []) if isinstance(p, list)
-        ]
 
     def _save(self) -> None:
         self.nvm.save(
@@ -105,7 +102,6 @@ class Module(BasicCommands, QlaCommands, RegistrationSession, NetworkEvents):
                 "settings": self.settings.to_json(),
                 "objects": self.objects.to_json(),
                 "server": self.saved_server.to_json() if self.saved_server else None,
-                "observations": self.saved_observations,
             }
         )
 

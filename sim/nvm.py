@@ -1,6 +1,6 @@
 """The simulated module's non-volatile memory: one small JSON document.
 
-A real BC26 keeps its LwM2M configuration, QLACFG settings, custom objects and observations across
+A real BC26 keeps its LwM2M configuration, QLACFG settings and custom objects across
 reboots and power loss. The simulator keeps them in ``<state dir>/nvm.json`` (``qlaterm-sim --state
 DIR``), or only in memory when no directory is given.
 

@@ -146,7 +146,6 @@ class QlaCommands:
         if not self.objects.has_object(obj):
             raise CmeError(3)
         self.objects.delete(obj)
-        self.saved_observations = [p for p in self.saved_observations if p[0] != obj]
         self._save()
         self.later(lambda: self._objects_changed("+QLADELOBJ"))
         return []
@@ -172,33 +171,24 @@ class QlaCommands:
         coap = COAP_CODES[READ_RESULTS[a["result"]]]
         if a["result"] != 1:
             self._parts.pop(mid, None)
-            self._answer(mid, coap, None, urc_name, request)
+            self._answer(mid, coap, None, urc_name)
             return []
         parts = self._parts.setdefault(mid, Parts({}))
         add_part(parts, path, a["value"])
         if a["index"] != 0:
             return []
         del self._parts[mid]
-        self._answer(mid, coap, parts.values, urc_name, request)
+        self._answer(mid, coap, parts.values, urc_name)
         return []
 
-    def _answer(
-        self, mid: int, code: int, values: dict[tuple[int, int, int], Any] | None, urc_name: str,
-        request: ServerRequest,
-    ) -> None:
+    def _answer(self, mid: int, code: int, values: dict[tuple[int, int, int], Any] | None, urc_name: str) -> None:
+        """Send the CoAP answer once the final result code is out, then print ``<urc_name>: <status_code>``."""
         async def send() -> None:
             assert self.client is not None
             try:
                 status = await self.client.respond(mid, coap_code(code), values)
             except KeyError:
                 status = 1
-            if request.op == "observe" and code == 69 and status == 0:
-                if list(request.path) not in self.saved_observations:
-                    self.saved_observations.append(list(request.path))
-                    self._save()
-            elif request.op == "cancel":
-                self.saved_observations = [p for p in self.saved_observations if tuple(p) != request.path]
-                self._save()
             self.urc(f"{urc_name}: {status}")
 
         self.later(send)
@@ -214,8 +204,8 @@ class QlaCommands:
             return list(c.command.test) if c.command else []
         self._require_registered()
         mid = c.args["messageID"]
-        request = self._pending(mid, op)
-        self._answer(mid, COAP_CODES[EXEC_RESULTS[c.args["result"]]], None, urc_name, request)
+        self._pending(mid, op)  # err 3 unless such a request waits
+        self._answer(mid, COAP_CODES[EXEC_RESULTS[c.args["result"]]], None, urc_name)
         return []
 
     async def _qlawrrsp(self: Module, c: Checked) -> list[str]:

@@ -505,3 +505,20 @@ async def test_registration_update_trigger_failing_loses_the_registration() -> N
                 await asyncio.wait_for(d.module.wait_for_status(5), 5)
             finally:
                 await ctx.shutdown()
+
+
+async def test_an_observation_survives_deep_sleep() -> None:
+    async with registered() as (d, platform):
+        observe = asyncio.create_task(platform.observe(EP, "/19/0/0"))
+        mid = (await d.expect(r'\+QLAURC: "observe",(\d+),0,19,0,0')).group(1)
+        await d.command(f"AT+QLAOBSRSP={mid},1,19,0,0,1,1,a,0")
+        await d.expect(r"\+QLAOBSRSP: 0")
+        await observe
+        events = platform.events()
+        await d.module.deep_sleep()
+        await d.module.wake()
+        await d.expect(r'\+QLAURC: "recovered",0')
+        assert await d.command("AT+QLANOTIFY=19,0,0,1,5,after,0,0") == ["OK"]
+        await d.expect(r"\+QLANOTIFY: 0")
+        note = await events.wait_for(Notification, timeout=5)
+        assert note.values == {(19, 0, 0): "after"}
