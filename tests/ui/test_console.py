@@ -186,7 +186,7 @@ async def test_platform_pane_read_goes_through_the_console(console: Console) -> 
     await console.register("AT+QLAADDOBJ=19,0,1,0")
     pane = console.app.query_one("#platform")
     urc = console.urc("read")
-    await console.pilot.click("#platform-go")  # Read /19/0/0, the pane's default
+    await console.press_button("#platform-go")  # Read /19/0/0, the pane's default
     await urc
     await console.pilot.pause()  # not settle(): the pane's worker waits for this very answer
     await console.pilot.press("f2")

@@ -46,11 +46,11 @@ async def test_the_pane_button_sleeps_and_wakes(console: Console) -> None:
     simulator = console.app.simulator
     assert simulator is not None
     console.app.action_toggle_platform()
-    await console.pilot.click("#platform-sleep")
+    await console.press_button("#platform-sleep")
     await console.settle()
     assert simulator.asleep
     rdy = console.line("RDY")
-    await console.pilot.click("#platform-sleep")
+    await console.press_button("#platform-sleep")
     await rdy
     await console.settle()
     assert not simulator.asleep
