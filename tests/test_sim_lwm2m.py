@@ -522,3 +522,49 @@ async def test_an_observation_survives_deep_sleep() -> None:
         await d.expect(r"\+QLANOTIFY: 0")
         note = await events.wait_for(Notification, timeout=5)
         assert note.values == {(19, 0, 0): "after"}
+
+
+
+async def test_an_answer_longer_than_a_coap_block_goes_in_block2_pieces_asked_of_the_terminal_once() -> None:
+    """Three 1000-character parts make a 3000-byte answer: the module sends it in 1024-byte Block2
+    pieces, serves the later ones itself (one URC, one answer from the terminal), and the platform
+    puts the value together."""
+    async with registered() as (d, platform):
+        read = asyncio.create_task(platform.read(EP, "/19/0/0"))
+        mid = (await d.expect(r'\+QLAURC: "read",(\d+),19,0,0')).group(1)
+        parts = ["a" * 1000, "b" * 1000, "c" * 1000]
+        for index, part in zip((2, 1, 0), parts, strict=True):
+            assert await d.command(f"AT+QLARDRSP={mid},1,19,0,0,1,1000,{part},{index}") == ["OK"]
+        await d.expect(r"\+QLARDRSP: 0")
+        assert (await read).value == "".join(parts)
+        pieces = [r.block for r in platform.coap_log if r.direction == "in" and r.code == Code.CONTENT]
+        assert pieces == ["block2=0/1/1024", "block2=1/1/1024", "block2=2/0/1024"]
+        assert d.drain() == []  # the later pieces were not asked of the terminal
+
+
+async def test_an_observation_and_its_notification_longer_than_a_coap_block_arrive_whole() -> None:
+    async with registered(objects=("AT+QLAADDOBJ=9,0,1,0",)) as (d, platform):
+        events = platform.events()
+        observe = asyncio.create_task(platform.observe(EP, "/9/0/0"))
+        mid = (await d.expect(r'\+QLAURC: "observe",(\d+),0,9,0,0')).group(1)
+        assert await d.command(f"AT+QLAOBSRSP={mid},1,9,0,0,1,1000,{'x' * 1000},1") == ["OK"]
+        assert await d.command(f"AT+QLAOBSRSP={mid},1,9,0,0,1,1000,{'y' * 1000},0") == ["OK"]
+        await d.expect(r"\+QLAOBSRSP: 0")
+        assert (await observe).first.value == "x" * 1000 + "y" * 1000
+        value = "n" * 1000 + "o" * 1000
+        assert await d.command(f"AT+QLANOTIFY=9,0,0,1,1000,{value[:1000]},1,0") == ["OK"]
+        assert await d.command(f"AT+QLANOTIFY=9,0,0,1,1000,{value[1000:]},0,0") == ["OK"]
+        await d.expect(r"\+QLANOTIFY: 0")
+        note = await events.wait_for(Notification, timeout=5)
+        assert note.values == {(9, 0, 0): value}
+
+
+async def test_a_write_in_block1_pieces_reaches_the_terminal_as_one_urc() -> None:
+    async with registered() as (d, platform):
+        data = bytes(range(256)) * 6  # 1536 bytes: two Block1 pieces
+        write = asyncio.create_task(platform.write(EP, "/19/0/0", data))
+        mid = (await d.expect(rf'\+QLAURC: "write",(\d+),19,0,0,2,1536,"{data.hex().upper()}",0')).group(1)
+        assert await d.command(f"AT+QLAWRRSP={mid},2") == ["OK"]
+        await d.expect(r"\+QLAWRRSP: 0")
+        assert (await write).code == Code.CHANGED
+        assert d.drain() == []

@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiocoap import Message, error
+from aiocoap.error import ConstructionRenderableError
 from aiocoap.interfaces import EndpointAddress
 from aiocoap.numbers.codes import (
     BAD_REQUEST,
@@ -53,6 +54,7 @@ from aiocoap.pipe import Pipe
 from aiocoap.protocol import Request
 
 from sim.lwm2m import objects
+from sim.lwm2m.blockwise import BlockwiseAnswers
 from sim.lwm2m.client_bootstrap import BootstrapSession
 from sim.lwm2m.client_requests import (
     READ_FORMATS,
@@ -110,7 +112,7 @@ class _Pending:
     """A custom-object request waiting for :meth:`LwM2MClient.respond`."""
 
     request: ServerRequest
-    pipe: Pipe
+    pipe: _BlockwisePipe
     message: Message
     done: asyncio.Future[None]
     answered: bool = False
@@ -123,6 +125,7 @@ class _Observation:
     path: Path
     token: bytes
     remote: EndpointAddress
+    request: Message  # the Observe request: later Block2 pieces of a notification are asked for with its key
     hostinfo: str
     accept: int | None
     # Observe values start at 1, not 0: node-coap (under lwm2m-node-lib's server) keeps only values
@@ -130,14 +133,41 @@ class _Observation:
     seq: int = 1
 
 
+class _BlockwisePipe:
+    """What the client answers an incoming request through: the request as a whole (Block1 pieces put
+    together) and, for the answer, the real pipe behind a Block2 cut (see :mod:`sim.lwm2m.blockwise`)."""
+
+    def __init__(self, pipe: Pipe, request: Message, blocks: BlockwiseAnswers) -> None:
+        self._pipe = pipe
+        self.request = request
+        self._blocks = blocks
+
+    def add_response(self, response: Message, is_last: bool) -> None:
+        if self.request.opt.block1 is not None:
+            response.opt.block1 = self.request.opt.block1
+        self._pipe.add_response(self._blocks.first_block(self.request, response), is_last)
+
+
 class _Site:
-    """The aiocoap server site of the client: every incoming request goes to the client."""
+    """The aiocoap server site of the client: every incoming request goes to the client, except the
+    Block1 pieces before the last one and the requests for later Block2 pieces of an answer already
+    given, which never reach the terminal."""
 
     def __init__(self, client: LwM2MClient) -> None:
         self._client = client
 
     async def render_to_pipe(self, pipe: Pipe) -> None:
-        await self._client._render(pipe)
+        blocks = self._client._blocks
+        try:
+            request = blocks.assemble(pipe.request)
+        except ConstructionRenderableError as exc:
+            pipe.add_response(exc.to_message(), is_last=True)
+            return
+        later = blocks.later_block(request)
+        if later is not None:
+            pipe.add_response(later, is_last=True)
+            return
+        await self._client._render(_BlockwisePipe(pipe, request, blocks))
 
 
 # --------------------------------------------------------------------------------------------------
@@ -173,6 +203,7 @@ class LwM2MClient:
         self.location: str | None = None
 
         self._site = _Site(self)
+        self._blocks = BlockwiseAnswers()
         self._endpoint: Endpoint | None = None
         self._target: ServerTarget | None = None
         self._server_remote: EndpointAddress | None = None
@@ -376,9 +407,10 @@ class LwM2MClient:
         if self._endpoint is None:
             return self._failed_exchange()
         tuning = self._retransmit().tuning(reliability=con)
-        msg = Message(code=CONTENT, payload=payload, content_format=fmt, transport_tuning=tuning)
+        whole = Message(code=CONTENT, payload=payload, content_format=fmt, transport_tuning=tuning)
         obs.seq = (obs.seq + 1) & _OBSERVE_SEQ_MASK
-        msg.opt.observe = obs.seq
+        whole.opt.observe = obs.seq
+        msg = self._blocks.first_block(obs.request, whole)
         msg.token = obs.token
         msg.remote = obs.remote
         mman = self._endpoint.mman
@@ -661,7 +693,7 @@ class LwM2MClient:
     # ---------------------------------------------------------------------------------------------
     # Incoming requests
 
-    async def _render(self, pipe: Pipe) -> None:
+    async def _render(self, pipe: _BlockwisePipe) -> None:
         req = pipe.request
         if self._bootstrap is not None and not self._bootstrap.finished.done():
             pipe.add_response(self._bootstrap.render(req), is_last=True)
@@ -693,7 +725,7 @@ class LwM2MClient:
         assert sreq is not None
         await self._await_answer(pipe, req, sreq)
 
-    async def _await_answer(self, pipe: Pipe, req: Message, sreq: ServerRequest) -> None:
+    async def _await_answer(self, pipe: _BlockwisePipe, req: Message, sreq: ServerRequest) -> None:
         """Hand the request to the module and keep the exchange open until respond() or the timeout."""
         mid = sreq.mid
         if mid in self._pending:
@@ -764,7 +796,7 @@ class LwM2MClient:
 
     # Built-in objects ----------------------------------------------------------------------------
 
-    def _render_builtin(self, pipe: Pipe, req: Message, path: Path) -> None:
+    def _render_builtin(self, pipe: _BlockwisePipe, req: Message, path: Path) -> None:
         if path[0] == objects.SECURITY:
             pipe.add_response(reply(UNAUTHORIZED), is_last=True)  # never accessible to a DM server
             return
@@ -815,7 +847,7 @@ class LwM2MClient:
             return reply(NOT_ACCEPTABLE)
         return reply(CONTENT, payload, fmt)
 
-    def _builtin_write(self, pipe: Pipe, req: Message, path: Path) -> None:
+    def _builtin_write(self, pipe: _BlockwisePipe, req: Message, path: Path) -> None:
         fmt = write_format(req.opt.content_format, path)
         try:
             raw = decode(fmt, path, req.payload)
@@ -871,7 +903,7 @@ class LwM2MClient:
     def _new_observation(self, req: Message, path: Path, accept: int | None) -> _Observation:
         remote = req.remote.as_response_address()
         return _Observation(path=path, token=bytes(req.token), remote=remote, hostinfo=remote.hostinfo,
-                            accept=accept)
+                            accept=accept, request=req)
 
     def _add_observation(self, obs: _Observation) -> None:
         """Establish ``obs``; an observation with the same token from the same peer is replaced."""

@@ -114,6 +114,8 @@ class CoapLog(list[CoapRecord]):
             base = parse_path(path) if path and path[1:2].isdigit() else ()
         except ValueError:
             base = ()
+        block = _block_label(message)
+        payload = bytes(message.payload)
         return CoapRecord(
             time=time.time(),
             direction=direction,
@@ -123,8 +125,19 @@ class CoapLog(list[CoapRecord]):
             token=token.hex(),
             path=path,
             content_format=cf,
-            payload=describe(cf, bytes(message.payload), base),
+            # A piece of a blockwise transfer cannot be decoded on its own: its size says enough.
+            payload=f"{len(payload)}B piece" if block else describe(cf, payload, base),
             remote=address,
             observe=opt.observe,
             query=query,
+            block=block,
         )
+
+
+def _block_label(message: Message) -> str:
+    """"block1=…"/"block2=…" (number/more/size) for a message that is one piece of several, else ""."""
+    for name in ("block1", "block2"):
+        option = getattr(message.opt, name)
+        if option is not None and (option.block_number > 0 or option.more):
+            return f"{name}={option.block_number}/{int(option.more)}/{option.size}"
+    return ""

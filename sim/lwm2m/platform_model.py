@@ -240,11 +240,14 @@ class CoapRecord:
     remote: tuple[str, int]
     observe: int | None = None
     query: str = ""
+    block: str = ""  # Block1/Block2 option as "block2=NUM/MORE/SIZE", when the message is one piece of several
 
     def __str__(self) -> str:
         arrow = "<-" if self.direction == "in" else "->"
         cf = "" if self.content_format is None else f" cf={self.content_format}"
         obs = "" if self.observe is None else f" obs={self.observe}"
+        if self.block:
+            obs += f" {self.block}"
         query = f"?{self.query}" if self.query else ""
         payload = f" {self.payload}" if self.payload else ""
         return (

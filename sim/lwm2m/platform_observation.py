@@ -35,6 +35,7 @@ class Observation:
         path: Path,
         accept: int | None,
         request: Any,
+        message: aiocoap.Message,
         first: Result,
         token: bytes,
     ) -> None:
@@ -49,6 +50,7 @@ class Observation:
         self.end_reason = ""
         self.notifications: list[Notification] = []
         self._request = request
+        self._message = message  # the Observe request, repeated to fetch a notification's later pieces
         self._queue: asyncio.Queue[Notification | None] = asyncio.Queue()
         self._pump: asyncio.Task[None] | None = None
 
@@ -85,7 +87,8 @@ class Observation:
     async def _run(self) -> None:
         reason = "ended by the device"
         try:
-            async for response in self._request.observation:
+            async for piece in self._request.observation:
+                response = await self.platform._whole(self._message, piece)
                 note = self.platform._notification(self, response)
                 self.notifications.append(note)
                 self._queue.put_nowait(note)

@@ -24,6 +24,7 @@ from typing import Any
 
 import aiocoap
 from aiocoap import CON, Code, Message
+from aiocoap.protocol import BlockwiseRequest
 from aiocoap.util import hostportsplit
 
 from .dtls import DTLSTransport, dtls_transport_of
@@ -282,8 +283,15 @@ class Platform:
         msg.remote = device.remote
         request = self._ctx_or_raise().request(msg, handle_blockwise=False)
         response = await self._await_response(request, timeout, ep, "observe", p)
+        token = bytes(response.token or b"")
+        try:
+            response = await self._whole(msg, response)
+        except aiocoap.error.Error as exc:
+            error = f"{type(exc).__name__}: {exc}"
+            self._done(ep, "observe", p, None, error)
+            raise RequestFailed(f"observe {format_path(p)} on {ep}: {error}") from exc
         result = self._result(response, p, accept)
-        obs = Observation(self, device, p, accept, request, result, token=bytes(response.token or b""))
+        obs = Observation(self, device, p, accept, request, msg, result, token=token)
         self._done(ep, "observe", p, result)
         if result.ok and response.opt.observe is not None:
             old = self._observations.pop((ep, p), None)
@@ -366,6 +374,16 @@ class Platform:
             error = f"{type(exc).__name__}: {exc}"
             self._done(ep, operation, path, None, error)
             raise RequestFailed(f"{operation} {format_path(path)} on {ep}: {error}") from exc
+
+    async def _whole(self, request: Message, response: Message) -> Message:
+        """``response`` to ``request`` whole: when it is the first of several Block2 pieces, the later
+        ones are asked for. Observations are sent without aiocoap's blockwise handling (which would hide
+        the token the platform must stop listening to), so their first answer and each notification
+        come here; aiocoap's own routine fetches the pieces."""
+        block2 = response.opt.block2
+        if block2 is None or not block2.more:
+            return response
+        return await BlockwiseRequest._complete_by_requesting_block2(self._ctx_or_raise(), request, response, log)
 
     def _result(self, response: Message, path: Path, accept: int | None) -> Result:
         cf = response.opt.content_format
