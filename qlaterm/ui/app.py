@@ -616,9 +616,10 @@ def _widget_binding_ids() -> set[str]:
     from .command_line import CommandInput
     from .dialogs.base import ActionDialog
     from .dialogs.help import HelpScreen as Help
+    from .folding_log import FoldingLog
 
     ids: set[str] = set()
-    for cls in (Transcript, ObjectTree, RequestsPane, CommandInput, FindBar, ActionDialog, Help):
+    for cls in (Transcript, FoldingLog, ObjectTree, RequestsPane, CommandInput, FindBar, ActionDialog, Help):
         for binding in cls.BINDINGS:
             if isinstance(binding, Binding) and binding.id:
                 ids.add(binding.id)

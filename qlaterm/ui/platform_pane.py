@@ -17,9 +17,11 @@ from typing import TYPE_CHECKING, Any
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Input, Log, Select, Static
+from textual.widgets import Button, Input, Select, Static
 
 from qlaterm.link.inproc import SimFacts
+
+from .folding_log import FoldingLog
 
 if TYPE_CHECKING:  # pragma: no cover
     from sim.lwm2m.server import Platform
@@ -90,6 +92,7 @@ module recovers its session as `recovery_mode` says (status 7 waits for `AT+QLAR
 Requests on custom objects reach the module as URCs (left) and wait in **Requests** for your answer; the
 platform's result appears here when you answer. The log shows every CoAP message on the platform's socket
 (`<-` in, `->` out) with its decoded payload, and events: registrations, notifications, Send data.
+Long lines are folded; `w` in the log leaves them whole.
 `Esc` goes back to the command line.
 """
 
@@ -120,7 +123,7 @@ platform's result appears here when you answer. The log shows every CoAP message
             yield Input("", placeholder="", id="platform-arg")
             yield Button("Go", id="platform-go", variant="primary")
             yield Button("Sleep", id="platform-sleep", tooltip="deep sleep / wake the simulated module (ctrl+n)")
-        yield Log(max_lines=20_000, id="platform-log")
+        yield FoldingLog(max_lines=20_000, id="platform-log")
 
     def focus_first(self) -> None:
         """Put the keyboard on the operation picker, where an operation starts."""
@@ -185,7 +188,7 @@ platform's result appears here when you answer. The log shows every CoAP message
                 keys = ", ".join(f"{i} ({k if self.show_psk else '********'})" for i, k in facts.psk_store)
                 text += f"PSK store: {keys}"
             else:
-                text += "PSK store empty (qlaterm --sim --psk IDENTITY:HEXKEY)"
+                text += "PSK store empty (start with --psk ID:HEXKEY)"
             if facts.refused_count:
                 text += f" · {facts.refused_count} refused"
         self.query_one("#platform-security", Static).update(text)
@@ -240,7 +243,7 @@ platform's result appears here when you answer. The log shows every CoAP message
             self.refresh_security(facts)
         if self._pending:
             lines, self._pending = self._pending, []
-            self.query_one("#platform-log", Log).write_lines(lines)
+            self.query_one("#platform-log", FoldingLog).add_lines(lines)
 
     def note(self, text: str) -> None:
         self._pending.append(f"{_stamp(time.time())} ~ {text}")

@@ -19,6 +19,10 @@ SHOWN = 200
 """Rows shown at most; a flood of requests does not make every refresh rebuild thousands of rows."""
 
 
+_VALUE_WIDTH = 11
+"""Columns for a written value: the four columns then fit the pane beside the transcript at 120 columns
+(the whole value is in the write dialog)."""
+
 class RequestsPane(DataTable[Text | str]):
     """The server waits for these answers; the oldest first.  The module answers 5.03 after 60 s."""
 
@@ -49,7 +53,7 @@ In buffer mode (`QLACFG "access_mode",1`) requests wait in the module; `ctrl+r` 
         self.add_column("mid", key="mid", width=6)
         self.add_column("request", key="request")
         self.add_column("age", key="age", width=6)
-        self.add_column("value", key="value")
+        self.add_column("value", key="value", width=_VALUE_WIDTH)
         self.set_interval(1.0, self._tick, name="request ages")
         self.refresh_state()
 
@@ -85,7 +89,7 @@ In buffer mode (`QLACFG "access_mode",1`) requests wait in the module; `ctrl+r` 
             label.append(" (buf)", style="dim")
         if not request.complete:
             label.append(" …", style="dim")
-        value = show_value(request.value, 20) if request.kind == "write" else ""
+        value = show_value(request.value, _VALUE_WIDTH) if request.kind == "write" else ""
         return str(request.mid), label, duration(request.age(now)), value
 
     def _tick(self) -> None:

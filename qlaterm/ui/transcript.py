@@ -23,17 +23,18 @@ from rich.style import Style
 from rich.text import Text
 from textual.binding import Binding
 from textual.reactive import reactive
-from textual.widgets import Log
 
 from qlaterm.at.catalogue import error_text, status_text
 from qlaterm.at.parse import Broken, Final, Info, Urc
 from qlaterm.link.session import Kind, Traffic
 
+from .folding_log import STAMP as _STAMP
+from .folding_log import FoldingLog
+
 __all__ = ["MASK", "Entry", "Transcript", "format_traffic", "mask"]
 
 MASK = "********"
 MAX_LINES = 100_000
-_STAMP = len("12:34:56.789 ")
 _RESULT_STATUS = {"+QLAREG", "+QLADEREG", "+QLAUPDATE", "+QLAADDOBJ", "+QLADELOBJ", "+QLARDRSP", "+QLAOBSRSP",
                   "+QLAWRRSP", "+QLAEXERSP", "+QLANOTIFY", "+QLASENDDATA"}
 _ANSWER_HINT = {"read": "F2 answers", "observe": "F2 answers", "write": "F2 answers", "execute": "F2 answers"}
@@ -108,8 +109,8 @@ class TranscriptHighlighter(Highlighter):
                 text.stylize(self.match, found.start(), found.end())
 
 
-class Transcript(Log):
-    """The AT transcript pane (a Log fed in batches)."""
+class Transcript(FoldingLog):
+    """The AT transcript pane (a Log fed in batches, long lines folded)."""
 
     HELP = """\
 ## AT transcript
@@ -131,6 +132,7 @@ Every line on the link, oldest first, with the time it arrived.
 New lines scroll into view while you are at the end (**following**). Scroll up to pause; `End` follows
 again. `ctrl+f` finds text (`Enter` jumps to the previous match, the filter switch hides other lines),
 `ctrl+s` saves the whole transcript with dates, PSKs masked. Select text with the mouse to copy it.
+Lines wider than the pane are folded under their text; `w` leaves them whole (scroll sideways).
 """
 
     BINDINGS = [
@@ -207,6 +209,13 @@ again. `ctrl+f` finds text (`Enter` jumps to the previous match, the filter swit
     def _display(entry: Entry) -> str:
         return entry.line()
 
+    def source_lines(self) -> Iterable[str]:
+        return (self._display(e) for e in self.entries if self._matches(e))
+
+    def refold(self) -> None:
+        self._pending = []  # already among the entries shown again
+        super().refold()
+
     def _matches(self, entry: Entry) -> bool:
         return not self.filter_text or self.filter_text.lower() in entry.text.lower()
 
@@ -215,7 +224,7 @@ again. `ctrl+f` finds text (`Enter` jumps to the previous match, the filter swit
         if not self._pending:
             return
         lines, self._pending = self._pending, []
-        self.write_lines(lines, scroll_end=self.following)
+        self.write_lines(self.folded(lines), scroll_end=self.following)
 
     # -- follow mode --------------------------------------------------------------------------------------
 
@@ -246,7 +255,7 @@ again. `ctrl+f` finds text (`Enter` jumps to the previous match, the filter swit
         """Show the stored entries again (after the filter changed)."""
         self._pending = []
         self.clear()
-        self.write_lines([self._display(e) for e in self.entries if self._matches(e)], scroll_end=True)
+        self.write_lines(self.folded(self.source_lines()), scroll_end=True)
         self.following = True
 
     def clear_all(self) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from textual.widgets import Input, Markdown, Static
@@ -10,6 +11,7 @@ from qlaterm.link.inproc import InProcTransport
 from qlaterm.link.session import Kind, Rebooted, Traffic
 from qlaterm.ui.app import QlatermApp
 from qlaterm.ui.dialogs import HelpScreen, SaveLogDialog
+from qlaterm.ui.folding_log import FoldingLog
 from qlaterm.ui.transcript import MASK, Transcript
 from tests.ui.conftest import SIZE, Console
 
@@ -88,7 +90,7 @@ async def test_psk_masked_on_screen_and_in_saved_log(console: Console, tmp_path:
     await console.pilot.pause(0)
     transcript = console.app.transcript
     transcript.flush()
-    shown = "\n".join(transcript.lines)
+    shown = "\n".join(transcript.source_lines())  # unfolded: a PSK must not hide across a fold either
     assert "00112233AABBCCDD" not in shown and MASK in shown
     await console.pilot.press("ctrl+s")
     dialog = console.app.screen
@@ -197,7 +199,7 @@ async def test_platform_pane_read_goes_through_the_console(console: Console) -> 
     await console.app.workers.wait_for_complete()
     await console.pilot.pause()
     pane._flush()  # type: ignore[attr-defined]
-    log = "\n".join(pane.query_one("#platform-log").lines)  # type: ignore[attr-defined]
+    log = "\n".join(pane.query_one("#platform-log", FoldingLog).source_lines())
     assert 'read /19/0/0 → 2.05 Content cf=0 text "via pane"' in log
     assert "<- 127.0.0.1" in log and "CON POST" in log  # the CoAP log beside the events
 
@@ -212,3 +214,47 @@ async def test_ctrl_t_takes_the_keyboard_to_the_platform_pane_then_hides_it(cons
     assert not pane.display and console.app.focused is console.app.query_one("#command-input")
     await console.pilot.press("ctrl+t")
     assert pane.display and console.app.focused is console.app.query_one("#platform-op")
+
+
+async def test_long_lines_fold_at_the_pane_width_and_fold_again_when_it_changes(console: Console) -> None:
+    line = 'AT+QLACONFIG=0,"lwm2m.example-platform.com",5683,"866971030603068",86400,3'
+    await console.send(line)
+    transcript = console.app.transcript
+    transcript.flush()
+    await console.pilot.pause()
+
+    def pieces() -> list[str]:
+        start = next(i for i, shown in enumerate(transcript.lines) if "AT+QLACONFIG=0" in shown)
+        found = [transcript.lines[start]]
+        found += [shown for shown in transcript.lines[start + 1 :] if shown.startswith(" ")][:3]
+        return found
+
+    width = transcript.scrollable_content_region.width
+    folded = pieces()
+    assert len(folded) == 2 and all(len(piece) <= width for piece in folded)
+    assert folded[1].startswith(" " * 13 + "> ")
+    assert folded[0][15:] + folded[1][15:] == line  # nothing lost at the fold
+    assert folded[0].endswith(",")  # folded after a parameter, not inside one
+    assert not transcript.show_horizontal_scrollbar
+
+    await console.pilot.resize_terminal(170, 40)  # a wider pane: the line fits whole
+    await console.pilot.pause()
+    assert transcript.scrollable_content_region.width > width
+    assert len(pieces()) == 1 and pieces()[0].endswith(line)
+
+    await console.pilot.resize_terminal(120, 40)
+    await console.pilot.pause()
+    transcript.focus()
+    await console.pilot.press("w")  # folding off: the line whole, scrolled sideways
+    await console.pilot.pause()
+    assert not transcript.folding and len(pieces()) == 1 and pieces()[0].endswith(line)
+    await console.pilot.press("w")
+    await console.pilot.pause()
+    assert pieces() == folded
+
+    # A line still waiting for the next batch when the width changes is shown once, not twice.
+    transcript.add(Traffic(time.time(), Kind.NOTE, "a note that arrives just before the pane is resized"))
+    await console.pilot.resize_terminal(130, 40)
+    await console.pilot.pause()
+    transcript.flush()
+    assert transcript.lines == transcript.folded(transcript.source_lines())

@@ -6,11 +6,12 @@ import io
 
 import pytest
 from rich.console import Console as RichConsole
-from textual.widgets import Input, Log, Select, Static
+from textual.widgets import Input, Select, Static
 
 from qlaterm.link.session import Traffic
 from qlaterm.state import DeviceState, ServerConfig
 from qlaterm.ui.dialogs import ConfigDialog
+from qlaterm.ui.folding_log import FoldingLog
 from qlaterm.ui.platform_pane import PlatformPane
 from qlaterm.ui.status import StatusPane
 from tests.ui.conftest import Console, running_console
@@ -106,7 +107,7 @@ async def test_platform_pane_shows_the_store_masked_and_logs_refused_identities(
         await failed
         pane = console.app.query_one(PlatformPane)
         pane._flush()  # the pane's 0.1 s timer, now
-        log = "\n".join(pane.query_one("#platform-log", Log).lines)
+        log = "\n".join(pane.query_one("#platform-log", FoldingLog).source_lines())
         assert f"DTLS refused identity {IDENTITY!r}" in log and "wrong PSK" in log
         assert "1 refused" in platform_security(console)
 

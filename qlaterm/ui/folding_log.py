@@ -1,0 +1,139 @@
+"""A Log that folds lines wider than the pane, so that a long AT line or CoAP record is read whole.
+
+Textual's :class:`~textual.widgets.Log` keeps plain strings and scrolls sideways for long ones, and a
+QLACONFIG line or a decoded payload then loses its end at the pane's edge. Here each line is cut into
+pieces that fit, and every piece after the first starts with blanks up to the line's text, keeping the
+time stamp column clear and the marker in place, so that the lines still read as columns::
+
+    15:02:41.015 > AT+QLACONFIG=0,"127.0.0.1",5683,"866971030603068",
+                 > 86400,3
+
+Pieces end after a comma or a blank where one is near the edge, else at the edge: cheap enough for floods.
+The lines as given are kept, and folded again when the width changes; ``w`` turns folding off and on.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable
+
+from textual.binding import Binding
+from textual.reactive import reactive
+from textual.widgets import Log
+
+__all__ = ["FoldingLog", "fold"]
+
+STAMP = len("12:34:56.789 ")
+"""Width of the time stamp column every line of the console's logs starts with."""
+
+_NARROWEST = 16
+"""Below this many columns of text per piece folding helps nobody: lines are left whole."""
+
+
+def fold(line: str, width: int, indent: str) -> list[str]:
+    """``line`` cut into pieces of at most ``width`` characters, every piece after the first starting with
+    ``indent``. A piece ends after a comma or a blank when one falls in its last third (so that an AT
+    parameter stays whole), else at the width. A line that fits, or a width too small to hold ``indent``
+    and some text, is left whole."""
+    room = width - len(indent)
+    if len(line) <= width or room < _NARROWEST:
+        return [line]
+    pieces: list[str] = []
+    start, size, prefix = 0, width, ""
+    while len(line) - start > size:
+        end = start + size
+        cut = max(line.rfind(",", start, end), line.rfind(" ", start, end)) + 1
+        if cut <= start + size * 2 // 3:
+            cut = end
+        pieces.append(prefix + line[start:cut])
+        start, size, prefix = cut, room, indent
+    pieces.append(prefix + line[start:])
+    return pieces
+
+
+def continuation(line: str) -> str:
+    """What starts a folded piece of ``line``: blanks under the time stamp, the line's marker (it carries
+    the line's colour), and blanks up to the text."""
+    marker, _, _ = line[STAMP:].partition(" ")
+    if not marker or len(marker) > 2:
+        return " " * STAMP
+    return " " * STAMP + marker + " "
+
+
+class FoldingLog(Log):
+    """A :class:`~textual.widgets.Log` fed with :meth:`add_lines`, folding what is wider than the pane."""
+
+    DEFAULT_CSS = """
+    FoldingLog.-folding {
+        overflow-x: hidden;
+    }
+    """
+
+    BINDINGS = [Binding("w", "toggle_fold", "Wrap", show=False, id="log.wrap")]
+
+    folding: reactive[bool] = reactive(True)
+    """Fold long lines at the pane's width; False leaves them whole, to be scrolled sideways."""
+
+    def __init__(self, *, max_lines: int, highlight: bool = False, id: str | None = None) -> None:
+        super().__init__(highlight=highlight, max_lines=max_lines, id=id)
+        self._sources: deque[str] = deque(maxlen=max_lines)
+        self._fold_width = 0
+
+    # -- for subclasses -----------------------------------------------------------------------------------
+
+    def source_lines(self) -> Iterable[str]:
+        """Every line shown, unfolded, oldest first: what is folded again when the width changes."""
+        return self._sources
+
+    def folded(self, lines: Iterable[str]) -> list[str]:
+        """``lines`` as they go into the Log at the current width."""
+        width = self._fold_width
+        if not self.folding or width <= 0:
+            return list(lines)
+        out: list[str] = []
+        for line in lines:
+            if len(line) <= width:
+                out.append(line)
+            else:
+                out.extend(fold(line, width, continuation(line)))
+        return out
+
+    # -- feeding ------------------------------------------------------------------------------------------
+
+    def add_lines(self, lines: list[str], *, scroll_end: bool | None = None) -> None:
+        """Show ``lines`` (kept unfolded for a later width change)."""
+        self._sources.extend(lines)
+        self.write_lines(self.folded(lines), scroll_end=scroll_end)
+
+    def refold(self) -> None:
+        """Show every source line again at the current width, keeping the view at the end if it was."""
+        at_end = self.scroll_y >= self.max_scroll_y - 0.5
+        share = self.scroll_y / self.max_scroll_y if self.max_scroll_y else 1.0
+        self.clear()
+        self.write_lines(self.folded(self.source_lines()), scroll_end=False)
+        if at_end:
+            self.scroll_end(animate=False, immediate=True)
+        else:
+            self.call_after_refresh(lambda: self.scroll_to(y=round(share * self.max_scroll_y), animate=False))
+
+    def _text_width(self) -> int:
+        # Folded as if the vertical scrollbar were there: it appears once the lines fill the pane, and
+        # folding again at that moment would move the whole view.
+        region = self.scrollable_content_region.width
+        return region if self.show_vertical_scrollbar else region - self.styles.scrollbar_size_vertical
+
+    def on_resize(self) -> None:
+        width = self._text_width()
+        if width != self._fold_width:
+            self._fold_width = width
+            if self.folding:
+                self.refold()
+
+    def watch_folding(self, folding: bool) -> None:
+        # Folded lines fit: no horizontal scrollbar (an "auto" one can stay on from before a refold).
+        self.set_class(folding, "-folding")
+        if self.is_mounted:
+            self.refold()
+
+    def action_toggle_fold(self) -> None:
+        self.folding = not self.folding

@@ -1,0 +1,46 @@
+"""Folding long log lines at the pane's width (qlaterm.ui.folding_log.fold)."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from qlaterm.ui.folding_log import STAMP, continuation, fold
+
+LINE = '12:34:56.789 > AT+QLACONFIG=0,"127.0.0.1",5683,"866971030603068",86400,3'
+
+
+def test_a_long_line_folds_under_its_text_with_its_marker() -> None:
+    pieces = fold(LINE, 40, continuation(LINE))
+    assert pieces == [
+        "12:34:56.789 > AT+QLACONFIG=0,",
+        '             > "127.0.0.1",5683,',
+        '             > "866971030603068",86400,3',
+    ]
+
+
+def test_a_piece_without_a_comma_near_its_end_is_cut_at_the_width() -> None:
+    line = "12:34:56.789 < " + "0123456789ABCDEF" * 3
+    assert fold(line, 40, continuation(line)) == [line[:40], " " * 13 + "< " + line[40:]]
+
+
+def test_a_line_that_fits_or_a_pane_too_narrow_leaves_the_line_whole() -> None:
+    assert fold(LINE, len(LINE), continuation(LINE)) == [LINE]
+    assert fold(LINE, 20, continuation(LINE)) == [LINE]  # 5 columns of text per piece help nobody
+
+
+def test_continuation_keeps_short_markers_only() -> None:
+    assert continuation("12:34:56.789 <- 127.0.0.1:5683 CON GET") == " " * STAMP + "<- "
+    assert continuation("12:34:56.789 registered something") == " " * STAMP
+    assert continuation("short") == " " * STAMP
+
+
+@given(st.text(max_size=400), st.integers(min_value=1, max_value=200), st.text(alphabet=" >", max_size=20))
+def test_pieces_fit_and_give_the_line_back(line: str, width: int, indent: str) -> None:
+    pieces = fold(line, width, indent)
+    if len(pieces) == 1:
+        assert pieces == [line]
+        return
+    assert all(len(piece) <= width for piece in pieces)
+    assert all(piece.startswith(indent) for piece in pieces[1:])
+    assert pieces[0] + "".join(piece[len(indent):] for piece in pieces[1:]) == line
