@@ -30,23 +30,8 @@ from qlaterm.link.inproc import InProcTransport, SimFacts
 from qlaterm.link.session import Rebooted, Reply, Session, SessionEvent, Traffic
 from qlaterm.state import DeviceState, Request, format_path
 
+from . import dialogs
 from .command_line import CommandLine
-from .dialogs import (
-    AddObjectDialog,
-    AnswerDialog,
-    ConfigDialog,
-    DeleteObjectDialog,
-    ExecuteDialog,
-    HelpScreen,
-    NotifyDialog,
-    RebootDialog,
-    SaveLogDialog,
-    SendDataDialog,
-    SettingsDialog,
-    UpdateDialog,
-    WriteDialog,
-)
-from .dialogs.config import ConfigDefaults
 from .find_bar import FindBar
 from .keymap import load_keymap
 from .messages import RequestChosen, ResourceChosen, StateChanged
@@ -366,11 +351,11 @@ class QlatermApp(App[None]):
 
     def answer(self, request: Request) -> None:
         if request.kind in ("read", "observe", "cancel"):
-            self.push_screen(AnswerDialog(request, self.state), self._sent)
+            self.push_screen(dialogs.AnswerDialog(request, self.state), self._sent)
         elif request.kind == "write":
-            self.push_screen(WriteDialog(request), self._sent)
+            self.push_screen(dialogs.WriteDialog(request), self._sent)
         elif request.kind == "execute":
-            self.push_screen(ExecuteDialog(request), self._sent)
+            self.push_screen(dialogs.ExecuteDialog(request), self._sent)
 
     def action_answer(self) -> None:
         request = self._request()
@@ -385,12 +370,12 @@ class QlatermApp(App[None]):
             self.answer(request)
 
     def on_resource_chosen(self, event: ResourceChosen) -> None:
-        self.push_screen(NotifyDialog(self.state, event.path), self._sent)
+        self.push_screen(dialogs.NotifyDialog(self.state, event.path), self._sent)
 
     def action_notify(self) -> None:
         tree = self.query_one(ObjectTree)
         path = tree.selected_path if tree.has_focus else None
-        self.push_screen(NotifyDialog(self.state, path if path and path[2] >= 0 else None), self._sent)
+        self.push_screen(dialogs.NotifyDialog(self.state, path if path and path[2] >= 0 else None), self._sent)
 
     def action_register(self) -> None:
         if self.state.config_known and self.state.config is None:
@@ -401,43 +386,45 @@ class QlatermApp(App[None]):
                     self.send_lines([*lines, "AT+QLAREG"])
                 self.action_focus_command()
 
-            self.push_screen(ConfigDialog(self.state, self.config_defaults(), mask_psk=self.mask_secrets), configured)
+            dialog = dialogs.ConfigDialog(self.state, self.config_defaults(), mask_psk=self.mask_secrets)
+            self.push_screen(dialog, configured)
             return
         self.send_lines(["AT+QLAREG"])
 
     def action_update(self) -> None:
-        self.push_screen(UpdateDialog(self.state), self._sent)
+        self.push_screen(dialogs.UpdateDialog(self.state), self._sent)
 
     def action_deregister(self) -> None:
         self.send_lines(["AT+QLADEREG"])
 
-    def config_defaults(self) -> ConfigDefaults:
+    def config_defaults(self) -> dialogs.ConfigDefaults:
         endpoint = self.state.identity.get("imei", "866971030603068")
         platform = self.platform
         simulator = self.simulator
         if platform is not None and simulator is not None:
             facts = simulator.sim_facts()
             psk_id, psk = facts.psk_store[0] if facts.psk_store else ("", "")
-            return ConfigDefaults("127.0.0.1", platform.port, endpoint, 86400, facts.dtls_port, psk_id, psk)
-        return ConfigDefaults("", 5683, endpoint, 86400)
+            return dialogs.ConfigDefaults("127.0.0.1", platform.port, endpoint, 86400, facts.dtls_port, psk_id, psk)
+        return dialogs.ConfigDefaults("", 5683, endpoint, 86400)
 
     def action_configure(self) -> None:
-        self.push_screen(ConfigDialog(self.state, self.config_defaults(), mask_psk=self.mask_secrets), self._sent)
+        dialog = dialogs.ConfigDialog(self.state, self.config_defaults(), mask_psk=self.mask_secrets)
+        self.push_screen(dialog, self._sent)
 
     def action_settings(self) -> None:
-        self.push_screen(SettingsDialog(self.state), self._sent)
+        self.push_screen(dialogs.SettingsDialog(self.state), self._sent)
 
     def action_add_object(self) -> None:
-        self.push_screen(AddObjectDialog(), self._sent)
+        self.push_screen(dialogs.AddObjectDialog(), self._sent)
 
     def action_delete_object(self) -> None:
         if not self.state.objects:
             self.notify("there is no custom object to delete", severity="warning")
             return
-        self.push_screen(DeleteObjectDialog(self.state), self._sent)
+        self.push_screen(dialogs.DeleteObjectDialog(self.state), self._sent)
 
     def action_send_data(self) -> None:
-        self.push_screen(SendDataDialog(self.state), self._sent)
+        self.push_screen(dialogs.SendDataDialog(self.state), self._sent)
 
     def action_recover(self) -> None:
         if self.state.status != 7:
@@ -447,7 +434,7 @@ class QlatermApp(App[None]):
         self.send_lines(["AT+QLARECOVER"])
 
     def action_reboot(self) -> None:
-        self.push_screen(RebootDialog(self.state.reboot_requested), self._sent)
+        self.push_screen(dialogs.RebootDialog(self.state.reboot_requested), self._sent)
 
     def _key_of(self, binding_id: str) -> str:
         """The key bound to an action now (after remapping), for messages that name it."""
@@ -500,7 +487,7 @@ class QlatermApp(App[None]):
             self.session.note(f"transcript saved to {path} ({count} lines)")
             self.notify(f"{count} lines saved to {path}", title="saved")
 
-        self.push_screen(SaveLogDialog(self.log_dir), save)
+        self.push_screen(dialogs.SaveLogDialog(self.log_dir), save)
 
     def action_clear_transcript(self) -> None:
         self.transcript.clear_all()
@@ -575,7 +562,7 @@ class QlatermApp(App[None]):
     def action_help(self) -> None:
         pane = self._focused_pane()
         text = getattr(pane, "HELP", None) or APP_HELP
-        self.push_screen(HelpScreen(text + "\n" + self._keys_help()))
+        self.push_screen(dialogs.HelpScreen(text + "\n" + self._keys_help()))
 
     def _focused_pane(self) -> Widget | None:
         node: Any = self.focused

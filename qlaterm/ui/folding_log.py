@@ -126,13 +126,14 @@ class FoldingLog(Log):
         width = self._text_width()
         if width != self._fold_width:
             self._fold_width = width
-            if self.folding:
+            # Nothing shown yet (the first layout): lines still to come are folded at this width anyway.
+            if self.folding and self._lines:
                 self.refold()
 
     def watch_folding(self, folding: bool) -> None:
         # Folded lines fit: no horizontal scrollbar (an "auto" one can stay on from before a refold).
         self.set_class(folding, "-folding")
-        if self.is_mounted:
+        if self.is_mounted and self._lines:
             self.refold()
 
     def action_toggle_fold(self) -> None:

@@ -258,3 +258,11 @@ async def test_long_lines_fold_at_the_pane_width_and_fold_again_when_it_changes(
     await console.pilot.pause()
     transcript.flush()
     assert transcript.lines == transcript.folded(transcript.source_lines())
+    # The same with nothing shown yet (as at start), where there is nothing to fold again.
+    transcript.clear_all()
+    transcript.add(Traffic(time.time(), Kind.NOTE, "the first line, waiting while the first layout happens"))
+    await console.pilot.resize_terminal(120, 40)
+    await console.pilot.pause()
+    transcript.flush()
+    assert len(list(transcript.source_lines())) == 1
+    assert transcript.lines == transcript.folded(transcript.source_lines())
