@@ -29,7 +29,7 @@ from sim.lwm2m.platform_model import (
     Updated,
 )
 from sim.lwm2m.server import BootstrapConfig, Platform
-from tests.test_platform_support import TinyClient
+from tests.tinyclient import TinyClient
 
 
 @pytest.fixture

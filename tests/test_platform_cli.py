@@ -13,7 +13,7 @@ from aiocoap import Code
 from sim.lwm2m.platform_cli import PlatformShell, format_event, main, parse_format, parse_value
 from sim.lwm2m.platform_model import ObservationEnded, OperationDone, Result
 from sim.lwm2m.server import Platform
-from tests.test_platform_support import TinyClient
+from tests.tinyclient import TinyClient
 
 
 @pytest.fixture

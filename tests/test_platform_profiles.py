@@ -19,7 +19,7 @@ from sim.lwm2m.platform_model import (
 )
 from sim.lwm2m.profiles import PROFILES, Profile, get_profile
 from sim.lwm2m.server import Platform
-from tests.test_platform_support import TinyClient
+from tests.tinyclient import TinyClient
 
 OUTLET = '{"outletStatus":"0","setTime":"1","firmware":"1.0","softVersion":"1.0"}'
 

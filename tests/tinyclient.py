@@ -1,4 +1,4 @@
-"""A tiny LwM2M client on aiocoap for driving the platform in tests (no tests in this file).
+"""A tiny LwM2M client on aiocoap for driving the platform in tests.
 
 It registers from its own bound port with a link-format body, serves a few resources (text values,
 writable, executable, observable with CON or NON notifications), accepts Bootstrap-Writes and
