@@ -61,6 +61,15 @@ async def test_configure_add_object_register_from_dialogs(console: Console) -> N
     assert (19, 0) in device.object_paths()
 
 
+async def test_number_fields_take_digits_only(console: Console) -> None:
+    await console.pilot.press("f7")
+    dialog = console.app.screen
+    assert isinstance(dialog, ConfigDialog)
+    port = dialog.query_one("#port", Input)
+    await type_into(console, port, "56.8x3")  # a host typed into the wrong field cannot end up there
+    assert port.value == "5683"
+
+
 async def test_register_without_configuration_opens_the_form_first(console: Console) -> None:
     await console.pilot.press("f4")
     assert isinstance(console.app.screen, ConfigDialog)

@@ -20,8 +20,8 @@ class AddObjectDialog(ActionDialog):
     SEND_LABEL = "Add"
 
     def body(self) -> ComposeResult:
-        yield Field("object ID", Input("19", id="obj", placeholder="e.g. 19 (not 0/1/3/4/5)"))
-        yield Field("instance ID", Input("0", id="inst"))
+        yield Field("object ID", Input("19", type="integer", id="obj", placeholder="e.g. 19 (not 0/1/3/4/5)"))
+        yield Field("instance ID", Input("0", type="integer", id="inst"))
         yield Field("resources", Input("0", id="resources", placeholder="IDs separated by commas or spaces: 0,1"))
         yield Static(COMMANDS["+QLAADDOBJ"].help, classes="dialog-note")
 

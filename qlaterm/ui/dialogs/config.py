@@ -56,10 +56,10 @@ class ConfigDialog(ActionDialog):
         yield Field("server type", Select([("LwM2M server", 0), ("bootstrap server", 1)],
                                           value=c.bs_flag if c else 0, allow_blank=False, id="bs_flag"))
         yield Field("server", Input(c.server if c else d.server, placeholder="IP address or domain name", id="server"))
-        yield Field("port", Input(str(c.port if c else d.port), placeholder="0 – 65535", id="port"))
+        yield Field("port", Input(str(c.port if c else d.port), type="integer", placeholder="0 – 65535", id="port"))
         yield Field("endpoint", Input(c.endpoint if c else d.endpoint, placeholder="endpoint name", id="endpoint"))
-        yield Field("lifetime (s)", Input(str(c.lifetime if c else d.lifetime), placeholder="20 – 31536000",
-                                          id="lifetime"))
+        lifetime = str(c.lifetime if c else d.lifetime)
+        yield Field("lifetime (s)", Input(lifetime, type="integer", placeholder="20 – 31536000", id="lifetime"))
         yield Field("security", Select([("none (3)", 3), ("DTLS-PSK (0)", 0)], value=c.security_mode if c else 3,
                                        allow_blank=False, id="security"))
         yield Field("PSK identity", Input(c.psk_id or "" if c else "", id="psk_id"))

@@ -58,7 +58,8 @@ class SettingsDialog(ActionDialog):
                 widget = Select([(str(c), c) for c in param.choices], value=value if value in param.choices
                                 else param.choices[0], allow_blank=False, id=f"v{n}")
             else:
-                widget = Input(str(value), placeholder=param.describe_range(), id=f"v{n}")
+                kind = "integer" if param.kind == "int" else "text"  # digits only where the module wants a number
+                widget = Input(str(value), type=kind, placeholder=param.describe_range(), id=f"v{n}")
             fields.append(Field(param.name, widget))
         await box.mount_all(fields)
 

@@ -26,7 +26,7 @@ class UpdateDialog(ActionDialog):
     def body(self) -> ComposeResult:
         config = self.state.config
         yield Field("change", Select([("lifetime", 0), ("binding mode", 1)], value=0, allow_blank=False, id="mode"))
-        yield Field("lifetime (s)", Input(str(config.lifetime if config else 86400), id="lifetime",
+        yield Field("lifetime (s)", Input(str(config.lifetime if config else 86400), type="integer", id="lifetime",
                                           placeholder="20 – 31536000"))
         yield Field("binding", Select([("U", 0), ("UQ", 1)], value=config.binding if config else 0,
                                       allow_blank=False, id="binding"))
