@@ -243,7 +243,7 @@ class DeviceState:
         self.notices.append(Notice(at, name, status, text))
 
     def _result(self, info: Info, at: float) -> None:
-        code = info.fields[0] if info.fields and isinstance(info.fields[0], int) else None
+        code = info.code
         name = info.name
         meaning = status_text(code) if code is not None else ""
         self._notice(name, code, f"{name}: {code} ({meaning})" if code is not None else info.text, at)
@@ -332,8 +332,8 @@ class DeviceState:
             self._reply_cfg(reply, form, args)
         elif name == "+QLASTATUS" and reply.ok:
             infos = reply.infos("+QLASTATUS")
-            if infos and isinstance(infos[0].fields[0], int):
-                self.status = infos[0].fields[0]
+            if infos and infos[0].code is not None:
+                self.status = infos[0].code
                 if self.status == 2 and self.registered_at is None:
                     self.registered_at = reply.started
         elif name == "+QLAADDOBJ":
@@ -359,7 +359,8 @@ class DeviceState:
             self._reply_rd(reply, form)
         elif name == "AT+CGSN=1":
             for info in reply.infos("+CGSN"):
-                self.identity["imei"] = str(info.fields[0])
+                if info.fields:  # a bare "+CGSN:" tells nothing
+                    self.identity["imei"] = str(info.fields[0])
         elif name == "AT+CGMR" or name == "ATI":
             texts = [x.text for x in reply.lines if not isinstance(x, Info)]
             if texts:
@@ -427,8 +428,8 @@ class DeviceState:
     def _reply_rd(self, reply: Reply, form: Form | None) -> None:
         infos = reply.infos("+QLARD")
         if form is Form.QUERY:
-            if infos and isinstance(infos[0].fields[0], int):
-                self.buffer_count = infos[0].fields[0]
+            if infos and infos[0].code is not None:
+                self.buffer_count = infos[0].code
             return
         for info in infos:
             remaining, event = parse_drained(info.text)

@@ -44,6 +44,13 @@ class Info:
     fields: tuple[int | str, ...]
     text: str
 
+    @property
+    def code(self) -> int | None:
+        """The first field when it is a number (a status, a count, a result code); None otherwise,
+        including for a bare ``+NAME:`` line with no fields at all."""
+        first = self.fields[0] if self.fields else None
+        return first if isinstance(first, int) else None
+
 
 @dataclass(frozen=True, slots=True)
 class Urc:

@@ -67,9 +67,9 @@ def format_traffic(traffic: Traffic) -> str:
     text = traffic.text
     if isinstance(event, Final) and event.result == "CME" and event.code is not None:
         return f"{text}   ({error_text(event.code)})"
-    if traffic.kind is Kind.RESULT and isinstance(event, Info) and event.name in _RESULT_STATUS and event.fields:
-        code = event.fields[0]
-        if isinstance(code, int) and not (event.name == "+QLANOTIFY" and code != 0 and code not in (1, 2)):
+    if traffic.kind is Kind.RESULT and isinstance(event, Info) and event.name in _RESULT_STATUS:
+        code = event.code
+        if code is not None and not (event.name == "+QLANOTIFY" and code != 0 and code not in (1, 2)):
             return f"{text}   ({status_text(code)})"
     if isinstance(event, Urc):
         code = event.args.get("status_code")
