@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from hypothesis import given
 from hypothesis import strategies as st
+from rich.cells import cell_len
 
 from qlaterm.ui.folding_log import STAMP, continuation, fold
 
@@ -41,6 +42,13 @@ def test_pieces_fit_and_give_the_line_back(line: str, width: int, indent: str) -
     if len(pieces) == 1:
         assert pieces == [line]
         return
-    assert all(len(piece) <= width for piece in pieces)
+    assert all(cell_len(piece) <= width for piece in pieces)  # in terminal columns
     assert all(piece.startswith(indent) for piece in pieces[1:])
     assert pieces[0] + "".join(piece[len(indent):] for piece in pieces[1:]) == line
+
+
+def test_wide_characters_are_folded_by_the_columns_they_take() -> None:
+    line = "12:34:56.789 < +QLAURC: " + "设备" * 20  # 24 + 80 columns
+    pieces = fold(line, 40, continuation(line))
+    assert all(cell_len(piece) <= 40 for piece in pieces) and len(pieces) == 4
+    assert "".join(p.removeprefix(continuation(line)) for p in pieces) == line

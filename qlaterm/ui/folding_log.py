@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterable
 
+from rich.cells import cell_len, chop_cells
 from textual.binding import Binding
 from textual.reactive import reactive
 from textual.widgets import Log
@@ -36,7 +37,11 @@ def fold(line: str, width: int, indent: str) -> list[str]:
     parameter stays whole), else at the width. A line that fits, or a width too small to hold ``indent``
     and some text, is left whole."""
     room = width - len(indent)
-    if len(line) <= width or room < _NARROWEST:
+    if room < _NARROWEST:
+        return [line]
+    if not line.isascii():
+        return _fold_cells(line, width, indent)
+    if len(line) <= width:
         return [line]
     pieces: list[str] = []
     start, size, prefix = 0, width, ""
@@ -49,6 +54,15 @@ def fold(line: str, width: int, indent: str) -> list[str]:
         start, size, prefix = cut, room, indent
     pieces.append(prefix + line[start:])
     return pieces
+
+
+def _fold_cells(line: str, width: int, indent: str) -> list[str]:
+    """``fold`` for a line with characters wider (CJK) or narrower (combining) than one column: cut by
+    terminal cells, at the width."""
+    if cell_len(line) <= width:
+        return [line]
+    first, *rest = chop_cells(line, width)
+    return [first] + [indent + piece for piece in chop_cells("".join(rest), width - len(indent))]
 
 
 def continuation(line: str) -> str:
@@ -92,7 +106,7 @@ class FoldingLog(Log):
             return list(lines)
         out: list[str] = []
         for line in lines:
-            if len(line) <= width:
+            if len(line) <= width and line.isascii():
                 out.append(line)
             else:
                 out.extend(fold(line, width, continuation(line)))
