@@ -22,7 +22,7 @@ from textual.binding import Binding
 from textual.reactive import reactive
 from textual.widgets import Log
 
-__all__ = ["FoldingLog", "fold"]
+__all__ = ["STAMP", "FoldingLog", "continuation", "fold"]
 
 STAMP = len("12:34:56.789 ")
 """Width of the time stamp column every line of the console's logs starts with."""
@@ -32,8 +32,8 @@ _NARROWEST = 16
 
 
 def fold(line: str, width: int, indent: str) -> list[str]:
-    """``line`` cut into pieces of at most ``width`` characters, every piece after the first starting with
-    ``indent``. A piece ends after a comma or a blank when one falls in its last third (so that an AT
+    """``line`` cut into pieces of at most ``width`` terminal columns, every piece after the first starting
+    with ``indent``. A piece ends after a comma or a blank when one falls in its last third (so that an AT
     parameter stays whole), else at the width. A line that fits, or a width too small to hold ``indent``
     and some text, is left whole."""
     room = width - len(indent)
