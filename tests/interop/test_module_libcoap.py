@@ -31,3 +31,25 @@ async def test_coap_client_reads_the_device_object_and_a_custom_resource() -> No
         await d.expect(r"\+QLARDRSP: 0")
         result = await reading
         assert result.stdout.strip() == "libcoap", result.describe()
+
+
+async def test_coap_client_reads_an_answer_longer_than_a_block_in_block2_pieces() -> None:
+    """A 3000-character value answered in three AT parts reaches libcoap whole, through its own Block2
+    handling, and the terminal is asked only once."""
+    async with Platform(port=0) as platform, running_module() as d:
+        await d.command("AT+QLAADDOBJ=19,0,1,0")
+        await d.expect(r"\+QLAADDOBJ: 0")
+        await d.command(f'AT+QLACONFIG=0,"127.0.0.1",{platform.port},"libcoap-ep",300,3')
+        await d.command("AT+QLAREG")
+        await d.expect(r"\+QLAREG: 0")
+        host, port = platform.devices["libcoap-ep"].address
+
+        reading = asyncio.create_task(coap_client(f"coap://{host}:{port}/19/0/0", "-m", "get", wait=5))
+        mid = (await d.expect(r'\+QLAURC: "read",(\d+),19,0,0')).group(1)
+        parts = ["x" * 1000, "y" * 1000, "z" * 1000]
+        for index, part in zip((2, 1, 0), parts, strict=True):
+            assert await d.command(f"AT+QLARDRSP={mid},1,19,0,0,1,1000,{part},{index}") == ["OK"]
+        await d.expect(r"\+QLARDRSP: 0")
+        result = await reading
+        assert result.stdout.strip() == "".join(parts), result.describe()
+        assert d.drain() == []  # libcoap's requests for the later pieces never reached the terminal
