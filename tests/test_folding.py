@@ -6,7 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from rich.cells import cell_len
 
-from qlaterm.ui.folding_log import STAMP, continuation, fold
+from qlaterm.ui.folding_log import STAMP, continuation, fold, unfold
 
 LINE = '12:34:56.789 > AT+QLACONFIG=0,"127.0.0.1",5683,"866971030603068",86400,3'
 
@@ -32,8 +32,22 @@ def test_a_line_that_fits_or_a_pane_too_narrow_leaves_the_line_whole() -> None:
 
 def test_continuation_keeps_short_markers_only() -> None:
     assert continuation("12:34:56.789 <- 127.0.0.1:5683 CON GET") == " " * STAMP + "<- "
-    assert continuation("12:34:56.789 registered something") == " " * STAMP
-    assert continuation("short") == " " * STAMP
+    assert continuation("12:34:56.789 registered something") == " " * (STAMP + 2)
+    assert continuation("short") == " " * (STAMP + 2)
+
+
+_STAMPED = st.builds(
+    lambda stamp, marker, text: f"{stamp} {marker}{text}",
+    st.from_regex(r"\A[0-2][0-9]:[0-5][0-9]:[0-5][0-9]\.[0-9]{3}\Z"),
+    st.sampled_from(["> ", "< ", "# ", "* ", "<- ", "-> ", "● ", "registered "]),
+    st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=126), max_size=300),
+)
+
+
+@given(st.lists(_STAMPED, min_size=1, max_size=6), st.integers(min_value=20, max_value=140))
+def test_text_copied_from_folded_lines_is_the_lines_whole(lines: list[str], width: int) -> None:
+    folded = [piece for line in lines for piece in fold(line, width, continuation(line))]
+    assert unfold("\n".join(folded)) == "\n".join(lines)
 
 
 @given(st.text(max_size=400), st.integers(min_value=1, max_value=200), st.text(alphabet=" >", max_size=20))

@@ -14,15 +14,17 @@ The lines as given are kept, and folded again when the width changes; ``w`` turn
 
 from __future__ import annotations
 
+import re
 from collections import deque
 from collections.abc import Iterable
 
 from rich.cells import cell_len, chop_cells
 from textual.binding import Binding
 from textual.reactive import reactive
+from textual.selection import Selection
 from textual.widgets import Log
 
-__all__ = ["STAMP", "FoldingLog", "continuation", "fold"]
+__all__ = ["STAMP", "FoldingLog", "continuation", "fold", "unfold"]
 
 STAMP = len("12:34:56.789 ")
 """Width of the time stamp column every line of the console's logs starts with."""
@@ -67,11 +69,21 @@ def _fold_cells(line: str, width: int, indent: str) -> list[str]:
 
 def continuation(line: str) -> str:
     """What starts a folded piece of ``line``: blanks under the time stamp, the line's marker (it carries
-    the line's colour), and blanks up to the text."""
+    the line's colour) or two more blanks, and a blank before the text."""
     marker, _, _ = line[STAMP:].partition(" ")
     if not marker or len(marker) > 2:
-        return " " * STAMP
+        return " " * (STAMP + 2)
     return " " * STAMP + marker + " "
+
+
+_CONTINUATION = re.compile("\n" + " " * STAMP + r"(?:\S{1,2} | {2})")
+"""A line break and the indent of a folded piece (every line of these logs starts with its time stamp,
+so nothing else starts with these blanks)."""
+
+
+def unfold(text: str) -> str:
+    """``text`` copied from a folded log with each line whole again."""
+    return _CONTINUATION.sub("", text)
 
 
 class FoldingLog(Log):
@@ -149,6 +161,14 @@ class FoldingLog(Log):
         self.set_class(folding, "-folding")
         if self.is_mounted and self._lines:
             self.refold()
+
+    def get_selection(self, selection: Selection) -> tuple[str, str] | None:
+        """The selected text with folded lines whole again: a copied AT line pastes as one line."""
+        got = super().get_selection(selection)
+        if got is None or not self.folding:
+            return got
+        text, ending = got
+        return unfold(text), ending
 
     def action_toggle_fold(self) -> None:
         self.folding = not self.folding

@@ -132,7 +132,8 @@ Every line on the link, oldest first, with the time it arrived.
 New lines scroll into view while you are at the end (**following**). Scroll up to pause; `End` follows
 again. `ctrl+f` finds text (`Enter` jumps to the previous match, the filter switch hides other lines),
 `ctrl+s` saves the whole transcript with dates, PSKs masked. Select text with the mouse to copy it.
-Lines wider than the pane are folded under their text; `w` leaves them whole (scroll sideways).
+Lines wider than the pane are folded under their text (copied, they are whole again); `w` leaves them
+whole (scroll sideways).
 """
 
     BINDINGS = [

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from textual.selection import Selection
 from textual.widgets import Input, Markdown, Static
 
 from qlaterm.link.inproc import InProcTransport
@@ -235,6 +236,8 @@ async def test_long_lines_fold_at_the_pane_width_and_fold_again_when_it_changes(
     assert folded[1].startswith(" " * 13 + "> ")
     assert folded[0][15:] + folded[1][15:] == line  # nothing lost at the fold
     assert folded[0].endswith(",")  # folded after a parameter, not inside one
+    copied = transcript.get_selection(Selection(None, None))  # select all, as a mouse drag would
+    assert copied is not None and f"> {line}\n" in copied[0]  # the AT line pastes as one line
     assert not transcript.show_horizontal_scrollbar
 
     await console.pilot.resize_terminal(170, 40)  # a wider pane: the line fits whole
