@@ -185,6 +185,15 @@ class DeviceState:
             self._changed()
         return gone
 
+    def _observation_reset(self, path: Path) -> None:
+        """The server reset a notification on ``path``: the observation that covered it (the most specific
+        of resource, instance, object, as the module picks it) is over."""
+        o, i, _ = path
+        for covering in (path, (o, i, -1), (o, -1, -1)):
+            if covering in self.observed:
+                self.observed.discard(covering)
+                return
+
     def is_observed(self, path: Path) -> bool:
         """The resource is covered by an observation of itself, its instance or its object."""
         o, i, _ = path
@@ -281,8 +290,16 @@ class DeviceState:
             self.config = replace(self.config, binding=1 if str(args["binding_mode"]).upper() == "UQ" else 0)
         elif kind == "report" and self._last_notify is not None and urc.mid is not None:
             self.reports[urc.mid] = self._last_notify
+        elif kind == "report_ack" and urc.mid is not None:
+            path = self.reports.pop(urc.mid, None)
+            if path is not None and args.get("status_code") == 9:
+                self._observation_reset(path)  # the module ends the observation the CON went out on
         elif kind == "lw_event":
             self._notice(kind, args.get("parameter1"), f"notification reset by the server (mid {urc.mid})", at)
+            # The module ends the observation the NON notification went out on. The URC names no path and
+            # +QLANOTIFY gave no message ID, so only a sole observation is known to be the one.
+            if len(self.observed) == 1:
+                self.observed.clear()
         if kind in _STATUS_URCS:
             code = args.get("status_code")
             self._notice(kind, code, f'"{kind}": {code} ({status_text(code)})', at)

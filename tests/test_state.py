@@ -153,9 +153,30 @@ async def test_con_notify_report_ack_becomes_a_notice() -> None:
     script = {"AT+QLANOTIFY=19,0,0,1,2,hi,0,1": [frame("OK", '+QLAURC: "report",55', "+QLANOTIFY: 0")]}
     session, transport, state = await model(script)
     await session.send("AT+QLANOTIFY=19,0,0,1,2,hi,0,1")
-    transport.emit(frame('+QLAURC: "report_ack",0,55'))
     assert state.reports[55] == (19, 0, 0)
+    transport.emit(frame('+QLAURC: "report_ack",0,55'))
     assert state.notices[-1].name == "report_ack" and state.notices[-1].ok
+    assert 55 not in state.reports  # settled
+
+
+async def test_a_reset_con_notification_ends_the_observation_it_went_out_on() -> None:
+    script = {"AT+QLANOTIFY=19,0,0,1,2,hi,0,1": [frame("OK", '+QLAURC: "report",56', "+QLANOTIFY: 0")]}
+    session, transport, state = await model(script)
+    state.observed |= {(19, 0, -1), (19, 1, 0)}  # /19/0 observed as an instance, /19/1/0 on its own
+    await session.send("AT+QLANOTIFY=19,0,0,1,2,hi,0,1")
+    transport.emit(frame('+QLAURC: "report_ack",9,56'))
+    assert not state.is_observed((19, 0, 0)) and state.is_observed((19, 1, 0))
+    assert state.notices[-1].name == "report_ack" and state.notices[-1].status == 9
+
+
+async def test_a_reset_non_notification_ends_a_sole_observation_only() -> None:
+    _, transport, state = await model({})
+    state.observed |= {(19, 0, 0), (19, 1, 0)}
+    transport.emit(frame('+QLAURC: "lw_event",0,9,57'))  # which one went out is not said: both stay marked
+    assert state.is_observed((19, 0, 0)) and state.is_observed((19, 1, 0))
+    state.observed.discard((19, 1, 0))
+    transport.emit(frame('+QLAURC: "lw_event",0,9,58'))
+    assert not state.observed
 
 
 async def test_reboot_forgets_session_state() -> None:

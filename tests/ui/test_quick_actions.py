@@ -167,6 +167,21 @@ async def test_observe_then_con_notify_shows_report_ack(console: Console) -> Non
     assert note.values[(19, 0, 0)] == "22" and note.con
     assert '"report_ack",0' in console.transcript_text()
 
+    # The platform forgets the observation (as after a restart): the next CON notification gets RST, the
+    # module ends the observation, and the console stops marking the resource as observed.
+    observation._stop_local("forgotten")
+    await console.pilot.press("f3")
+    notify = console.app.screen
+    assert isinstance(notify, NotifyDialog)
+    notify.query_one(ValueEditor).set(3, "23")
+    notify.query_one("#con").value = True
+    await console.pilot.pause()
+    reset = console.waiter(lambda e: isinstance(e, Traffic) and e.text.startswith('+QLAURC: "report_ack",9,'))
+    await console.pilot.press("ctrl+s")
+    await reset
+    await console.settle()
+    assert not console.state.is_observed((19, 0, 0))
+
 
 async def test_write_accepted_shows_decoded_json(console: Console) -> None:
     await console.register("AT+QLAADDOBJ=19,1,1,0")
