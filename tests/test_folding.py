@@ -66,3 +66,9 @@ def test_wide_characters_are_folded_by_the_columns_they_take() -> None:
     pieces = fold(line, 40, continuation(line))
     assert all(cell_len(piece) <= 40 for piece in pieces) and len(pieces) == 4
     assert "".join(p.removeprefix(continuation(line)) for p in pieces) == line
+
+
+def test_a_line_with_a_symbol_marker_still_folds_after_a_comma() -> None:
+    line = "12:34:56.789 ● registered 866971030603068 lt=86400 b=U </1/0>,</3/0>,</4/0>,</5/0>,</19/0>"
+    pieces = fold(line, 66, continuation(line))
+    assert pieces[0].endswith("</1/0>,") and pieces[1] == "             ● </3/0>,</4/0>,</5/0>,</19/0>"

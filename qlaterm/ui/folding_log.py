@@ -18,7 +18,7 @@ import re
 from collections import deque
 from collections.abc import Iterable
 
-from rich.cells import cell_len, chop_cells
+from rich.cells import cell_len, get_character_cell_size
 from textual.binding import Binding
 from textual.reactive import reactive
 from textual.selection import Selection
@@ -41,30 +41,38 @@ def fold(line: str, width: int, indent: str) -> list[str]:
     room = width - len(indent)
     if room < _NARROWEST:
         return [line]
-    if not line.isascii():
-        return _fold_cells(line, width, indent)
-    if len(line) <= width:
-        return [line]
+    widths: list[int] | None = None  # columns per character, for lines that are not plain ASCII
+    if line.isascii():
+        if len(line) <= width:
+            return [line]
+    else:
+        if cell_len(line) <= width:
+            return [line]
+        widths = [get_character_cell_size(c) for c in line]
     pieces: list[str] = []
     start, size, prefix = 0, width, ""
-    while len(line) - start > size:
-        end = start + size
+    while True:
+        end = _fit(line, widths, start, size)
+        if end >= len(line):
+            pieces.append(prefix + line[start:])
+            return pieces
         cut = max(line.rfind(",", start, end), line.rfind(" ", start, end)) + 1
-        if cut <= start + size * 2 // 3:
-            cut = end
+        taken = cut - start if widths is None else sum(widths[start:cut])
+        if cut <= start or taken <= size * 2 // 3:
+            cut = max(end, start + 1)  # (a character wider than the whole room goes alone)
         pieces.append(prefix + line[start:cut])
         start, size, prefix = cut, room, indent
-    pieces.append(prefix + line[start:])
-    return pieces
 
 
-def _fold_cells(line: str, width: int, indent: str) -> list[str]:
-    """``fold`` for a line with characters wider (CJK) or narrower (combining) than one column: cut by
-    terminal cells, at the width."""
-    if cell_len(line) <= width:
-        return [line]
-    first, *rest = chop_cells(line, width)
-    return [first] + [indent + piece for piece in chop_cells("".join(rest), width - len(indent))]
+def _fit(line: str, widths: list[int] | None, start: int, size: int) -> int:
+    """Where a piece of ``line`` from ``start`` that takes at most ``size`` columns ends."""
+    if widths is None:
+        return min(len(line), start + size)
+    used, end = 0, start
+    while end < len(line) and used + widths[end] <= size:
+        used += widths[end]
+        end += 1
+    return end
 
 
 def continuation(line: str) -> str:
