@@ -59,6 +59,8 @@ class QlatermApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "qlaterm"
     AUTO_FOCUS = "#command-input"
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
+    """Below 120 columns the right-hand panes give up width to the transcript and the platform pane."""
 
     BINDINGS = [
         Binding("f1", "help", "Help", id="help"),

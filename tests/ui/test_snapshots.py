@@ -19,6 +19,11 @@ def test_main_screen(snap_compare: Callable[..., bool]) -> None:
     assert snap_compare(fixed_app(), terminal_size=SIZE, run_before=main_scene)
 
 
+def test_main_screen_in_a_100_by_30_terminal(snap_compare: Callable[..., bool]) -> None:
+    """Below 120 columns the right-hand panes narrow so that the platform pane's controls still fit."""
+    assert snap_compare(fixed_app(), terminal_size=(100, 30), run_before=main_scene)
+
+
 @pytest.mark.parametrize("name", DIALOGS)
 def test_dialog(name: str, snap_compare: Callable[..., bool]) -> None:
     async def scene(pilot: Any) -> None:
