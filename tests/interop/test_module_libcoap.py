@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import pytest
 
 from sim.lwm2m.server import Platform
 from tests.peers.libcoap import coap_client
-from tests.simkit import running_module
+from tests.simkit import ModuleDriver, running_module
 
 pytestmark = pytest.mark.interop
 
 
-async def test_coap_client_reads_the_device_object_and_a_custom_resource() -> None:
+@asynccontextmanager
+async def registered() -> AsyncIterator[tuple[ModuleDriver, str, int]]:
+    """A module with /19/0/0, registered with a platform; yields it and the module's CoAP address."""
     async with Platform(port=0) as platform, running_module() as d:
         await d.command("AT+QLAADDOBJ=19,0,1,0")
         await d.expect(r"\+QLAADDOBJ: 0")
@@ -21,6 +25,11 @@ async def test_coap_client_reads_the_device_object_and_a_custom_resource() -> No
         await d.command("AT+QLAREG")
         await d.expect(r"\+QLAREG: 0")
         host, port = platform.devices["libcoap-ep"].address
+        yield d, host, port
+
+
+async def test_coap_client_reads_the_device_object_and_a_custom_resource() -> None:
+    async with registered() as (d, host, port):
 
         result = await coap_client(f"coap://{host}:{port}/3/0/0", "-m", "get", wait=3)
         assert result.stdout.strip() == "Quectel", result.describe()
@@ -36,13 +45,7 @@ async def test_coap_client_reads_the_device_object_and_a_custom_resource() -> No
 async def test_coap_client_reads_an_answer_longer_than_a_block_in_block2_pieces() -> None:
     """A 3000-character value answered in three AT parts reaches libcoap whole, through its own Block2
     handling, and the terminal is asked only once."""
-    async with Platform(port=0) as platform, running_module() as d:
-        await d.command("AT+QLAADDOBJ=19,0,1,0")
-        await d.expect(r"\+QLAADDOBJ: 0")
-        await d.command(f'AT+QLACONFIG=0,"127.0.0.1",{platform.port},"libcoap-ep",300,3')
-        await d.command("AT+QLAREG")
-        await d.expect(r"\+QLAREG: 0")
-        host, port = platform.devices["libcoap-ep"].address
+    async with registered() as (d, host, port):
 
         reading = asyncio.create_task(coap_client(f"coap://{host}:{port}/19/0/0", "-m", "get", wait=5))
         mid = (await d.expect(r'\+QLAURC: "read",(\d+),19,0,0')).group(1)
@@ -58,13 +61,7 @@ async def test_coap_client_reads_an_answer_longer_than_a_block_in_block2_pieces(
 async def test_coap_client_observes_and_gets_a_long_notification_whole() -> None:
     """libcoap observes (for two seconds); a 2000-character notification reaches it whole, the later
     Block2 pieces fetched by libcoap from the module's memory."""
-    async with Platform(port=0) as platform, running_module() as d:
-        await d.command("AT+QLAADDOBJ=19,0,1,0")
-        await d.expect(r"\+QLAADDOBJ: 0")
-        await d.command(f'AT+QLACONFIG=0,"127.0.0.1",{platform.port},"libcoap-ep",300,3')
-        await d.command("AT+QLAREG")
-        await d.expect(r"\+QLAREG: 0")
-        host, port = platform.devices["libcoap-ep"].address
+    async with registered() as (d, host, port):
 
         observing = asyncio.create_task(coap_client(f"coap://{host}:{port}/19/0/0", "-s", "2", wait=5))
         mid = (await d.expect(r'\+QLAURC: "observe",(\d+),0,19,0,0')).group(1)
