@@ -86,6 +86,35 @@ async def test_broken_line_is_shown_raw_and_flagged(console: Console) -> None:
     assert entries[1].text.startswith("\\xff\\xfeabc")
 
 
+async def test_a_flood_of_anything_from_the_device_is_drawn_without_a_crash(console: Console, tmp_path: Path) -> None:
+    """Random bytes and URC-shaped lines of every kind with random fields, through the real panes."""
+    import random
+
+    from qlaterm.at.catalogue import URCS
+
+    rng = random.Random(2026)
+    chunks = []
+    for n in range(600):
+        kind = rng.choice(list(URCS))
+        if n % 2:  # fields of any shape
+            choices = ["-1", "0", "3", "65536", '"x"', '""', "ff", str(n)]
+            fields = ",".join(rng.choice(choices) for _ in range(rng.randint(0, 9)))
+        else:  # the catalogue's fields, so that requests, parts and answers pile up in the panes
+            fields = ",".join(str(rng.randint(1, 40)) if p.name == "messageID" else rng.choice(["0", "1", "2", "19"])
+                              for p in URCS[kind].params if not p.optional)
+        chunks.append(f'\r\n+QLAURC: "{kind}",{fields}\r\n'.encode())
+        chunks.append(rng.randbytes(rng.randint(0, 80)))
+    data = b"".join(chunks)
+    for start in range(0, len(data), 97):  # in pieces that cut lines anywhere
+        console.app.session._on_data(data[start : start + 97])
+    console.app.transcript.flush()
+    await console.pilot.pause()
+    await console.settle()
+    console.app.save_screenshot(str(tmp_path / "flood.svg"))  # every pane drawn
+    assert console.app.is_running and len(console.app.transcript.entries) > 600
+    assert len(console.state.requests) > 10  # the requests pane and the object tree had work to do
+
+
 async def test_psk_masked_on_screen_and_in_saved_log(console: Console, tmp_path: Path) -> None:
     await console.send('AT+QLACONFIG=0,"127.0.0.1",5684,"ep",300,0,"ep","00112233AABBCCDD"', "AT+QLACONFIG?")
     await console.pilot.pause(0)
