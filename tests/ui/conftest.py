@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -42,8 +43,6 @@ class Console:
 
     def waiter(self, predicate: Callable[[SessionEvent], bool], timeout: float = 10.0) -> Any:
         """Start waiting now (before the action that causes the event)."""
-        import asyncio
-
         return asyncio.ensure_future(self.app.session.wait_for(predicate, timeout))
 
     def line(self, text: str) -> Any:
@@ -52,6 +51,15 @@ class Console:
     def urc(self, kind: str) -> Any:
         return self.waiter(lambda e: isinstance(e, Traffic) and e.kind is Kind.URC
                            and getattr(e.event, "kind", None) == kind)
+
+    async def server_asks(self, kind: str, operation: Awaitable[Any]) -> asyncio.Future[Any]:
+        """Start a platform operation that reaches the module as a ``kind`` URC and return once the console
+        shows the request; the returned future is the operation, still waiting for the answer."""
+        urc = self.urc(kind)
+        pending = asyncio.ensure_future(operation)
+        await urc
+        await self.settle()
+        return pending
 
     async def send(self, *lines: str) -> None:
         replies = await self.app._send_all(list(lines))

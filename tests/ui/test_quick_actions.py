@@ -81,10 +81,7 @@ async def test_register_without_configuration_opens_the_form_first(console: Cons
 
 async def test_read_answered_from_the_dialog_reaches_the_platform(console: Console) -> None:
     await console.register("AT+QLAADDOBJ=19,0,2,0,1")
-    urc = console.urc("read")
-    read = asyncio.ensure_future(console.platform.read("ep1", "/19/0/0"))
-    await urc
-    await console.settle()
+    read = await console.server_asks("read", console.platform.read("ep1", "/19/0/0"))
     assert [r.label for r in console.state.requests.values()] == ["read /19/0/0"]
     await console.pilot.press("f2")
     dialog = console.app.screen
@@ -101,10 +98,7 @@ async def test_read_answered_from_the_dialog_reaches_the_platform(console: Conso
 
 async def test_instance_read_answers_every_resource(console: Console) -> None:
     await console.register("AT+QLAADDOBJ=19,0,2,0,1")
-    urc = console.urc("read")
-    read = asyncio.ensure_future(console.platform.read("ep1", "/19/0"))
-    await urc
-    await console.settle()
+    read = await console.server_asks("read", console.platform.read("ep1", "/19/0"))
     await console.pilot.press("f2")
     dialog = console.app.screen
     editors = list(dialog.query(ValueEditor))
@@ -124,10 +118,7 @@ async def test_instance_read_answers_every_resource(console: Console) -> None:
 
 async def test_read_rejected_with_not_found(console: Console) -> None:
     await console.register("AT+QLAADDOBJ=19,0,1,0")
-    urc = console.urc("read")
-    read = asyncio.ensure_future(console.platform.read("ep1", "/19/0/0"))
-    await urc
-    await console.settle()
+    read = await console.server_asks("read", console.platform.read("ep1", "/19/0/0"))
     await console.pilot.press("f2")
     console.app.screen.query_one("#result", Select).value = 13
     await console.pilot.press("ctrl+s")
@@ -137,10 +128,7 @@ async def test_read_rejected_with_not_found(console: Console) -> None:
 
 async def test_observe_then_con_notify_shows_report_ack(console: Console) -> None:
     await console.register("AT+QLAADDOBJ=19,0,1,0")
-    urc = console.urc("observe")
-    observe = asyncio.ensure_future(console.platform.observe("ep1", "/19/0/0"))
-    await urc
-    await console.settle()
+    observe = await console.server_asks("observe", console.platform.observe("ep1", "/19/0/0"))
     await console.pilot.press("f2")
     dialog = console.app.screen
     assert isinstance(dialog, AnswerDialog) and dialog.request.kind == "observe"
@@ -185,10 +173,7 @@ async def test_observe_then_con_notify_shows_report_ack(console: Console) -> Non
 
 async def test_write_accepted_shows_decoded_json(console: Console) -> None:
     await console.register("AT+QLAADDOBJ=19,1,1,0")
-    urc = console.urc("write")
-    write = asyncio.ensure_future(console.platform.write("ep1", "/19/1/0", b'{"outletStatus":"1"}'))
-    await urc
-    await console.settle()
+    write = await console.server_asks("write", console.platform.write("ep1", "/19/1/0", b'{"outletStatus":"1"}'))
     await console.pilot.press("f2")
     dialog = console.app.screen
     assert isinstance(dialog, WriteDialog)
@@ -203,10 +188,7 @@ async def test_write_accepted_shows_decoded_json(console: Console) -> None:
 
 async def test_write_rejected(console: Console) -> None:
     await console.register("AT+QLAADDOBJ=19,0,1,0")
-    urc = console.urc("write")
-    write = asyncio.ensure_future(console.platform.write("ep1", "/19/0/0", "x"))
-    await urc
-    await console.settle()
+    write = await console.server_asks("write", console.platform.write("ep1", "/19/0/0", "x"))
     await console.pilot.press("f2")
     console.app.screen.query_one("#reason", Select).value = 12
     await console.pilot.click("#reject")
@@ -216,10 +198,7 @@ async def test_write_rejected(console: Console) -> None:
 async def test_execute_accepted_and_rejected(console: Console) -> None:
     await console.register("AT+QLAADDOBJ=19,0,1,0")
     for button, code in (("#accept", "2.04"), ("#reject", "4.00")):
-        urc = console.urc("execute")
-        execute = asyncio.ensure_future(console.platform.execute("ep1", "/19/0/0"))
-        await urc
-        await console.settle()
+        execute = await console.server_asks("execute", console.platform.execute("ep1", "/19/0/0"))
         await console.pilot.press("f2")
         assert isinstance(console.app.screen, ExecuteDialog)
         await console.pilot.click(button)
