@@ -11,10 +11,15 @@ import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from qlaterm.at.framing import LineFramer
 from sim.module import Module
 from sim.nvm import Nvm
+
+if TYPE_CHECKING:
+    from sim.lwm2m.platform_observation import Observation
+    from sim.lwm2m.server import Platform
 
 FINAL = re.compile(r"^(OK|ERROR|\+CMEE? ERROR:.*)$")
 
@@ -101,3 +106,14 @@ async def running_module(**kwargs: object) -> AsyncIterator[ModuleDriver]:
         yield driver
     finally:
         await module.close()
+
+
+async def observed(d: ModuleDriver, platform: Platform, ep: str, path: str, answer: str) -> Observation:
+    """The platform observes ``path`` (``/19/0/0``) and the terminal establishes the observation with
+    ``AT+QLAOBSRSP=<mid>,1,<path>,<answer>,0`` (``answer``: ``<value_type>,<len>,<value>``)."""
+    fields = path.strip("/").replace("/", ",")
+    observe = asyncio.create_task(platform.observe(ep, path))
+    mid = (await d.expect(rf'\+QLAURC: "observe",(\d+),0,{fields}')).group(1)
+    assert await d.command(f"AT+QLAOBSRSP={mid},1,{fields},{answer},0") == ["OK"]
+    await d.expect(r"\+QLAOBSRSP: 0")
+    return await observe

@@ -16,7 +16,7 @@ from sim.lwm2m.platform_model import Notification
 from sim.lwm2m.server import Platform
 from tests.peers.libcoap import coap_rd, coap_server
 from tests.peers.ports import free_udp_port_pair
-from tests.simkit import ModuleDriver, running_module
+from tests.simkit import ModuleDriver, observed, running_module
 
 EP = "866971030603068"
 IDENTITY = "bc26-identity"
@@ -79,11 +79,7 @@ async def test_module_registers_over_dtls_and_answers_a_read() -> None:
 async def test_module_notifies_over_dtls() -> None:
     async with registered() as (d, platform):
         events = platform.events()
-        observe = asyncio.create_task(platform.observe(EP, "/19/0/0"))
-        mid = (await d.expect(r'\+QLAURC: "observe",(\d+),0,19,0,0')).group(1)
-        assert await d.command(f'AT+QLAOBSRSP={mid},1,19,0,0,1,5,"first",0') == ["OK"]
-        await d.expect(r"\+QLAOBSRSP: 0")
-        assert (await observe).first.value == "first"
+        assert (await observed(d, platform, EP, "/19/0/0", '1,5,"first"')).first.value == "first"
         assert await d.command("AT+QLANOTIFY=19,0,0,1,6,second,0,1") == ["OK"]
         mid = (await d.expect(r'\+QLAURC: "report",(\d+)')).group(1)
         await d.expect(r"\+QLANOTIFY: 0")

@@ -15,7 +15,7 @@ from aiocoap.numbers.codes import Code
 from sim.lwm2m.platform_model import Notification
 from sim.lwm2m.server import Platform
 from sim.nvm import Nvm
-from tests.simkit import ModuleDriver, running_module
+from tests.simkit import ModuleDriver, observed, running_module
 
 EP = "866971030603068"
 
@@ -128,11 +128,7 @@ async def test_execute_section_3_10() -> None:
 async def test_observe_section_3_11_then_notify_non_and_con() -> None:
     async with registered(objects=("AT+QLAADDOBJ=9,0,1,0",)) as (d, platform):
         events = platform.events()
-        observe = asyncio.create_task(platform.observe(EP, "/9/0/0"))
-        mid = (await d.expect(r'\+QLAURC: "observe",(\d+),0,9,0,0')).group(1)
-        assert await d.command(f'AT+QLAOBSRSP={mid},1,9,0,0,1,5,"abcde",0') == ["OK"]
-        await d.expect(r"\+QLAOBSRSP: 0")
-        observation = await observe
+        observation = await observed(d, platform, EP, "/9/0/0", '1,5,"abcde"')
         assert observation.first.value == "abcde"
         assert await d.command("AT+QLANOTIFY=9,0,0,1,5,fghij,0,0") == ["OK"]
         await d.expect(r"\+QLANOTIFY: 0")
@@ -150,11 +146,7 @@ async def test_observe_section_3_11_then_notify_non_and_con() -> None:
 
 async def test_cancel_observation_flag_1() -> None:
     async with registered() as (d, platform):
-        observe = asyncio.create_task(platform.observe(EP, "/19/0/0"))
-        mid = (await d.expect(r'\+QLAURC: "observe",(\d+),0,19,0,0')).group(1)
-        await d.command(f"AT+QLAOBSRSP={mid},1,19,0,0,3,2,17,0")
-        await d.expect(r"\+QLAOBSRSP: 0")
-        await observe
+        await observed(d, platform, EP, "/19/0/0", "3,2,17")
         cancel = asyncio.create_task(platform.cancel(EP, "/19/0/0"))
         mid = (await d.expect(r'\+QLAURC: "observe",(\d+),1,19,0,0')).group(1)
         await d.command(f"AT+QLAOBSRSP={mid},1,19,0,0,3,2,17,0")
@@ -457,11 +449,7 @@ async def test_send_reaches_the_platform_as_senml() -> None:
 async def observed_then_server_restarted() -> AsyncIterator[ModuleDriver]:
     """A module whose /19/0/0 is observed by a platform that then restarts on the same port, forgetting it."""
     async with registered() as (d, platform):
-        observe = asyncio.create_task(platform.observe(EP, "/19/0/0"))
-        mid = (await d.expect(r'\+QLAURC: "observe",(\d+),0,19,0,0')).group(1)
-        await d.command(f"AT+QLAOBSRSP={mid},1,19,0,0,1,1,a,0")
-        await d.expect(r"\+QLAOBSRSP: 0")
-        await observe
+        await observed(d, platform, EP, "/19/0/0", "1,1,a")
         port = platform.port
         await platform.stop()
         async with Platform(port=port):
@@ -511,11 +499,7 @@ async def test_registration_update_trigger_failing_loses_the_registration() -> N
 
 async def test_an_observation_survives_deep_sleep() -> None:
     async with registered() as (d, platform):
-        observe = asyncio.create_task(platform.observe(EP, "/19/0/0"))
-        mid = (await d.expect(r'\+QLAURC: "observe",(\d+),0,19,0,0')).group(1)
-        await d.command(f"AT+QLAOBSRSP={mid},1,19,0,0,1,1,a,0")
-        await d.expect(r"\+QLAOBSRSP: 0")
-        await observe
+        await observed(d, platform, EP, "/19/0/0", "1,1,a")
         events = platform.events()
         await d.module.deep_sleep()
         await d.module.wake()
