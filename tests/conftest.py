@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 import hypothesis  # noqa: F401  (imported up front: a late import at the end of a run trips a CPython 3.11 AST bug)
 import pytest
 
+from sim.lwm2m.server import Platform
 from tests.peers.node_lwm2m import NodeLwm2mClient, NodeLwm2mServer
 from tests.peers.ports import free_udp_port
 
@@ -18,6 +19,13 @@ from tests.peers.ports import free_udp_port
 def udp_port() -> int:
     """A UDP port on 127.0.0.1 that was free when the test started."""
     return free_udp_port()
+
+
+@pytest.fixture
+async def platform() -> AsyncIterator[Platform]:
+    """The bundled platform on a free UDP port (``platform.port``), stopped after the test."""
+    async with Platform(port=0) as p:
+        yield p
 
 
 @pytest.fixture

@@ -33,16 +33,6 @@ from tests.tinyclient import TinyClient
 
 
 @pytest.fixture
-async def platform() -> AsyncIterator[Platform]:
-    p = Platform(port=0)
-    await p.start()
-    try:
-        yield p
-    finally:
-        await p.stop()
-
-
-@pytest.fixture
 async def client() -> AsyncIterator[TinyClient]:
     c = TinyClient("dev-1")
     await c.start()

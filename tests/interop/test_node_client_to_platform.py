@@ -6,8 +6,6 @@ whose Accept it does not know (TLV, SenML): the platform reads it with Accept te
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
 from aiocoap import Code
 
@@ -18,16 +16,6 @@ from tests.peers.node_lwm2m import NodeLwm2mClient
 pytestmark = pytest.mark.interop
 
 TEXT = 0
-
-
-@pytest.fixture
-async def platform() -> AsyncIterator[Platform]:
-    p = Platform(port=0)
-    await p.start()
-    try:
-        yield p
-    finally:
-        await p.stop()
 
 
 async def register(client: NodeLwm2mClient, platform: Platform, endpoint: str) -> None:
