@@ -172,8 +172,7 @@ class Module(BasicCommands, QlaCommands, RegistrationSession, NetworkEvents):
             if byte in (0x0D, 0x0A):
                 if self._input or self._overflow:
                     self._queue.put_nowait((bytes(self._input), self._overflow))
-                self._input.clear()
-                self._overflow = False
+                self._discard_input()
             elif byte in (0x08, 0x7F):
                 if self._input:
                     self._input.pop()
@@ -181,6 +180,11 @@ class Module(BasicCommands, QlaCommands, RegistrationSession, NetworkEvents):
                 self._overflow = True
             else:
                 self._input.append(byte)
+
+    def _discard_input(self) -> None:
+        """Forget the line being typed, an overlong one included."""
+        self._input.clear()
+        self._overflow = False
 
     # ------------------------------------------------------------------ life cycle
     async def start(self) -> None:
@@ -222,7 +226,7 @@ class Module(BasicCommands, QlaCommands, RegistrationSession, NetworkEvents):
                 task.cancel()
         if self.client is not None:
             await self.client.close()
-        self._input.clear()
+        self._discard_input()
         self._load()
         self._reset_runtime()
         self._banner()
@@ -233,7 +237,6 @@ class Module(BasicCommands, QlaCommands, RegistrationSession, NetworkEvents):
             return
         self.asleep = True
         self._cancel_timers()
-        self._sleep_started = time.monotonic()
         if self.client is not None:
             await self.client.suspend()
 
@@ -242,7 +245,7 @@ class Module(BasicCommands, QlaCommands, RegistrationSession, NetworkEvents):
         if not self.asleep:
             return
         self.asleep = False
-        self._input.clear()
+        self._discard_input()
         self._banner()
         alive = (
             self.client is not None

@@ -92,6 +92,20 @@ async def test_overlong_line_gets_error_and_does_not_corrupt_the_next() -> None:
         assert await d.command("AT") == ["OK"]
 
 
+async def test_an_overlong_line_cut_off_by_a_reboot_or_deep_sleep_is_forgotten() -> None:
+    async with running_module() as d:
+        await d.command("ATE0")
+        d.module.feed(b"A" * 5000)  # no terminator: the line is still being typed
+        await d.module.deep_sleep()
+        await d.module.wake()
+        await d.expect(r"\+IP: .*")
+        assert await d.command("AT") == ["OK"]
+        d.module.feed(b"A" * 5000)
+        await d.module.reboot()
+        await d.expect(r"\+IP: .*")
+        assert await d.command("AT") == ["OK"]
+
+
 async def test_backspace_edits_the_line() -> None:
     async with running_module() as d:
         await d.command("ATE0")
