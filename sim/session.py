@@ -127,15 +127,17 @@ class RegistrationSession:
         self._update_timer = self._expiry_timer = None
 
     def _schedule_update(self: Module) -> None:
-        """Arm the automatic Update (lifetime_enable 1) and the lifetime expiry."""
+        """Arm the automatic Update (lifetime_enable 1) and the lifetime expiry, both counted from the last
+        successful Register or Update (re-arming them, e.g. for a new lifetime, does not restart the count)."""
         self._cancel_timers()
         if self.config is None:
             return
         loop = asyncio.get_running_loop()
         lifetime = self.config.lifetime
-        self._expiry_timer = loop.call_later(lifetime * self.time_scale, self._expired)
+        elapsed = time.monotonic() - self._registered_at
+        self._expiry_timer = loop.call_later(max(lifetime * self.time_scale - elapsed, 0), self._expired)
         if self.settings.one("lifetime_enable") == 1:
-            delay = max(update_interval(lifetime), 1) * self.time_scale
+            delay = max(max(update_interval(lifetime), 1) * self.time_scale - elapsed, 0)
             self._update_timer = loop.call_later(delay, lambda: self._spawn(self._ping()))
 
     def _expired(self: Module) -> None:

@@ -12,6 +12,7 @@ from contextlib import asynccontextmanager
 import pytest
 from aiocoap.numbers.codes import Code
 
+from qlaterm.at.catalogue import update_interval
 from sim.lwm2m.platform_model import Notification
 from sim.lwm2m.server import Platform
 from sim.nvm import Nvm
@@ -264,6 +265,20 @@ async def test_lifetime_enable_0_lets_the_registration_expire() -> None:
     async with registered(lifetime=20, time_scale=0.01, settings=('AT+QLACFG="lifetime_enable",0',)) as (d, _):
         await asyncio.wait_for(d.module.wait_for_status(5), 5)
         assert await d.command("AT+QLASTATUS?") == ["+QLASTATUS: 5", "OK"]
+
+
+async def test_turning_automatic_updates_on_keeps_the_deadlines_of_the_current_registration() -> None:
+    """AT+QLACFG="lifetime_enable" while registered re-arms the timers from the last Register or Update,
+    not from the moment of the command."""
+    scale = 0.01
+    async with registered(lifetime=20, time_scale=scale, settings=('AT+QLACFG="lifetime_enable",0',)) as (d, _):
+        module = d.module
+        module._registered_at -= 5 * scale  # as if registered five (scaled) seconds ago
+        assert await d.command('AT+QLACFG="lifetime_enable",1') == ["OK"]
+        expiry, update = module._expiry_timer, module._update_timer
+        assert expiry is not None and update is not None
+        assert expiry.when() == pytest.approx(module._registered_at + 20 * scale, abs=0.02)
+        assert update.when() == pytest.approx(module._registered_at + update_interval(20) * scale, abs=0.02)
 
 
 class _SilentServer(asyncio.DatagramProtocol):
