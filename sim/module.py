@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from qlaterm.at.build import urc
-from qlaterm.at.catalogue import error_text
+from qlaterm.at.catalogue import COMMANDS, Form, error_text
 from qlaterm.at.check import Checked, Rejected, check_line
 from qlaterm.at.framing import MAX_LINE, decode_line
 
@@ -316,7 +316,10 @@ class Module(BasicCommands, QlaCommands, RegistrationSession, NetworkEvents):
             self._line("ERROR")
             return
         try:
-            lines = await handler(self, checked)
+            if checked.form is Form.TEST and checked.command is not None:
+                lines = list(checked.command.test)  # the catalogue's lines, whatever the module's state
+            else:
+                lines = await handler(self, checked)
         except CmeError as exc:
             self._error(exc.code, error_text(exc.code))
             self._later = []
@@ -357,20 +360,6 @@ class Module(BasicCommands, QlaCommands, RegistrationSession, NetworkEvents):
         "AT+CMEE=2": BasicCommands._cmee,
         "AT+CMEE?": BasicCommands._cmee,
         "AT+QRST=1": BasicCommands._qrst,
-        "+QLACONFIG": QlaCommands._qlaconfig,
-        "+QLACFG": QlaCommands._qlacfg,
-        "+QLASTATUS": QlaCommands._qlastatus,
-        "+QLAREG": QlaCommands._qlareg,
-        "+QLAUPDATE": QlaCommands._qlaupdate,
-        "+QLADEREG": QlaCommands._qladereg,
-        "+QLAADDOBJ": QlaCommands._qlaaddobj,
-        "+QLADELOBJ": QlaCommands._qladelobj,
-        "+QLARDRSP": QlaCommands._qlardrsp,
-        "+QLAOBSRSP": QlaCommands._qlaobsrsp,
-        "+QLAWRRSP": QlaCommands._qlawrrsp,
-        "+QLAEXERSP": QlaCommands._qlaexersp,
-        "+QLANOTIFY": QlaCommands._qlanotify,
-        "+QLASENDDATA": QlaCommands._qlasenddata,
-        "+QLARD": QlaCommands._qlard,
-        "+QLARECOVER": QlaCommands._qlarecover,
+        # each QLA command's handler is named after it: +QLACONFIG → QlaCommands._qlaconfig
+        **{name: getattr(QlaCommands, "_" + name[1:].lower()) for name in COMMANDS},
     }

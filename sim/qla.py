@@ -32,8 +32,6 @@ class QlaCommands:
             raise CmeError(4)
 
     async def _qlaconfig(self: Module, c: Checked) -> list[str]:
-        if c.form is Form.TEST:
-            return list(c.command.test) if c.command else []
         if c.form is Form.QUERY:
             if self.config is None or self.config.bootstrap:
                 return []
@@ -45,8 +43,6 @@ class QlaCommands:
         return []
 
     async def _qlacfg(self: Module, c: Checked) -> list[str]:
-        if c.form is Form.TEST:
-            return list(c.command.test) if c.command else []
         if c.form is Form.QUERY:
             return [self.settings.line(name) for name in CONFIG_SETTINGS]
         name, values = c.args["name"], c.args["values"]
@@ -59,13 +55,9 @@ class QlaCommands:
         return []
 
     async def _qlastatus(self: Module, c: Checked) -> list[str]:
-        if c.form is Form.TEST:
-            return []
         return [f"+QLASTATUS: {self.status}"]
 
     async def _qlareg(self: Module, c: Checked) -> list[str]:
-        if c.form is Form.TEST:
-            return []
         if self.status == Status.REGISTERED:
             raise CmeError(33)
         if self.status in (Status.REGISTERING, Status.DEREGISTERING, Status.RECOVERING):
@@ -81,8 +73,6 @@ class QlaCommands:
         return []
 
     async def _qlaupdate(self: Module, c: Checked) -> list[str]:
-        if c.form is Form.TEST:
-            return list(c.command.test) if c.command else []
         self._require_registered()
         assert self.client is not None and self.config is not None
         mode, value = c.args["mode"], c.args["value"]
@@ -104,8 +94,6 @@ class QlaCommands:
         return [f"+QLAUPDATE: {exchange.mid}"]
 
     async def _qladereg(self: Module, c: Checked) -> list[str]:
-        if c.form is Form.TEST:
-            return []
         self._require_registered()
         self.status = Status.DEREGISTERING
         self._cancel_timers()
@@ -121,8 +109,6 @@ class QlaCommands:
         return []
 
     async def _qlaaddobj(self: Module, c: Checked) -> list[str]:
-        if c.form is Form.TEST:
-            return list(c.command.test) if c.command else []
         if c.form is Form.QUERY:
             return [
                 f"+QLAADDOBJ: {o},{i},{len(r)}," + ",".join(map(str, r)) for o, i, r in self.objects.instances
@@ -138,8 +124,6 @@ class QlaCommands:
         return []
 
     async def _qladelobj(self: Module, c: Checked) -> list[str]:
-        if c.form is Form.TEST:
-            return list(c.command.test) if c.command else []
         if self.status == Status.REGISTERING:
             raise CmeError(15)
         obj = c.args["objectID"]
@@ -159,8 +143,6 @@ class QlaCommands:
         raise CmeError(3)
 
     async def _respond_with_value(self: Module, c: Checked, ops: tuple[str, ...], urc_name: str) -> list[str]:
-        if c.form is Form.TEST:
-            return list(c.command.test) if c.command else []
         self._require_registered()
         a = c.args
         mid = a["messageID"]
@@ -200,8 +182,6 @@ class QlaCommands:
         return await self._respond_with_value(c, ("observe", "cancel"), "+QLAOBSRSP")
 
     async def _respond_plain(self: Module, c: Checked, op: str, urc_name: str) -> list[str]:
-        if c.form is Form.TEST:
-            return list(c.command.test) if c.command else []
         self._require_registered()
         mid = c.args["messageID"]
         self._pending(mid, op)  # err 3 unless such a request waits
@@ -215,8 +195,6 @@ class QlaCommands:
         return await self._respond_plain(c, "execute", "+QLAEXERSP")
 
     async def _qlanotify(self: Module, c: Checked) -> list[str]:
-        if c.form is Form.TEST:
-            return list(c.command.test) if c.command else []
         self._require_registered()
         assert self.client is not None
         a = c.args
@@ -252,8 +230,6 @@ class QlaCommands:
         return []
 
     async def _qlasenddata(self: Module, c: Checked) -> list[str]:
-        if c.form is Form.TEST:
-            return list(c.command.test) if c.command else []
         if self.settings.one("platform") != 2:
             raise CmeError(7)
         self._require_registered()
@@ -278,8 +254,6 @@ class QlaCommands:
         return []
 
     async def _qlard(self: Module, c: Checked) -> list[str]:
-        if c.form is Form.TEST:
-            return []
         if c.form is Form.QUERY:
             return [f"+QLARD: {len(self.buffer)}"]
         entry = self.buffer.pop()
@@ -288,8 +262,6 @@ class QlaCommands:
         return [f"+QLARD: {len(self.buffer)},{entry}"]
 
     async def _qlarecover(self: Module, c: Checked) -> list[str]:
-        if c.form is Form.TEST:
-            return []
         if self.status != Status.WAIT_RECOVER:
             raise CmeError(3)
         self.later(self._recover)
