@@ -84,18 +84,14 @@ class NetworkEvents:
         if path[2] == 1:
             lifetime = int(value)
             if self.config is not None and not bootstrap:
-                self.config = self.config.with_(lifetime=lifetime)
-                self.saved_server = self.config
-                self._save()
+                self._keep_config(self.config.with_(lifetime=lifetime))
                 if self.status == Status.REGISTERED:
                     self._schedule_update()
             self._buffered_or_direct(urc_data("lifetime_changed", lifetime))
         elif path[2] == 7:
             binding = "UQ" if str(value) == "UQ" else "U"
             if self.config is not None and not bootstrap:
-                self.config = self.config.with_(binding=1 if binding == "UQ" else 0)
-                self.saved_server = self.config
-                self._save()
+                self._keep_config(self.config.with_(binding=1 if binding == "UQ" else 0))
             self.urc(urc("binding_changed", binding))
 
     def on_builtin_execute(self: Module, path: tuple[int, int, int]) -> None:

@@ -92,18 +92,28 @@ class Module(BasicCommands, QlaCommands, RegistrationSession, NetworkEvents):
     # ------------------------------------------------------------------ state
     def _load(self) -> None:
         data = self.nvm.load()
+        self._saved_doc: dict[str, Any] | None = None  # the document as last written, to skip rewriting it
         self.settings = Settings.from_json(data.get("settings"))
         self.objects = CustomObjects.from_json(data.get("objects"))
         self.saved_server = ServerConfig.from_json(data.get("server"))
 
     def _save(self) -> None:
-        self.nvm.save(
-            {
-                "settings": self.settings.to_json(),
-                "objects": self.objects.to_json(),
-                "server": self.saved_server.to_json() if self.saved_server else None,
-            }
-        )
+        """Write the NVM document, unless it is the one already written (each write costs two fsyncs)."""
+        document = {
+            "settings": self.settings.to_json(),
+            "objects": self.objects.to_json(),
+            "server": self.saved_server.to_json() if self.saved_server else None,
+        }
+        if document != self._saved_doc:
+            self.nvm.save(document)
+            self._saved_doc = document
+
+    def _keep_config(self, config: ServerConfig) -> None:
+        """``config`` becomes the module's configuration and is saved (a registration succeeded, the
+        terminal or the server changed lifetime or binding)."""
+        self.config = config
+        self.saved_server = config
+        self._save()
 
     def _reset_runtime(self) -> None:
         """State that a reboot forgets."""

@@ -77,13 +77,11 @@ class QlaCommands:
         assert self.client is not None and self.config is not None
         mode, value = c.args["mode"], c.args["value"]
         if mode == 0:
-            self.config = self.config.with_(lifetime=value)
+            self._keep_config(self.config.with_(lifetime=value))
             exchange = await self.client.update(lifetime=value)
         else:
-            self.config = self.config.with_(binding=value)
-            exchange = await self.client.update(binding="UQ" if value else "U")
-        self.saved_server = self.config
-        self._save()
+            self._keep_config(self.config.with_(binding=value))
+            exchange = await self.client.update(binding=self.config.binding_text)
 
         async def finish() -> None:
             code = await status_of(exchange.result)

@@ -104,9 +104,7 @@ class RegistrationSession:
             )
         code = await status_of(self.client.register(target))
         if code == 0:
-            self.config = config
-            self.saved_server = config
-            self._save()
+            self._keep_config(config)
         self._after_registration(code)
         self.urc(f"+QLAREG: {code}")
 

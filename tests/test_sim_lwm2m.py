@@ -51,8 +51,28 @@ async def test_register_sends_the_object_list_and_status_goes_2() -> None:
         assert await d.command("AT+QLASTATUS?") == ["+QLASTATUS: 2", "OK"]
         assert await d.command("AT+QLAREG") == ["+CME ERROR: 33"]
         assert await d.command('AT+QLACONFIG=0,"127.0.0.1",5683,"x",300,3') == ["+CME ERROR: 32"]
-        # the server configuration is saved once the registration succeeded
-        assert (await d.command("AT+QLACONFIG?"))[0].startswith('+QLACONFIG: 0,"127.0.0.1",')
+
+
+async def test_the_server_configuration_is_saved_by_a_registration_and_an_update(tmp_path) -> None:
+    nvm = Nvm(tmp_path)
+    async with registered(nvm=nvm) as (d, platform):
+        assert nvm.load()["server"]["endpoint"] == EP  # saved once the registration succeeded
+        assert (await d.command("AT+QLAUPDATE=0,1000"))[-1] == "OK"
+        await d.expect(r"\+QLAUPDATE: 0,\d+")
+        port = platform.port
+    async with running_module(nvm=Nvm(tmp_path)) as d:  # a restart: the NVM is all that is left
+        assert await d.command("AT+QLACONFIG?") == [f'+QLACONFIG: 0,"127.0.0.1",{port},"{EP}",1000,3,0', "OK"]
+
+
+async def test_a_setting_written_again_unchanged_is_not_written_to_the_nvm_again(tmp_path) -> None:
+    nvm = Nvm(tmp_path)
+    writes: list[object] = []
+    original = nvm.save
+    nvm.save = lambda document: (writes.append(document), original(document))[1]  # type: ignore[method-assign]
+    async with running_module(nvm=nvm) as d:
+        assert await d.command('AT+QLACFG="platform",2') == ["OK"]
+        assert await d.command('AT+QLACFG="platform",2') == ["OK"]
+        assert len(writes) == 1 and nvm.load()["settings"] == writes[0]["settings"]  # type: ignore[index]
 
 
 async def test_read_answered_with_qlardrsp_section_3_8() -> None:
