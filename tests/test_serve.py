@@ -300,7 +300,7 @@ async def test_psk_option_lets_a_module_register_over_dtls() -> None:
         writer.write(f'ATE0\rAT+QLACONFIG=0,"127.0.0.1",{port + 1},"psk-ep",300,0,"sim-id","{key}"\r'.encode())
         await read_until(reader, b"OK\r\n\r\nOK\r\n")
         writer.write(b"AT+QLAREG\r")
-        assert (await read_until(reader, b"+QLAREG: ")).endswith(b"+QLAREG: ")
+        await read_until(reader, b"+QLAREG: ")
         assert await read_until(reader, b"\r\n") == b"0\r\n"
         writer.close()
         status, err = await sim.finish(signal.SIGTERM)

@@ -189,3 +189,5 @@ async def test_bootstrap_delivers_the_psk_and_the_module_registers_over_dtls() -
             f'+QLACONFIG: 0,"127.0.0.1",{platform.port + 1},"{EP}",300,0,"{IDENTITY}","{KEY.hex().upper()}",0',
             "OK",
         ]
+        saved = d.module.nvm.load()["server"]
+        assert (saved["bs_flag"], saved["port"], saved["psk_id"]) == (0, platform.port + 1, IDENTITY)

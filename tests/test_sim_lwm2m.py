@@ -12,8 +12,8 @@ from contextlib import asynccontextmanager
 import pytest
 from aiocoap.numbers.codes import Code
 
-from qlaterm.at.catalogue import update_interval
-from sim.lwm2m.platform_model import Notification
+from qlaterm.at.catalogue import EXEC_RESULTS, READ_RESULTS, update_interval
+from sim.lwm2m.platform_model import Notification, PlatformError
 from sim.lwm2m.server import Platform
 from sim.nvm import Nvm
 from tests.simkit import ModuleDriver, observed, running_module
@@ -385,9 +385,11 @@ async def test_registration_completes_with_30_percent_loss() -> None:
 async def test_deep_sleep_recovery_manual_section_3_15() -> None:
     async with registered(settings=('AT+QLACFG="recovery_mode",1',)) as (d, _platform):
         await d.module.deep_sleep()
-        d.module.feed(b"AT\r")  # asleep: nothing answers
+        before = len(d.lines)
+        d.module.feed(b"AT\r")  # asleep: nothing answers, now or after waking
         await d.module.wake()
         await d.expect(r"\+IP: .*")
+        assert "OK" not in d.lines[before:]
         assert await d.command("AT+QLASTATUS?") == ["+QLASTATUS: 7", "OK"]
         assert await d.command("AT+QLARECOVER") == ["OK"]
         await d.expect(r'\+QLAURC: "recovered",0')
@@ -589,3 +591,54 @@ async def test_a_write_in_block1_pieces_reaches_the_terminal_as_one_urc() -> Non
         await d.expect(r"\+QLAWRRSP: 0")
         assert (await write).code == Code.CHANGED
         assert d.drain() == []
+
+
+async def test_every_answer_result_reaches_the_platform_as_its_coap_code() -> None:
+    """QLARDRSP results 11–15 and QLAWRRSP / QLAEXERSP results 2, 11–14, as the SPEC's tables say."""
+    async with registered() as (d, platform):
+        for result, code in READ_RESULTS.items():
+            if result == 1:
+                continue
+            read = asyncio.create_task(platform.read(EP, "/19/0/0"))
+            mid = (await d.expect(r'\+QLAURC: "read",(\d+),19,0,0')).group(1)
+            assert await d.command(f"AT+QLARDRSP={mid},{result},19,0,0,1,0,,0") == ["OK"]
+            assert (await read).code.dotted == code
+        for result, code in EXEC_RESULTS.items():
+            write = asyncio.create_task(platform.write(EP, "/19/0/0", "x"))
+            mid = (await d.expect(r'\+QLAURC: "write",(\d+),19,0,0,.*')).group(1)
+            assert await d.command(f"AT+QLAWRRSP={mid},{result}") == ["OK"]
+            assert (await write).code.dotted == code
+
+
+async def test_a_write_of_two_resources_is_one_urc_per_resource_index_counting_down() -> None:
+    async with registered(objects=("AT+QLAADDOBJ=19,0,2,0,1",)) as (d, platform):
+        write = asyncio.create_task(platform.write(EP, "/19/0", {0: "a", 1: "b"}))
+        first = await d.expect(r'\+QLAURC: "write",(\d+),19,0,(\d),2,1,"(\w+)",(\d)')
+        second = await d.expect(r'\+QLAURC: "write",(\d+),19,0,(\d),2,1,"(\w+)",(\d)')
+        assert first.group(1) == second.group(1)  # one request, one message ID
+        assert [m.group(4) for m in (first, second)] == ["1", "0"]
+        assert {(m.group(2), bytes.fromhex(m.group(3))) for m in (first, second)} == {("0", b"a"), ("1", b"b")}
+        assert await d.command(f"AT+QLAWRRSP={first.group(1)},2") == ["OK"]
+        assert (await write).code == Code.CHANGED
+
+
+async def test_an_object_level_read_names_no_instance_and_no_resource() -> None:
+    async with registered() as (d, platform):
+        read = asyncio.create_task(platform.read(EP, "/19"))
+        mid = (await d.expect(r'\+QLAURC: "read",(\d+),19,-1,-1')).group(1)
+        assert await d.command(f"AT+QLARDRSP={mid},1,19,0,0,1,2,hi,0") == ["OK"]
+        result = await read
+        assert result.ok and result.values == {(19, 0, 0): b"hi"}  # TLV: the bytes the module encoded
+
+
+async def test_waking_after_the_lifetime_ran_out_leaves_the_registration_invalid() -> None:
+    scale = 0.01
+    async with registered(lifetime=20, time_scale=scale) as (d, platform):
+        await d.module.deep_sleep()
+        read = asyncio.create_task(platform.read(EP, "/19/0/0", timeout=0.3))
+        with pytest.raises(PlatformError):  # asleep: the network is silent too (timeout or error)
+            await read
+        d.module._registered_at -= 20 * scale  # the whole lifetime spent asleep
+        await d.module.wake()
+        await d.expect(r"\+IP: .*")
+        assert await d.command("AT+QLASTATUS?") == ["+QLASTATUS: 5", "OK"]
