@@ -9,7 +9,7 @@ that integrators can match the console to the manual they hold.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 __all__ = [
@@ -92,8 +92,12 @@ class Command:
     params: tuple[Param, ...] = ()
     test: tuple[str, ...] = ()  # lines the test form prints before OK
     result: str = ""  # the asynchronous result line, e.g. "+QLAREG: <status_code>"
-    value_index: int | None = None  # index of <value> in params, after <value_type>,<len>
     help: str = ""
+    value_index: int | None = field(init=False, default=None)
+    """Position of the ``<value>`` parameter (after ``<value_type>,<len>``), where the line has one."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "value_index", _value_index(self.params))
 
     @property
     def at(self) -> str:
@@ -119,7 +123,16 @@ class UrcSpec:
     summary: str
     summary_zh: str
     buffered: bool = False  # goes to the QLARD buffer in access_mode 1 (source table 4)
-    value_index: int | None = None
+    value_index: int | None = field(init=False, default=None)
+    """Position of the ``<value>`` field, where the URC has one."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "value_index", _value_index(self.params))
+
+
+def _value_index(params: tuple[Param, ...]) -> int | None:
+    """Where the ``<value>`` parameter is: it is read differently (a quoted value may hold commas)."""
+    return next((i for i, p in enumerate(params) if p.kind == "value"), None)
 
 
 def _p(name: str, kind: str = "int", **kw: object) -> Param:
@@ -138,6 +151,8 @@ VALUE = _p("value", "value", help="the value; opaque as hex digits")
 INDEX = _p("index", lo=0, hi=65535, help="parts N-1 … 0 of a long value; 0 is the last")
 ACK = _p("ack", choices=(0, 1), optional=True, help="0 NON (default), 1 CON")
 STATUS = _p("status_code", help="result of the exchange (0 success)")
+LIFETIME = _p("lifetime", lo=20, hi=31536000, help="seconds")
+BINDING = _p("binding_mode", choices=(0, 1), help="0 U, 1 UQ")
 
 READ_RESULTS: Mapping[int, str] = {1: "2.05", 11: "4.00", 12: "4.01", 13: "4.04", 14: "4.05", 15: "4.06"}
 """QLARDRSP / QLAOBSRSP ``<result>`` → CoAP response code."""
@@ -242,7 +257,6 @@ def _cmd(
     params: tuple[Param, ...] = (),
     test: tuple[str, ...] = (),
     result: str = "",
-    value_index: int | None = None,
     help: str = "",
 ) -> Command:
     return Command(
@@ -253,7 +267,6 @@ def _cmd(
         params=params,
         test=test,
         result=result,
-        value_index=value_index,
         help=help,
     )
 
@@ -273,11 +286,11 @@ COMMANDS: Mapping[str, Command] = {
                 _p("server", "str", max_len=150, help="IP address or domain name (port goes in <port>)"),
                 _p("port", lo=0, hi=65535),
                 _p("endpoint_name", "str", max_len=150),
-                _p("lifetime", lo=20, hi=31536000, help="seconds"),
+                LIFETIME,
                 _p("security_mode", choices=(0, 3), help="0 DTLS-PSK, 3 no security"),
                 _p("PSK_ID", "str", max_len=150, optional=True, help="only with security_mode 0"),
                 _p("PSK", "hex", max_len=256, optional=True, help="even-length hex, only with security_mode 0"),
-                _p("binding_mode", choices=(0, 1), optional=True, help="0 U, 1 UQ (default 0)"),
+                replace(BINDING, optional=True, help="0 U, 1 UQ (default 0)"),
             ),
             test=("+QLACONFIG: (0,1),<server>,(0-65535),<endpoint_name>,(20-31536000),(0,3),<PSK_ID>,<PSK>,(0,1)",),
         ),
@@ -334,7 +347,6 @@ COMMANDS: Mapping[str, Command] = {
             (MID, _p("result", choices=tuple(READ_RESULTS)), OBJ, INST, RES, VTYPE, LEN, VALUE, INDEX),
             test=(f"+QLARDRSP: <messageID>,(1,11-15),<objectID>,<instanceID>,<resourceID>,{_VALUE_TEST},<index>",),
             result="+QLARDRSP: <status_code>",
-            value_index=7,
         ),
         _cmd(
             "+QLAWRRSP",
@@ -362,7 +374,6 @@ COMMANDS: Mapping[str, Command] = {
             (MID, _p("result", choices=tuple(READ_RESULTS)), OBJ, INST, RES, VTYPE, LEN, VALUE, INDEX),
             test=(f"+QLAOBSRSP: <messageID>,(1,11-15),<objectID>,<instanceID>,<resourceID>,{_VALUE_TEST},<index>",),
             result="+QLAOBSRSP: <status_code>",
-            value_index=7,
         ),
         _cmd(
             "+QLANOTIFY",
@@ -372,7 +383,6 @@ COMMANDS: Mapping[str, Command] = {
             (OBJ, INST, RES, VTYPE, LEN, VALUE, INDEX, ACK),
             test=(f"+QLANOTIFY: <objectID>,<instanceID>,<resourceID>,{_VALUE_TEST},<index>,(0,1)",),
             result="+QLANOTIFY: <status_code>",
-            value_index=5,
         ),
         _cmd(
             "+QLASENDDATA",
@@ -382,7 +392,6 @@ COMMANDS: Mapping[str, Command] = {
             (_p("value_type", choices=(1, 2), help="1 string, 2 opaque (hex)"), LEN, VALUE, ACK),
             test=("+QLASENDDATA: (1,2),<len>,<value>,(0,1)",),
             result="+QLASENDDATA: <status_code>,<messageID>",
-            value_index=2,
         ),
         _cmd("+QLARD", "Read the URC buffer", "读取缓存数据", "test query exec"),
         _cmd(
@@ -430,7 +439,6 @@ URCS: Mapping[str, UrcSpec] = {
             "server Write on a custom object: answer with AT+QLAWRRSP",
             "服务器写请求",
             buffered=True,
-            value_index=6,
         ),
         UrcSpec(
             "read",
@@ -525,16 +533,6 @@ def status_text(code: int, *, chinese: bool = False) -> str:
     return entry[1] if chinese else entry[0]
 
 
-@dataclass(frozen=True, slots=True)
-class _Index:
-    """Command names by upper-case key, for case-insensitive lookup."""
-
-    by_name: dict[str, Command] = field(default_factory=lambda: {k.upper(): v for k, v in COMMANDS.items()})
-
-
 def find_command(name: str) -> Command | None:
     """The command called ``+QLAREG`` (any case), or None."""
-    return _INDEX.by_name.get(name.upper())
-
-
-_INDEX = _Index()
+    return COMMANDS.get(name.upper())

@@ -14,19 +14,20 @@ from typing import Any
 
 from .catalogue import (
     BASIC_COMMANDS,
+    BINDING,
     BUILTIN_OBJECTS,
     CONFIG_SETTINGS,
+    LIFETIME,
     Command,
     Form,
     Param,
     find_command,
 )
 from .params import ParamError, Token, split_params
-from .values import InvalidValue, decode_value
+from .values import HEX, InvalidValue, decode_value
 
 __all__ = ["Checked", "Rejected", "check_line", "split_command"]
 
-_HEX = re.compile(r"[0-9A-Fa-f]*")
 _HOST_PORT = re.compile(r"^(?P<host>[^,\s]+),\s*(?P<port>\d{1,5})$")
 
 
@@ -91,10 +92,9 @@ def _check(line: str) -> Checked | Rejected:
     if parts is None:
         return Rejected(line, None, "a command starts with AT")
     name, form, tail = parts
-    if not name.startswith("+") or find_command(name) is None:
-        return _check_basic(line, name, form, tail)
-    command = find_command(name)
-    assert command is not None
+    command = find_command(name) if name.startswith("+") else None
+    if command is None:
+        return _check_basic(line)
     if form not in command.forms:
         return Rejected(line, None, f"{command.at} has no {form.value} form; use {command.signature()}")
     if form is not Form.SET:
@@ -107,7 +107,7 @@ def _check(line: str) -> Checked | Rejected:
     return checker(line, command, tokens)
 
 
-def _check_basic(line: str, name: str, form: Form, tail: str) -> Checked | Rejected:
+def _check_basic(line: str) -> Checked | Rejected:
     text = line.strip().upper()
     if text in BASIC_COMMANDS:
         return Checked(line, text, Form.EXEC)
@@ -138,7 +138,7 @@ def _typed(line: str, params: tuple[Param, ...], tokens: list[Token]) -> dict[st
                 return Rejected(line, 3, got, param.name)
             args[param.name] = got
         elif param.kind == "hex":
-            if not _HEX.fullmatch(token.text):
+            if not HEX.fullmatch(token.text):
                 return Rejected(line, 3, f"<{param.name}> is hex digits", param.name)
             if len(token.text) % 2:
                 return Rejected(line, 13, f"<{param.name}> needs an even number of hex digits", param.name)
@@ -263,7 +263,7 @@ def _check_update(line: str, command: Command, tokens: list[Token]) -> Checked |
     mode = _int_arg(command.params[0], tokens[0])
     if isinstance(mode, str):
         return Rejected(line, 3, mode, "mode")
-    value_param = Param("lifetime", lo=20, hi=31536000) if mode == 0 else Param("binding_mode", choices=(0, 1))
+    value_param = LIFETIME if mode == 0 else BINDING
     value = _int_arg(value_param, tokens[1])
     if isinstance(value, str):
         return Rejected(line, 3, value, value_param.name)

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["ParamError", "Token", "parse_int", "split_pairs", "split_params"]
+__all__ = ["MAX_DIGITS", "ParamError", "Token", "parse_int", "split_pairs", "split_params"]
 
 
-_MAX_DIGITS = 1000
+MAX_DIGITS = 1000
 """Longest digit string read as a number; Python's int() refuses more than 4300 digits."""
 
 
@@ -43,7 +43,7 @@ def parse_int(text: str) -> int | None:
     digits = text[1:] if text[:1] in "+-" else text
     if not digits.isdigit() or not digits.isascii():
         return None
-    if len(digits) > _MAX_DIGITS:
+    if len(digits) > MAX_DIGITS:
         # Far outside every range the module knows, and int() refuses very long digit strings:
         # report "not a number" rather than fail.
         return None

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .catalogue import URCS, UrcSpec
-from .framing import Line, decode_line
-from .params import ParamError, parse_int, split_pairs
+from .framing import MAX_LINE, Line, decode_line
+from .params import MAX_DIGITS, ParamError, parse_int, split_pairs
 from .values import InvalidValue, decode_value
 
 __all__ = ["Broken", "Echo", "Event", "Final", "Info", "Text", "Urc", "parse_drained", "parse_line"]
@@ -107,7 +107,7 @@ def parse_line(line: Line | str | bytes) -> Event:
 def _parse(line: Line | str | bytes) -> Event:
     if isinstance(line, Line):
         if line.overflow:
-            return Broken(line.text, "line longer than 4096 bytes")
+            return Broken(line.text, f"line longer than {MAX_LINE} bytes")
         if line.bad:
             return Broken(line.text, "bytes that are not text")
         text = line.text
@@ -158,7 +158,7 @@ def _field(text: str, quoted: bool) -> int | str:
     """A number when printed bare as one; a quoted number stays a string (it was printed as a string)."""
     if quoted:
         return text
-    if text.isdigit() and text.isascii() and len(text) <= 1000:
+    if text.isdigit() and text.isascii() and len(text) <= MAX_DIGITS:
         return int(text)
     number = parse_int(text)
     return text if number is None else number
@@ -201,7 +201,7 @@ def _parse_urc(rest: str, text: str) -> Event:
     args: dict[str, Any] = {}
     for (name, is_int), (value, _quoted) in zip(fields, pairs, strict=False):
         if is_int:
-            if value.isdigit() and value.isascii() and len(value) <= 1000:
+            if value.isdigit() and value.isascii() and len(value) <= MAX_DIGITS:
                 args[name] = int(value)
                 continue
             number = parse_int(value)

@@ -11,7 +11,10 @@ import re
 from dataclasses import dataclass
 from enum import IntEnum
 
+from .params import MAX_DIGITS
+
 __all__ = [
+    "HEX",
     "INT_MAX",
     "INT_MIN",
     "MAX_OPAQUE_BYTES",
@@ -31,8 +34,7 @@ INT_MAX = 2**63 - 1
 """LwM2M Integer resources are signed 64-bit; the module refuses anything wider."""
 
 # ASCII digits only: ``\d`` would also take digits of other scripts, which the module does not read.
-_HEX = re.compile(r"[0-9A-Fa-f]*")
-_MAX_DIGITS = 1000
+HEX = re.compile(r"[0-9A-Fa-f]*")
 _INT = re.compile(r"[+-]?[0-9]+")
 _FLOAT = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")
 
@@ -94,7 +96,7 @@ def encode_value(value_type: int, value: Scalar) -> tuple[int, str]:
         return len(text), text
     if vt is ValueType.OPAQUE:
         if isinstance(value, str):
-            if not _HEX.fullmatch(value):
+            if not HEX.fullmatch(value):
                 raise InvalidValue(3, "opaque values are written in hex digits")
             if len(value) % 2:
                 raise InvalidValue(13, "opaque hex needs an even number of digits")
@@ -109,7 +111,7 @@ def encode_value(value_type: int, value: Scalar) -> tuple[int, str]:
         return len(raw), text
     if vt is ValueType.INTEGER:
         if isinstance(value, bool) or not isinstance(value, int):
-            if isinstance(value, str) and _INT.fullmatch(value.strip()) and len(value.strip()) <= _MAX_DIGITS:
+            if isinstance(value, str) and _INT.fullmatch(value.strip()) and len(value.strip()) <= MAX_DIGITS:
                 value = int(value)
             else:
                 raise InvalidValue(3, "an integer value is a whole number")
@@ -158,7 +160,7 @@ def decode_value(value_type: int, length: int, text: str) -> Scalar:
             raise InvalidValue(3, f"<len> is {length} but the string has {len(text)} characters")
         return text
     if vt is ValueType.OPAQUE:
-        if not _HEX.fullmatch(text):
+        if not HEX.fullmatch(text):
             raise InvalidValue(3, "opaque values are written in hex digits (0-9, A-F)")
         if len(text) % 2:
             raise InvalidValue(13, f"opaque hex has an odd number of digits ({len(text)})")
@@ -174,7 +176,7 @@ def decode_value(value_type: int, length: int, text: str) -> Scalar:
             raise InvalidValue(3, f"{text!r} is not an integer")
         if len(text) != length:
             raise InvalidValue(3, f"<len> is {length} but {text!r} has {len(text)} characters")
-        number = int(text) if len(text) <= _MAX_DIGITS else INT_MAX + 1  # int() refuses > 4300 digits
+        number = int(text) if len(text) <= MAX_DIGITS else INT_MAX + 1  # int() refuses > 4300 digits
         if not INT_MIN <= number <= INT_MAX:
             raise InvalidValue(3, f"{text!r} does not fit a signed 64-bit integer")
         return number
