@@ -15,7 +15,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from collections.abc import Set as AbstractSet
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from qlaterm.at.catalogue import BUILTIN_OBJECTS, CONFIG_SETTINGS, LWM2M_STATES, Form, status_text, update_interval
@@ -73,17 +73,24 @@ class Request:
     @property
     def value(self) -> Scalar | None:
         """The written value of a single-resource write, parts joined."""
-        if not self.parts:
-            return None
-        values = next(iter(self.parts.values()))
-        if all(isinstance(v, bytes) for v in values):
-            return b"".join(v for v in values if isinstance(v, bytes))
-        if all(isinstance(v, str) for v in values):
-            return "".join(str(v) for v in values)
-        return values[-1]
+        return joined(next(iter(self.parts.values()))) if self.parts else None
+
+    def resource_values(self) -> dict[int, Scalar]:
+        """A write's value per resource, parts joined."""
+        return {res: joined(values) for res, values in self.parts.items()}
 
     def age(self, now: float | None = None) -> float:
         return (now if now is not None else time.time()) - self.received
+
+
+def joined(values: list[Scalar]) -> Scalar:
+    """One value from the parts a long write arrived in: text and bytes are concatenated (anything else
+    cannot be split, so the last part is the value)."""
+    if all(isinstance(v, bytes) for v in values):
+        return b"".join(v for v in values if isinstance(v, bytes))
+    if all(isinstance(v, str) for v in values):
+        return "".join(str(v) for v in values)
+    return values[-1]
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,11 +115,10 @@ _STATUS_URCS = {"ping", "report_ack", "send_ack", "recovered"}
 
 
 class DeviceState:
-    """Everything the console believes about the module; ``version`` increases on every change."""
+    """Everything the console believes about the module."""
 
     def __init__(self, *, clock: Callable[[], float] = time.time) -> None:
         self._clock = clock
-        self.version = 0
         self.link = LinkStatus(LinkState.CLOSED)
         self.status: int | None = None
         self.config: ServerConfig | None = None
@@ -181,8 +187,6 @@ class DeviceState:
         gone = [r for r in self.requests.values() if now - r.received >= REQUEST_TIMEOUT]
         for request in gone:
             del self.requests[request.mid]
-        if gone:
-            self._changed()
         return gone
 
     def _observation_reset(self, path: Path) -> None:
@@ -225,11 +229,9 @@ class DeviceState:
             self.requests.clear()
             self.buffer_count = None
             self.registered_at = None
-            self._changed()
             return
         if isinstance(event, LinkStatus):
             self.link = event
-            self._changed()
 
     def _learn_secret(self, line: str) -> None:
         """Remember the PSK of a QLACONFIG line, even one the module will refuse, before it is shown."""
@@ -242,9 +244,6 @@ class DeviceState:
             return
         if len(tokens) >= 8 and tokens[5].as_int() == 0 and tokens[7].text:
             self._secrets.add(tokens[7].text)
-
-    def _changed(self) -> None:
-        self.version += 1
 
     # -- asynchronous results and URCs --------------------------------------------------------------------
 
@@ -269,13 +268,12 @@ class DeviceState:
             else:
                 self.status = 5
             self._pending_update = None
-        self._changed()
 
     def _apply_update(self) -> None:
         if self._pending_update is None or self.config is None:
             return
         mode, value = self._pending_update
-        self.config = replace(self.config, lifetime=value) if mode == 0 else replace(self.config, binding=value)
+        self.config = self.config.with_(lifetime=value) if mode == 0 else self.config.with_(binding=value)
 
     def _urc(self, urc: Urc, at: float, *, buffered: bool) -> None:
         args = urc.args
@@ -285,9 +283,9 @@ class DeviceState:
         elif kind == "buffer":
             self.buffer_count = max(self.buffer_count or 0, 1)
         elif kind == "lifetime_changed" and self.config is not None:
-            self.config = replace(self.config, lifetime=int(args["lifetime"]))
+            self.config = self.config.with_(lifetime=int(args["lifetime"]))
         elif kind == "binding_changed" and self.config is not None:
-            self.config = replace(self.config, binding=1 if str(args["binding_mode"]).upper() == "UQ" else 0)
+            self.config = self.config.with_(binding=1 if str(args["binding_mode"]).upper() == "UQ" else 0)
         elif kind == "report" and self._last_notify is not None and urc.mid is not None:
             self.reports[urc.mid] = self._last_notify
         elif kind == "report_ack" and urc.mid is not None:
@@ -311,7 +309,6 @@ class DeviceState:
             elif kind == "recovered" and code == 0:
                 self.status = 2
                 self.registered_at = at
-        self._changed()
 
     def _request(self, urc: Urc, at: float, buffered: bool) -> None:
         args = urc.args
@@ -382,7 +379,6 @@ class DeviceState:
             texts = [x.text for x in reply.lines if not isinstance(x, Info)]
             if texts:
                 self.identity["revision"] = texts[-1].removeprefix("Revision: ")
-        self._changed()
 
     def _reply_config(self, reply: Reply, form: Form | None, args: dict[str, Any]) -> None:
         if not reply.ok:
@@ -394,8 +390,6 @@ class DeviceState:
         elif form is Form.SET and args:
             self.config_known = True
             self.config = ServerConfig.from_args(args)
-        if self.config is not None and self.config.psk:
-            self._secrets.add(self.config.psk)
 
     def _reply_cfg(self, reply: Reply, form: Form | None, args: dict[str, Any]) -> None:
         if not reply.ok:
@@ -437,10 +431,8 @@ class DeviceState:
                 elif request.kind == "cancel":
                     self.observed.discard(request.path)
         elif name == "+QLAWRRSP" and request is not None and result == 2:
-            for res, values in request.parts.items():
-                joined = Request(0, "write", request.path, 0, parts={res: values}).value
-                if joined is not None:
-                    self.values[(request.path[0], request.path[1], res)] = joined
+            for res, value in request.resource_values().items():
+                self.values[(request.path[0], request.path[1], res)] = value
 
     def _reply_rd(self, reply: Reply, form: Form | None) -> None:
         infos = reply.infos("+QLARD")

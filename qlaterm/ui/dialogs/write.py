@@ -10,7 +10,7 @@ from textual.widgets import Static
 
 from qlaterm.at import build
 from qlaterm.at.values import Scalar
-from qlaterm.state import Request, format_path
+from qlaterm.state import format_path
 
 from .accept_reject import AcceptRejectDialog
 from .base import Field
@@ -57,9 +57,8 @@ class WriteDialog(AcceptRejectDialog):
     def body(self) -> ComposeResult:
         r = self.request
         if len(r.parts) > 1:
-            for res, values in r.parts.items():
-                joined = Request(0, "write", r.path, 0, parts={res: values}).value
-                yield Field(f"/{r.path[0]}/{r.path[1]}/{res}", Static(decode_for_display(joined), classes="written"))
+            for res, value in r.resource_values().items():
+                yield Field(format_path((*r.path[:2], res)), Static(decode_for_display(value), classes="written"))
         else:
             yield Field("value", Static(decode_for_display(r.value), classes="written", id="written"))
         if r.token:
