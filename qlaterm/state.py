@@ -157,6 +157,12 @@ class DeviceState:
         return self.status == 2
 
     @property
+    def platform(self) -> int | None:
+        """QLACFG ``"platform"`` (0 other, 1 …, 2 AndLink), None until the module has said."""
+        value = self.settings.get("platform", (None,))[0]
+        return value if isinstance(value, int) else None
+
+    @property
     def buffer_mode(self) -> bool:
         return self.settings.get("access_mode", (0,))[0] == 1
 

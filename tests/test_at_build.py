@@ -13,10 +13,10 @@ from qlaterm.at.values import AtValue, InvalidValue
 def test_lines_of_the_manual() -> None:
     assert build.write_response(36560, 2) == "AT+QLAWRRSP=36560,2"
     assert build.execute_response(39040, 2) == "AT+QLAEXERSP=39040,2"
-    assert build.observe_response(45419, 1, 19, 0, 0, build.value(2, "020001000400023238")) == (
+    assert build.observe_response(45419, 1, 19, 0, 0, AtValue.of(2, "020001000400023238")) == (
         "AT+QLAOBSRSP=45419,1,19,0,0,2,9,020001000400023238,0"
     )
-    assert build.read_response(62953, 1, 19, 0, 0, build.value(1, "abcde")) == (
+    assert build.read_response(62953, 1, 19, 0, 0, AtValue.of(1, "abcde")) == (
         'AT+QLARDRSP=62953,1,19,0,0,1,5,"abcde",0'
     )
     assert build.notify(19, 0, 0, AtValue.of(2, b"\x02\x00\x01\x00\x04\x00\x0248"), 0, False) == (
@@ -47,8 +47,8 @@ def test_error_answer_without_value_sends_an_empty_string() -> None:
 
 
 def test_send_data_ack_is_left_out_unless_given() -> None:
-    assert build.send_data(build.value(1, "hi")) == 'AT+QLASENDDATA=1,2,"hi"'
-    assert build.send_data(build.value(1, "hi"), con=True) == 'AT+QLASENDDATA=1,2,"hi",1'
+    assert build.send_data(AtValue.of(1, "hi")) == 'AT+QLASENDDATA=1,2,"hi"'
+    assert build.send_data(AtValue.of(1, "hi"), con=True) == 'AT+QLASENDDATA=1,2,"hi",1'
 
 
 @pytest.mark.parametrize(
@@ -56,7 +56,7 @@ def test_send_data_ack_is_left_out_unless_given() -> None:
     [
         lambda: build.config(0, "a\r\nAT+QRST=1", 5683, "ep", 300, 3),
         lambda: build.config(0, "h", 5683, 'e",p', 300, 3),
-        lambda: build.send_data(build.value(1, "line\nbreak")),
+        lambda: build.send_data(AtValue.of(1, "line\nbreak")),
         lambda: build.config_setting("cfg_res", "x\r"),
     ],
 )
@@ -67,7 +67,7 @@ def test_what_cannot_travel_on_a_line_is_refused(make: object) -> None:
 
 
 def test_a_sized_string_may_hold_quote_comma() -> None:
-    assert build.send_data(build.value(1, 'a",b')) == 'AT+QLASENDDATA=1,4,"a",b"'
+    assert build.send_data(AtValue.of(1, 'a",b')) == 'AT+QLASENDDATA=1,4,"a",b"'
 
 
 @given(

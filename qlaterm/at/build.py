@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable
 
 from .catalogue import CONFIG_SETTINGS, URCS
-from .values import AtValue, InvalidValue, Scalar, ValueType
+from .values import AtValue, InvalidValue, ValueType
 
 __all__ = [
     "add_object",
@@ -75,11 +75,6 @@ def command(name: str, *args: Arg) -> str:
     if not args:
         return f"AT{name}"
     return f"AT{name}=" + ",".join(_arg(a) for a in args)
-
-
-def value(value_type: int, data: Scalar) -> AtValue:
-    """Shortcut for ``AtValue.of``."""
-    return AtValue.of(value_type, data)
 
 
 def read_response(mid: int, result: int, obj: int, inst: int, res: int, data: AtValue | None, index: int = 0) -> str:

@@ -181,7 +181,7 @@ class InProcTransport:
             session = DtlsSession(_version_text(record.version), record.cipher, record.abbreviated, record.identity)
         platform = self.platform
         return SimFacts(
-            asleep=bool(module is not None and module.asleep),
+            asleep=self.asleep,
             module_dtls=session,
             dtls_port=platform.dtls_port if platform is not None else None,
             psk_store=tuple((identity, key.hex().upper()) for identity, key in self.psk_store.items()),

@@ -131,11 +131,10 @@ The count tells ``+QLAUPDATE: 4711`` (the message ID, part of the reply) from ``
 class _InFlight:
     """The command waiting for its final result code."""
 
-    __slots__ = ("done", "echo", "reply")
+    __slots__ = ("done", "reply")
 
     def __init__(self, reply: Reply) -> None:
         self.reply = reply
-        self.echo = reply.line.strip().upper()
         self.done: asyncio.Future[Reply] = asyncio.get_running_loop().create_future()
 
 
@@ -178,11 +177,6 @@ class Session:
     async def close(self) -> None:
         await self.transport.close()
         self._finish_inflight(interrupted=True)
-
-    @property
-    def busy(self) -> bool:
-        """A command is waiting for its final result code."""
-        return self._inflight is not None
 
     # -- sending ------------------------------------------------------------------------------------------
 

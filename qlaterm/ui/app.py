@@ -138,9 +138,8 @@ class QlatermApp(App[None]):
         self._refresh_posted = False
         self._read_wanted = False
         self._was_lost = False
-        self._buffer_mode = False
         self._facts_key: object = None
-        self._footer_key: object = self._footer_state()
+        self._footer_key = self._footer_state()  # what the footer is first built for
         self._reading = False
         self._reboot_offered: object = None
         self.session.subscribe(self.state.apply)
@@ -246,22 +245,36 @@ class QlatermApp(App[None]):
         for request in self.state.expire_requests():
             self.session.note(f"{request.label} (message ID {request.mid}) expired: the module answered 5.03")
 
-    def _footer_state(self) -> object:
-        """Only what check_action looks at: every footer rebuild costs a recomposition."""
-        state = self.state
-        return (
-            state.buffer_mode,
-            state.status == 7,
-            state.settings.get("platform", (0,))[0] == 2,
-            state.reboot_requested is not None,
-        )
+    def _is_hidden(self, action: str) -> bool:
+        """The action's key does nothing in the current mode: it leaves the footer (it stays in the palette)."""
+        state, simulator = self.state, self.simulator
+        match action:
+            case "drain":
+                return not state.buffer_mode
+            case "recover":
+                return state.status != 7
+            case "send_data":
+                return state.platform != 2
+            case "reboot":
+                return state.reboot_requested is None
+            case "toggle_platform":
+                return not self.query("#platform")
+            case "deep_sleep":
+                return simulator is None or simulator.asleep
+            case "wake":
+                return simulator is None or not simulator.asleep
+        return False
+
+    def _footer_state(self) -> frozenset[str]:
+        """The hidden actions that follow the device model (every footer rebuild costs a recomposition; the
+        platform pane and sleep/wake refresh the bindings themselves)."""
+        return frozenset(a for a in ("drain", "recover", "send_data", "reboot") if self._is_hidden(a))
 
     def refresh_panes(self) -> None:
         state = self.state
         footer_key = self._footer_state()
         if footer_key != self._footer_key:
             self._footer_key = footer_key
-            self._buffer_mode = state.buffer_mode
             self.refresh_bindings()
         if state.reboot_requested != self._reboot_offered:
             self._reboot_offered = state.reboot_requested
@@ -546,18 +559,7 @@ class QlatermApp(App[None]):
         self.query_one("#command-input").focus()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Keys that do nothing in the current mode leave the footer (they stay in the palette)."""
-        simulator = self.simulator
-        hidden = (
-            (action == "drain" and not self.state.buffer_mode)
-            or (action == "toggle_platform" and not self.query("#platform"))
-            or (action == "deep_sleep" and (simulator is None or simulator.asleep))
-            or (action == "wake" and (simulator is None or not simulator.asleep))
-            or (action == "recover" and self.state.status != 7)
-            or (action == "send_data" and self.state.settings.get("platform", (0,))[0] != 2)
-            or (action == "reboot" and self.state.reboot_requested is None)
-        )
-        return not hidden
+        return not self._is_hidden(action)
 
     # -- help and palette ---------------------------------------------------------------------------------
 

@@ -107,7 +107,7 @@ class StatusPane(Static):
                 if self.show_psk and config.psk:
                     table.add_row("PSK", config.psk)
                 table.add_row("Session", self._dtls_text())
-        platform = state.settings.get("platform", (None,))[0]
+        platform = state.platform
         if platform is not None:
             urcs = "buffered (QLARD)" if state.buffer_mode else "direct"
             if state.buffer_mode and state.buffer_count:

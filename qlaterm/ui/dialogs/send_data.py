@@ -30,8 +30,7 @@ class SendDataDialog(ActionDialog):
 
     def body(self) -> ComposeResult:
         yield ValueEditor("value", None, types=SEND_TYPES, id="value")
-        platform = self.state.settings.get("platform", (None,))[0]
-        if platform is not None and platform != 2:
+        if self.state.platform not in (None, 2):
             yield Static('the module sends data only with QLACFG "platform",2 (AndLink): now it answers '
                          "+CME ERROR: 7 (F8 changes the platform)", classes="dialog-note", id="send-disabled")
         with RadioSet(id="ack"):
