@@ -608,9 +608,11 @@ def _widget_binding_ids() -> set[str]:
     from .dialogs.base import ActionDialog
     from .dialogs.help import HelpScreen as Help
     from .folding_log import FoldingLog
+    from .platform_pane import PlatformPane
 
     ids: set[str] = set()
-    for cls in (Transcript, FoldingLog, ObjectTree, RequestsPane, CommandInput, FindBar, ActionDialog, Help):
+    panes = (Transcript, FoldingLog, PlatformPane, ObjectTree, RequestsPane, CommandInput, FindBar, ActionDialog, Help)
+    for cls in panes:
         for binding in cls.BINDINGS:
             if isinstance(binding, Binding) and binding.id:
                 ids.add(binding.id)

@@ -35,8 +35,6 @@ __all__ = ["MASK", "Entry", "Transcript", "format_traffic", "mask"]
 
 MASK = "********"
 MAX_LINES = 100_000
-_RESULT_STATUS = {"+QLAREG", "+QLADEREG", "+QLAUPDATE", "+QLAADDOBJ", "+QLADELOBJ", "+QLARDRSP", "+QLAOBSRSP",
-                  "+QLAWRRSP", "+QLAEXERSP", "+QLANOTIFY", "+QLASENDDATA"}
 _ANSWER_HINT = {"read": "F2 answers", "observe": "F2 answers", "write": "F2 answers", "execute": "F2 answers"}
 
 
@@ -67,7 +65,7 @@ def format_traffic(traffic: Traffic) -> str:
     text = traffic.text
     if isinstance(event, Final) and event.result == "CME" and event.code is not None:
         return f"{text}   ({error_text(event.code)})"
-    if traffic.kind is Kind.RESULT and isinstance(event, Info) and event.name in _RESULT_STATUS:
+    if traffic.kind is Kind.RESULT and isinstance(event, Info):  # the session marks results of the catalogue only
         code = event.code
         if code is not None and not (event.name == "+QLANOTIFY" and code != 0 and code not in (1, 2)):
             return f"{text}   ({status_text(code)})"
