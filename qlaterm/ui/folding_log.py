@@ -15,6 +15,7 @@ The lines as given are kept, and folded again when the width changes; ``w`` turn
 from __future__ import annotations
 
 import re
+import time
 from collections import deque
 from collections.abc import Iterable
 
@@ -24,10 +25,16 @@ from textual.reactive import reactive
 from textual.selection import Selection
 from textual.widgets import Log
 
-__all__ = ["STAMP", "FoldingLog", "continuation", "fold", "unfold"]
+__all__ = ["STAMP", "FoldingLog", "continuation", "fold", "stamp", "unfold"]
 
 STAMP = len("12:34:56.789 ")
 """Width of the time stamp column every line of the console's logs starts with."""
+
+def stamp(at: float, *, date: bool = False) -> str:
+    """The time stamp that starts every line of these logs: ``12:34:56.789`` (with the date in saved logs)."""
+    clock = time.strftime("%Y-%m-%d %H:%M:%S" if date else "%H:%M:%S", time.localtime(at))
+    return f"{clock}.{int(at * 1000) % 1000:03d}"
+
 
 _NARROWEST = 16
 """Below this many columns of text per piece folding helps nobody: lines are left whole."""

@@ -20,8 +20,9 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Select, Static
 
 from qlaterm.link.inproc import SimFacts
+from qlaterm.state import format_path
 
-from .folding_log import FoldingLog
+from .folding_log import FoldingLog, stamp
 
 if TYPE_CHECKING:  # pragma: no cover
     from sim.lwm2m.server import Platform
@@ -42,10 +43,6 @@ _ARG_HINT = {
     "execute": "arguments (optional)",
     "write-attributes": "pmin=5 pmax=60",
 }
-
-
-def _stamp(at: float) -> str:
-    return time.strftime("%H:%M:%S", time.localtime(at)) + f".{int(at * 1000) % 1000:03d}"
 
 
 def parse_write_value(text: str) -> Any:
@@ -154,24 +151,17 @@ Long lines are folded; `w` in the log leaves them whole.
 
     @property
     def endpoint(self) -> str | None:
-        if self.platform is None:
-            return None
-        devices = self.platform.devices
-        if not devices:
-            return None
-        return max(devices.values(), key=lambda d: d.registered_at).endpoint
+        device = self.platform.latest_device if self.platform is not None else None
+        return device.endpoint if device is not None else None
 
     def refresh_device(self) -> None:
         if self.platform is None:
             return
-        devices = self.platform.devices
-        if not devices:
+        d = self.platform.latest_device
+        if d is None:
             text = "no device registered · F7 configures the module, F4 registers"
         else:
-            d = max(devices.values(), key=lambda d: d.registered_at)
-            objects = " ".join(
-                "/" + "/".join(str(x) for x in p) for p in d.object_paths()
-            )
+            objects = " ".join(format_path(p) for p in d.object_paths())
             left = int(d.lifetime - (time.time() - d.last_update))
             text = f"{d.endpoint} @ {d.address[0]}:{d.address[1]} · lt {d.lifetime} s ({left} s left) · b={d.binding}"
             text += f" · {objects}"
@@ -196,7 +186,7 @@ Long lines are folded; `w` in the log leaves them whole.
     # -- log ---------------------------------------------------------------------------------------------
 
     def _on_record(self, record: Any) -> None:
-        self._pending.append(f"{_stamp(record.time)} {record}")
+        self._pending.append(f"{stamp(record.time)} {record}")
 
     def _on_event(self, event: Any) -> None:
         from sim.lwm2m import platform_model as m
@@ -230,7 +220,7 @@ Long lines are folded; `w` in the log leaves them whole.
         if isinstance(event, m.Registered | m.Updated | m.Deregistered | m.Expired):
             # redrawn through the message queue: the pane's layout settles with the event, not a tick later
             self.call_later(self.refresh_device)
-        self._pending.append(f"{_stamp(at)} ● {text}")
+        self._pending.append(f"{stamp(at)} ● {text}")
 
     def _flush(self) -> None:
         facts = self.facts()
@@ -238,7 +228,7 @@ Long lines are folded; `w` in the log leaves them whole.
             new = facts.refused[-(facts.refused_count - self._refused_seen):]
             self._refused_seen = facts.refused_count
             for refusal in new:
-                self._pending.append(f"{_stamp(refusal.time)} ✗ DTLS refused identity {refusal.identity!r} "
+                self._pending.append(f"{stamp(refusal.time)} ✗ DTLS refused identity {refusal.identity!r} "
                                      f"from {refusal.peer}: {refusal.reason}")
             self.refresh_security(facts)
         if self._pending:
@@ -246,7 +236,7 @@ Long lines are folded; `w` in the log leaves them whole.
             self.query_one("#platform-log", FoldingLog).add_lines(lines)
 
     def note(self, text: str) -> None:
-        self._pending.append(f"{_stamp(time.time())} ~ {text}")
+        self._pending.append(f"{stamp(time.time())} ~ {text}")
 
     # -- operations --------------------------------------------------------------------------------------
 

@@ -12,7 +12,6 @@ border says so) and ``End`` resumes.  A filter shows only matching lines; search
 from __future__ import annotations
 
 import re
-import time
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -29,7 +28,7 @@ from qlaterm.at.parse import Broken, Final, Info, Urc
 from qlaterm.link.session import Kind, Traffic
 
 from .folding_log import STAMP as _STAMP
-from .folding_log import FoldingLog
+from .folding_log import FoldingLog, stamp
 
 __all__ = ["MASK", "Entry", "Transcript", "format_traffic", "mask"]
 
@@ -47,8 +46,7 @@ class Entry:
     text: str
 
     def line(self, *, date: bool = False) -> str:
-        stamp = time.strftime("%Y-%m-%d %H:%M:%S" if date else "%H:%M:%S", time.localtime(self.time))
-        return f"{stamp}.{int(self.time * 1000) % 1000:03d} {self.kind.value} {self.text}"
+        return f"{stamp(self.time, date=date)} {self.kind.value} {self.text}"
 
 
 def mask(text: str, secrets: Iterable[str]) -> str:

@@ -12,6 +12,8 @@ from typing import Any
 
 from aiocoap import Code
 
+from .codec import Link, path_str
+
 Path = tuple[int, ...]
 
 
@@ -50,9 +52,8 @@ def parse_path(path: str | Path) -> Path:
     return tuple(parts)
 
 
-def format_path(path: Path) -> str:
-    """(3, 0, 1) -> "/3/0/1"; () -> "/"."""
-    return "/" + "/".join(str(p) for p in path)
+format_path = path_str
+"""(3, 0, 1) -> "/3/0/1"; () -> "/" (the codec's spelling of a path)."""
 
 
 @dataclass
@@ -64,7 +65,7 @@ class Device:
     lifetime: int
     binding: str
     lwm2m_version: str
-    objects: list[Any]  # codec Link objects from the registration body
+    objects: list[Link]  # the registration body's links
     links_text: str  # the registration body as received
     remote: Any  # aiocoap remote of the Register: where device-management requests go
     address: tuple[str, int]  # (host, port) of that remote, for display
@@ -81,9 +82,8 @@ class Device:
         """Paths listed in the registration body, e.g. [(1, 0), (3, 0), (19, 0)]."""
         paths: list[Path] = []
         for link in self.objects:
-            target = link if isinstance(link, str) else getattr(link, "path", "")
             try:
-                path = parse_path(str(target))
+                path = parse_path(link.path)
             except ValueError:
                 continue  # an alternate base path such as </lwm2m/3/0>
             if path:  # the root link "</>;rt=..." lists no object

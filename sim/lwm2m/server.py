@@ -184,12 +184,17 @@ class Platform:
             OperationDone(ep, operation=operation, path=path, result=result, error=error, origin=_ORIGIN.get())
         )
 
+    @property
+    def latest_device(self) -> Device | None:
+        """The device that registered last, if any is registered."""
+        return max(self.devices.values(), key=lambda d: d.registered_at, default=None)
+
     async def wait_for_registration(self, endpoint: str | None = None, timeout: float = 10) -> Device:
         """The device registered as `endpoint` (any device when None), waiting for it if needed."""
         if endpoint is not None and endpoint in self.devices:
             return self.devices[endpoint]
-        if endpoint is None and self.devices:
-            return max(self.devices.values(), key=lambda d: d.registered_at)
+        if endpoint is None and self.latest_device is not None:
+            return self.latest_device
         with self._bus.queue() as q:
             event = await q.wait_for(Registered, lambda e: endpoint is None or e.endpoint == endpoint, timeout=timeout)
         return event.device

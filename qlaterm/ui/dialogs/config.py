@@ -14,6 +14,7 @@ from textual.widgets import Input, Select
 from qlaterm.at import build
 from qlaterm.state import DeviceState
 
+from ..transcript import MASK
 from .base import ActionDialog, Field
 
 __all__ = ["ConfigDefaults", "ConfigDialog"]
@@ -47,7 +48,7 @@ class ConfigDialog(ActionDialog):
     def shown(self, line: str) -> str:
         psk = self._text("psk").upper()
         if self.mask_psk and psk and self._int("security") == 0:
-            return line.replace(f'"{psk}"', '"********"')
+            return line.replace(f'"{psk}"', f'"{MASK}"')
         return line
 
     def body(self) -> ComposeResult:
