@@ -44,20 +44,7 @@ def decode_values(fmt: int | None, base: Path, payload: bytes) -> dict[Path, Any
 
 def describe(fmt: int | None, payload: bytes, base: Path = ()) -> str:
     """Human-readable one-line rendering of a payload for logs and results."""
-    if not payload:
-        return ""
-    try:
-        return codec.describe(fmt, payload, base)
-    except Exception:
-        return _fallback_describe(payload)
-
-
-def _fallback_describe(payload: bytes) -> str:
-    try:
-        text = payload.decode("utf-8")
-    except UnicodeDecodeError:
-        return f"<{len(payload)} bytes {payload[:64].hex()}{'…' if len(payload) > 64 else ''}>"
-    return text if len(text) <= 200 else text[:200] + "…"
+    return codec.describe(fmt, payload, base) if payload else ""  # the codec's describe never raises
 
 
 def encode_write(path: Path, value: Any, content_format: int | None) -> tuple[int, bytes]:

@@ -162,10 +162,19 @@ class Expired(Event):
 @dataclass(frozen=True)
 class Notification(Event):
     path: Path
-    values: dict[Path, Any]
-    mid: int | None
-    con: bool
-    result: Result
+    result: Result  # the notification as a response: code, format, payload, decoded values
+
+    @property
+    def values(self) -> dict[Path, Any]:
+        return self.result.values
+
+    @property
+    def mid(self) -> int | None:
+        return self.result.mid
+
+    @property
+    def con(self) -> bool:
+        return bool(self.result.con)
 
 
 @dataclass(frozen=True)

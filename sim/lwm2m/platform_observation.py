@@ -45,7 +45,6 @@ class Observation:
         self.accept = accept
         self.first = first
         self.token = token
-        self.active = False
         self.established = False  # the device accepted it: 2.05 with an Observe option
         self.end_reason = ""
         self.notifications: list[Notification] = []
@@ -53,6 +52,11 @@ class Observation:
         self._message = message  # the Observe request, repeated to fetch a notification's later pieces
         self._queue: asyncio.Queue[Notification | None] = asyncio.Queue()
         self._pump: asyncio.Task[None] | None = None
+
+    @property
+    def active(self) -> bool:
+        """Established and not ended (cancelled, error notification, deregistration, platform stopped)."""
+        return self.established and not self.end_reason
 
     def __repr__(self) -> str:
         state = "active" if self.active else f"ended ({self.end_reason})"
@@ -79,7 +83,7 @@ class Observation:
     # ------------------------------------------------------------------ driven by the platform
 
     def _start(self) -> None:
-        self.active = self.established = True
+        self.established = True
         self._pump = asyncio.get_running_loop().create_task(
             self._run(), name=f"observation {self.endpoint} {format_path(self.path)}"
         )
@@ -119,7 +123,6 @@ class Observation:
     def _finish(self, reason: str) -> None:
         if self.end_reason:
             return
-        self.active = False
         self.end_reason = reason
         self._queue.put_nowait(None)
         if self.established:

@@ -407,14 +407,7 @@ class Platform:
 
     def _notification(self, obs: Observation, response: Message) -> Notification:
         result = self._result(response, obs.path, obs.accept)
-        event = Notification(
-            obs.endpoint,
-            path=obs.path,
-            values=result.values,
-            mid=response.mid,
-            con=response.mtype == CON,
-            result=result,
-        )
+        event = Notification(obs.endpoint, path=obs.path, result=result)
         self._publish(event)
         return event
 
