@@ -640,7 +640,7 @@ class LwM2MClient:
                 if outcome is not Outcome.ACKED:
                     return status_code(outcome), None
                 # Empty ACK: the response follows separately, within as long as the CON could have taken.
-                wait = getattr(tuning, "transmit_wait", 93.0)
+                wait = tuning.transmit_wait  # the tuning of a Retransmit (see client_types)
                 try:
                     await asyncio.wait_for(asyncio.shield(req.response), wait)
                 except TimeoutError:
@@ -933,10 +933,6 @@ class LwM2MClient:
         if not candidates:
             return None
         return max(candidates, key=lambda o: len(o.path))
-
-    def _later(self, func: Callable[..., None], *args: Any) -> None:
-        """Call a handler method after the current response has gone out."""
-        asyncio.get_running_loop().call_soon(func, *args)
 
 
 def _consume(fut: asyncio.Future[Any]) -> None:

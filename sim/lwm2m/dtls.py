@@ -45,7 +45,7 @@ from aiocoap.interfaces import EndpointAddress, MessageInterface
 from aiocoap.messagemanager import MessageManager
 from aiocoap.protocol import Context
 from aiocoap.tokenmanager import TokenManager
-from aiocoap.util import hostportsplit
+from aiocoap.util import hostportjoin, hostportsplit
 from mbedtls.tls import ClientContext
 
 from .dtls_session import (
@@ -144,8 +144,7 @@ class RecordingPSKStore(Mapping[str, bytes]):
 
 
 def _hostinfo(sockaddr: SockAddr) -> str:
-    host, port = sockaddr[0], sockaddr[1]
-    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    return hostportjoin(sockaddr[0], sockaddr[1])
 
 
 def _normalise(sockaddr: Any) -> SockAddr:
@@ -365,26 +364,6 @@ class DTLSTransport(MessageInterface, asyncio.DatagramProtocol):
             if role is None or record.role == role:
                 return record
         return None
-
-    def session_for(self, target: str | Target) -> DTLSRemote | None:
-        """The live client-role remote for ``target``, if a session is handshaking or open."""
-        wanted = _target(target)
-        for peer in self._peers.values():
-            if peer.role == "client" and peer.remote is not None and peer.remote.target == wanted:
-                return peer.remote
-        return None
-
-    def forget_sessions(self) -> None:
-        """Drop every saved client session (the next handshakes are full ones)."""
-        self.sessions.clear()
-
-    def close_session(self, remote: DTLSRemote) -> None:
-        """End ``remote``'s session with close_notify; exchanges still running with it fail."""
-        peer = self._peers.get(remote.sockaddr)
-        if peer is None or peer.remote is not remote:
-            return
-        self._sendto(peer.session.close(), remote.sockaddr)
-        self._remove(peer, DTLSFailure(ERR_PEER_CLOSED, "session closed locally"))
 
     # ---- MessageInterface ------------------------------------------------------------------------
 

@@ -35,6 +35,7 @@ from aiocoap.numbers.types import ACK, NON, RST
 from aiocoap.protocol import Context
 from aiocoap.tokenmanager import TokenManager
 from aiocoap.transports.udp6 import MessageInterfaceUDP6
+from aiocoap.util import hostportjoin
 
 from .dtls import DTLSTransport
 from .dtls_session import DTLSOptions
@@ -191,7 +192,7 @@ def scheme_for(security_mode: int) -> str:
 
 def hostinfo(host: str, port: int) -> str:
     """``host:port`` with IPv6 literals bracketed, as CoAP URIs write it."""
-    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    return hostportjoin(host, port)
 
 
 async def open_endpoint(
