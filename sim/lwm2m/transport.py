@@ -7,7 +7,8 @@ observably, so the stack is assembled here by hand (the ``TokenManager`` → ``M
 chain of ``Context._append_tokenmanaged_messagemanaged_transport``), with a message manager that
 
 * reports every ACK, RST and final timeout of an outgoing confirmable message by (remote, message ID);
-* reports a RST that answers a non-confirmable message (aiocoap drops those silently);
+* passes on a RST that matches no exchange (aiocoap drops those silently): it may answer a non-confirmable
+  notification, which the client recognises by its message ID;
 * on a final timeout fails only that one exchange instead of everything pending with the peer, so that a
   lost notification does not also kill a registration Update in flight or the server's pending reads.
 
@@ -20,7 +21,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
-from collections import OrderedDict
 from collections.abc import MutableMapping
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -31,7 +31,7 @@ from aiocoap.message import UndecidedRemote
 from aiocoap.messagemanager import MessageManager
 from aiocoap.numbers.codes import GET
 from aiocoap.numbers.constants import TransportTuning
-from aiocoap.numbers.types import ACK, NON, RST
+from aiocoap.numbers.types import ACK, RST
 from aiocoap.protocol import Context
 from aiocoap.tokenmanager import TokenManager
 from aiocoap.transports.udp6 import MessageInterfaceUDP6
@@ -39,9 +39,6 @@ from aiocoap.util import hostportjoin
 
 from .dtls import DTLSTransport
 from .dtls_session import DTLSOptions
-
-_NON_MEMORY = 256
-"""How many recent non-confirmable message IDs are remembered for matching a late RST."""
 
 
 class RetransmitTuning(TransportTuning):
@@ -72,7 +69,8 @@ class ExchangeObserver(Protocol):
         """An ACK (empty or carrying a response) matched an outgoing CON."""
 
     def reset(self, remote: EndpointAddress, mid: int, confirmable: bool) -> None:
-        """A RST matched an outgoing CON (confirmable=True) or a recent NON (confirmable=False)."""
+        """A RST matched an outgoing CON (confirmable=True), or matched no exchange (confirmable=False): then
+        it may answer a NON the observer sent, which the observer keeps track of itself."""
 
     def timed_out(self, remote: EndpointAddress, mid: int) -> None:
         """A CON got neither ACK nor RST after all retransmissions."""
@@ -88,7 +86,6 @@ class TrackingMessageManager(MessageManager):
     def __init__(self, token_manager: TokenManager, observer: ExchangeObserver) -> None:
         super().__init__(token_manager)
         self.observer = observer
-        self._recent_non: OrderedDict[tuple[EndpointAddress, int], None] = OrderedDict()
 
     def dispatch_message(self, message: Message) -> None:
         if message.mtype in (ACK, RST) and self._active_exchanges is not None:
@@ -98,18 +95,11 @@ class TrackingMessageManager(MessageManager):
                     self.observer.acknowledged(message.remote, message.mid, message)
                 else:
                     self.observer.reset(message.remote, message.mid, True)
-            elif message.mtype is RST and key in self._recent_non:
-                del self._recent_non[key]
+            elif message.mtype is RST:
                 self.observer.reset(message.remote, message.mid, False)
         super().dispatch_message(message)
 
     def _send_via_transport(self, message: Message) -> None:
-        if message.mtype is NON:
-            key = (message.remote, message.mid)
-            self._recent_non[key] = None
-            self._recent_non.move_to_end(key)
-            while len(self._recent_non) > _NON_MEMORY:
-                self._recent_non.popitem(last=False)
         self.observer.transmitted(message)
         super()._send_via_transport(message)
 
