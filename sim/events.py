@@ -102,9 +102,7 @@ class NetworkEvents:
 
     def on_registration_lost(self: Module) -> None:
         """The server's registration update trigger led to a failed Update: the registration is lost."""
-        if self.status == Status.REGISTERED:
-            self.status = Status.INVALID
-            self._cancel_timers()
+        self._expired()
 
     def on_notify_reset(self: Module, mid: int) -> None:
         self.urc(urc("lw_event", 0, 9, mid))

@@ -112,8 +112,7 @@ class RegistrationSession:
         """Status and timers after a Register, an Update or a recovery."""
         if code == 0:
             self.status = Status.REGISTERED
-            self._registered_at = time.monotonic()
-            self._schedule_update()
+            self._after_update(0)
         else:
             self.status = Status.NOT_REGISTERED if self.status == Status.REGISTERING else Status.INVALID
             self._cancel_timers()
@@ -139,6 +138,7 @@ class RegistrationSession:
             self._update_timer = loop.call_later(delay, lambda: self._spawn(self._ping()))
 
     def _expired(self: Module) -> None:
+        """The lifetime ran out (or the registration was otherwise lost): status 5."""
         if self.status == Status.REGISTERED:
             self.status = Status.INVALID
             self._cancel_timers()
@@ -152,6 +152,7 @@ class RegistrationSession:
         self.urc(urc("ping", code))
 
     def _after_update(self: Module, code: int) -> None:
+        """A Register, Update or recovery succeeded (0): the lifetime counts from now; else status 5."""
         if code == 0:
             self._registered_at = time.monotonic()
             self._schedule_update()
