@@ -4,32 +4,24 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable
-from dataclasses import dataclass
 from typing import Any
 
 from aiocoap.numbers.codes import Code
 
-__all__ = ["COAP_CODES", "Parts", "add_part", "coap_code", "status_of", "within"]
+__all__ = ["Parts", "add_part", "coap_code", "status_of", "within"]
 
 log = logging.getLogger("sim.module")
 
-COAP_CODES = {"2.04": 68, "2.05": 69, "4.00": 128, "4.01": 129, "4.04": 132, "4.05": 133, "4.06": 134}
-"""The response codes of the QLA answer commands' ``<result>`` tables, as CoAP code numbers."""
-
-
-@dataclass
-class Parts:
-    """Parts of a multi-part answer (index N-1 … 0) collected for one message ID or path."""
-
-    values: dict[tuple[int, int, int], Any]
+Parts = dict[tuple[int, int, int], Any]
+"""Parts of a multi-part answer (index N-1 … 0) collected for one message ID or path, by resource path."""
 
 
 def add_part(parts: Parts, path: tuple[int, int, int], value: Any) -> None:
     """Parts with the same path are concatenated (long strings and opaque); others are kept apart."""
-    if path in parts.values and isinstance(value, str | bytes):
-        parts.values[path] = parts.values[path] + value
+    if path in parts and isinstance(value, str | bytes):
+        parts[path] = parts[path] + value
     else:
-        parts.values[path] = value
+        parts[path] = value
 
 
 def within(path: tuple[int, ...], scope: tuple[int, ...]) -> bool:
@@ -37,8 +29,10 @@ def within(path: tuple[int, ...], scope: tuple[int, ...]) -> bool:
     return all(theirs in (-1, mine) for mine, theirs in zip(path, scope, strict=False))
 
 
-def coap_code(number: int) -> Code:
-    return Code(number)
+def coap_code(dotted: str) -> Code:
+    """``"2.05"`` (as the ``<result>`` tables of the catalogue write it) → the CoAP code."""
+    klass, detail = dotted.split(".")
+    return Code(int(klass) * 32 + int(detail))
 
 
 async def status_of(outcome: Awaitable[int]) -> int:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from aiocoap.numbers.codes import Code
+
 from qlaterm.at.build import urc, urc_data
 from qlaterm.at.values import AtValue, ValueType
 
-from .answers import coap_code
 from .lwm2m.client import ServerRequest
 from .lwm2m.codec import scalar_bytes
 from .status import Status
@@ -34,7 +35,7 @@ class NetworkEvents:
                 self.urc(f"+QLAURC: {line}")
         if request.op == "observe" and self.settings.one("auto_ack") == 1 and self.client is not None:
             client = self.client
-            self._spawn(client.respond(request.mid, coap_code(69), None))
+            self._spawn(client.respond(request.mid, Code.CONTENT, None))
         return True
 
     def _buffer_urc(self: Module, data: str) -> None:

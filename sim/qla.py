@@ -5,11 +5,13 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
+from aiocoap.numbers.codes import Code
+
 from qlaterm.at.build import urc
 from qlaterm.at.catalogue import CONFIG_SETTINGS, EXEC_RESULTS, READ_RESULTS, Form
 from qlaterm.at.check import Checked
 
-from .answers import COAP_CODES, Parts, add_part, coap_code, status_of, within
+from .answers import add_part, coap_code, status_of, within
 from .lwm2m.client import ServerRequest
 from .settings import ServerConfig
 from .status import CmeError, Status
@@ -148,25 +150,25 @@ class QlaCommands:
         path = (a["objectID"], a["instanceID"], a["resourceID"])
         if not within(path, request.path):
             raise CmeError(3)
-        coap = COAP_CODES[READ_RESULTS[a["result"]]]
+        coap = coap_code(READ_RESULTS[a["result"]])
         if a["result"] != 1:
             self._parts.pop(mid, None)
             self._answer(mid, coap, None, urc_name)
             return []
-        parts = self._parts.setdefault(mid, Parts({}))
+        parts = self._parts.setdefault(mid, {})
         add_part(parts, path, a["value"])
         if a["index"] != 0:
             return []
         del self._parts[mid]
-        self._answer(mid, coap, parts.values, urc_name)
+        self._answer(mid, coap, parts, urc_name)
         return []
 
-    def _answer(self, mid: int, code: int, values: dict[tuple[int, int, int], Any] | None, urc_name: str) -> None:
+    def _answer(self, mid: int, code: Code, values: dict[tuple[int, int, int], Any] | None, urc_name: str) -> None:
         """Send the CoAP answer once the final result code is out, then print ``<urc_name>: <status_code>``."""
         async def send() -> None:
             assert self.client is not None
             try:
-                status = await self.client.respond(mid, coap_code(code), values)
+                status = await self.client.respond(mid, code, values)
             except KeyError:
                 status = 1
             self.urc(f"{urc_name}: {status}")
@@ -183,7 +185,7 @@ class QlaCommands:
         self._require_registered()
         mid = c.args["messageID"]
         self._pending(mid, op)  # err 3 unless such a request waits
-        self._answer(mid, COAP_CODES[EXEC_RESULTS[c.args["result"]]], None, urc_name)
+        self._answer(mid, coap_code(EXEC_RESULTS[c.args["result"]]), None, urc_name)
         return []
 
     async def _qlawrrsp(self: Module, c: Checked) -> list[str]:
@@ -199,7 +201,7 @@ class QlaCommands:
         path = (a["objectID"], a["instanceID"], a["resourceID"])
         if not any(within(path, observed) for observed in self.client.observations()):
             raise CmeError(3)
-        parts = self._notify_parts.setdefault(path, Parts({}))
+        parts = self._notify_parts.setdefault(path, {})
         add_part(parts, path, a["value"])
         if a["index"] != 0:
             return []
@@ -209,7 +211,7 @@ class QlaCommands:
         async def send() -> None:
             assert self.client is not None
             try:
-                exchange = await self.client.notify(path, parts.values, con=con)
+                exchange = await self.client.notify(path, parts, con=con)
             except LookupError:
                 self.urc("+QLANOTIFY: 3")
                 return
