@@ -112,10 +112,8 @@ class _Pending:
     """A custom-object request waiting for :meth:`LwM2MClient.respond`."""
 
     request: ServerRequest
-    pipe: _BlockwisePipe
-    message: Message
+    pipe: _BlockwisePipe  # its request is the whole request (Block1 pieces put together)
     done: asyncio.Future[None]
-    answered: bool = False
 
 
 @dataclass
@@ -364,12 +362,11 @@ class LwM2MClient:
         Returns 0 once the response is on its way, 2 if it could not be sent. A 2.05 to an Observe
         establishes the observation; any answer to a cancel removes it."""
         entry = self._pending.pop(mid)
-        entry.answered = True
         sreq = entry.request
         response = self._answer(sreq, code, values or {})
         observation: _Observation | None = None
         if sreq.op == "observe" and response.code.is_successful():
-            observation = self._new_observation(entry.message, sreq.path, sreq.accept)
+            observation = self._new_observation(entry.pipe.request, sreq.path, sreq.accept)
             response.opt.observe = observation.seq
         if not entry.done.done():
             entry.done.set_result(None)
@@ -381,7 +378,7 @@ class LwM2MClient:
         if observation is not None:
             self._add_observation(observation)
         elif sreq.op == "cancel":
-            self._remove_observations(entry.message, sreq.path)
+            self._remove_observations(entry.pipe.request, sreq.path)
         return STATUS_SUCCESS
 
     def pending(self) -> list[ServerRequest]:
@@ -584,9 +581,8 @@ class LwM2MClient:
                 watch.set_result(Outcome.NOT_SENT)
             self._watches.pop(key, None)
         # Requests still pending died with the socket.
-        for mid, entry in list(self._pending.items()):
-            self._pending.pop(mid, None)
-            entry.answered = True
+        for mid in list(self._pending):
+            del self._pending[mid]
             self._handler.on_request_expired(mid)
 
     async def _start_request(
@@ -723,15 +719,15 @@ class LwM2MClient:
             pipe.add_response(refusal, is_last=True)
             return
         assert sreq is not None
-        await self._await_answer(pipe, req, sreq)
+        await self._await_answer(pipe, sreq)
 
-    async def _await_answer(self, pipe: _BlockwisePipe, req: Message, sreq: ServerRequest) -> None:
+    async def _await_answer(self, pipe: _BlockwisePipe, sreq: ServerRequest) -> None:
         """Hand the request to the module and keep the exchange open until respond() or the timeout."""
         mid = sreq.mid
         if mid in self._pending:
             pipe.add_response(reply(SERVICE_UNAVAILABLE), is_last=True)
             return
-        entry = _Pending(request=sreq, pipe=pipe, message=req, done=asyncio.get_running_loop().create_future())
+        entry = _Pending(request=sreq, pipe=pipe, done=asyncio.get_running_loop().create_future())
         self._pending[mid] = entry
         try:
             accepted = bool(self._handler.on_request(sreq))
@@ -741,7 +737,6 @@ class LwM2MClient:
         if not accepted:
             if self._pending.get(mid) is entry:
                 del self._pending[mid]
-                entry.answered = True
                 pipe.add_response(reply(SERVICE_UNAVAILABLE), is_last=True)
             return
         try:
@@ -749,7 +744,6 @@ class LwM2MClient:
         except TimeoutError:
             if self._pending.get(mid) is entry:
                 del self._pending[mid]
-                entry.answered = True
                 # A separate response by now: it is retransmitted on the module's schedule.
                 unavailable = reply(SERVICE_UNAVAILABLE)
                 unavailable.transport_tuning = self._retransmit().tuning(reliability=None)
@@ -757,9 +751,8 @@ class LwM2MClient:
                 self._handler.on_request_expired(mid)
         except asyncio.CancelledError:
             # respond() ending the exchange cancels this task too; anything else means the exchange died.
-            if not entry.answered and self._pending.get(mid) is entry:
+            if self._pending.get(mid) is entry:  # still unanswered
                 del self._pending[mid]
-                entry.answered = True
                 self._handler.on_request_expired(mid)
             raise
 
