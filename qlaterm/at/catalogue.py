@@ -15,6 +15,7 @@ from enum import StrEnum
 __all__ = [
     "BASIC_COMMANDS",
     "BUILTIN_OBJECTS",
+    "COAP_REASONS",
     "COMMANDS",
     "CONFIG_SETTINGS",
     "ERRORS",
@@ -158,6 +159,11 @@ READ_RESULTS: Mapping[int, str] = {1: "2.05", 11: "4.00", 12: "4.01", 13: "4.04"
 """QLARDRSP / QLAOBSRSP ``<result>`` → CoAP response code."""
 EXEC_RESULTS: Mapping[int, str] = {2: "2.04", 11: "4.00", 12: "4.01", 13: "4.04", 14: "4.05"}
 """QLAWRRSP / QLAEXERSP ``<result>`` → CoAP response code."""
+COAP_REASONS: Mapping[str, str] = {
+    "2.04": "Changed", "2.05": "Content", "4.00": "Bad Request", "4.01": "Unauthorized", "4.04": "Not Found",
+    "4.05": "Method Not Allowed", "4.06": "Not Acceptable",
+}
+"""The reason phrase of each CoAP code the ``<result>`` tables use (RFC 7252)."""
 
 BUILTIN_OBJECTS = frozenset({0, 1, 3, 4, 5})
 MAX_CUSTOM_OBJECTS = 3

@@ -5,15 +5,16 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.widgets import Button, Select, Static
 
-from qlaterm.at.catalogue import EXEC_RESULTS
+from qlaterm.at.catalogue import COAP_REASONS, EXEC_RESULTS
 from qlaterm.state import Request
 
 from .base import ActionDialog, Field
 
 __all__ = ["REJECT_CHOICES", "AcceptRejectDialog"]
 
-_REASONS = {11: "Bad Request", 12: "Unauthorized", 13: "Not Found", 14: "Method Not Allowed"}
-REJECT_CHOICES = [(f"{code} → {EXEC_RESULTS[code]} {_REASONS[code]}", code) for code in _REASONS]
+REJECT_CHOICES = [
+    (f"{code} → {coap} {COAP_REASONS[coap]}", code) for code, coap in EXEC_RESULTS.items() if code != 2
+]
 """The ``<result>`` codes 11–14 of AT+QLAWRRSP / AT+QLAEXERSP, with their CoAP meaning."""
 
 

@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.widgets import Select
 
 from qlaterm.at import build
-from qlaterm.at.catalogue import READ_RESULTS
+from qlaterm.at.catalogue import COAP_REASONS, READ_RESULTS
 from qlaterm.state import DeviceState, Path, Request, format_path
 
 from .base import ActionDialog, Field
@@ -18,9 +18,7 @@ from .value_editor import ValueEditor
 
 __all__ = ["READ_RESULT_CHOICES", "AnswerDialog"]
 
-_REASONS = {1: "Content", 11: "Bad Request", 12: "Unauthorized", 13: "Not Found", 14: "Method Not Allowed",
-            15: "Not Acceptable"}
-READ_RESULT_CHOICES = [(f"{code} → {READ_RESULTS[code]} {_REASONS[code]}", code) for code in READ_RESULTS]
+READ_RESULT_CHOICES = [(f"{code} → {coap} {COAP_REASONS[coap]}", code) for code, coap in READ_RESULTS.items()]
 
 
 class AnswerDialog(ActionDialog):
