@@ -23,7 +23,7 @@ BAR = Bar("≤ 1.3 × a bare Textual app", 1.3)
 _IMPORTS = """
 import pathlib, sys, tempfile, time
 import textual.app, textual.widgets
-import qlaterm.ui.app, qlaterm.link.inproc, sim.module, sim.lwm2m.server
+import qlaterm.ui.app, qlaterm.link.inproc, qlaterm.sim.module, qlaterm.platform.server
 
 async def first_frame(pilot):
     await pilot.pause()

@@ -22,7 +22,7 @@ def pty_round_trip(samples: int = 1000, warmup: int = 50) -> Result:
         import serial_asyncio  # noqa: F401
 
         from qlaterm.link.serial import SerialTransport
-        from sim import serve  # noqa: F401
+        from qlaterm.sim import serve  # noqa: F401
     except Exception as exc:
         return skipped(NAME, BAR, f"serial link or qlaterm-sim not available: {type(exc).__name__}: {exc}")
     return asyncio.run(_pty_round_trip(SerialTransport, samples, warmup))
@@ -30,7 +30,7 @@ def pty_round_trip(samples: int = 1000, warmup: int = 50) -> Result:
 
 async def _pty_round_trip(transport_class: type, samples: int, warmup: int) -> Result:
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "sim.serve", "--pty", "--no-server",
+        sys.executable, "-m", "qlaterm.sim.serve", "--pty", "--no-server",
         stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )
     transport = None

@@ -1,6 +1,6 @@
 """Benchmarks that drive the simulated module the way the console does: bytes in, parsed lines out.
 
-* AT round trip, in-process: ``AT\\r`` fed to ``sim.module.Module`` until ``OK`` has been framed and parsed.
+* AT round trip, in-process: ``AT\\r`` fed to ``qlaterm.sim.module.Module`` until ``OK`` has been framed and parsed.
 * register → ``+QLAREG: 0`` over loopback UDP against the bundled platform, deregistering between rounds
   (and the same with DTLS-PSK, with the handshake time).
 * server read → ``+QLAURC: "read"`` → ``AT+QLARDRSP`` → value at the server (the simulator's part: the
@@ -33,8 +33,8 @@ ENDPOINT = "bench-ep"
 def sim_classes() -> tuple[type, type]:
     """The simulator's Module and Platform, imported when a benchmark needs them (``bench parse`` does not);
     the network's own log lines are silenced so that only the figures are printed."""
-    from sim.lwm2m.server import Platform
-    from sim.module import Module
+    from qlaterm.platform.server import Platform
+    from qlaterm.sim.module import Module
 
     _quiet()
     return Module, Platform
@@ -157,7 +157,7 @@ def _handshake_detail(rig: _Rig) -> str:
     """With DTLS: the handshakes the platform completed (one per registration), as a figure of their own."""
     if rig.security != 0:
         return ""
-    from sim.lwm2m.dtls import dtls_transport_of
+    from qlaterm.lwm2m.dtls import dtls_transport_of
 
     transport = dtls_transport_of(rig.platform._ctx)
     records = list(transport.handshakes) if transport is not None else []

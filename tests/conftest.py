@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 import hypothesis  # noqa: F401  (imported up front: a late import at the end of a run trips a CPython 3.11 AST bug)
 import pytest
 
-from sim.lwm2m.server import Platform
+from qlaterm.platform.server import Platform
 from tests.peers.node_lwm2m import NodeLwm2mClient, NodeLwm2mServer
 from tests.peers.ports import free_udp_port
 

@@ -14,12 +14,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from qlaterm.at.framing import LineFramer
-from sim.module import Module
-from sim.nvm import Nvm
+from qlaterm.sim.module import Module
+from qlaterm.sim.nvm import Nvm
 
 if TYPE_CHECKING:
-    from sim.lwm2m.platform_observation import Observation
-    from sim.lwm2m.server import Platform
+    from qlaterm.platform.observation import Observation
+    from qlaterm.platform.server import Platform
 
 FINAL = re.compile(r"^(OK|ERROR|\+CMEE? ERROR:.*)$")
 

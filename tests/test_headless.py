@@ -11,7 +11,7 @@ import pytest
 @pytest.mark.parametrize(
     "modules",
     [
-        "sim, sim.module, sim.lwm2m.server, sim.serve",
+        "qlaterm.sim, qlaterm.sim.module, qlaterm.platform, qlaterm.platform.server, qlaterm.sim.serve",
         "qlaterm.state, qlaterm.link.session, qlaterm.link.inproc, qlaterm.link.serial",
     ],
 )

@@ -14,7 +14,7 @@ from typing import Any
 from aiocoap import Code, Context, Message, resource
 from aiocoap.numbers import Reliable, Unreliable
 
-from sim.lwm2m import codec
+from qlaterm.lwm2m import codec
 
 
 @dataclass

@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING
 from .base import DataCallback, LinkState, LinkStatus, StateCallback
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
-    from sim.lwm2m.dtls import RefusedIdentity
-    from sim.lwm2m.server import Platform
-    from sim.module import Module
+    from qlaterm.lwm2m.dtls import RefusedIdentity
+    from qlaterm.platform.server import Platform
+    from qlaterm.sim.module import Module
 
 __all__ = ["DEFAULT_PLATFORM_PORT", "DtlsSession", "InProcTransport", "Refusal", "SimFacts", "parse_psk"]
 
@@ -124,8 +124,8 @@ class InProcTransport:
         self._refused_count = 0
 
     async def open(self, on_data: DataCallback, on_state: StateCallback) -> None:
-        from sim.module import Module
-        from sim.nvm import Nvm
+        from qlaterm.sim.module import Module
+        from qlaterm.sim.nvm import Nvm
 
         self._on_data = on_data
         on_state(LinkStatus(LinkState.CONNECTING, "starting the simulator"))
@@ -140,7 +140,7 @@ class InProcTransport:
         await self.module.start()
 
     async def _start_platform(self) -> Platform:
-        from sim.lwm2m.server import Platform
+        from qlaterm.platform.server import Platform
 
         # One store object: identities the platform adds (a profile's bootstrap PSK) show up here too.
         platform = Platform(port=self.platform_port or 0, profile=self.profile, psk_store=self.psk_store)

@@ -25,7 +25,7 @@ from qlaterm.state import format_path
 from .folding_log import FoldingLog, stamp
 
 if TYPE_CHECKING:  # pragma: no cover
-    from sim.lwm2m.server import Platform
+    from qlaterm.platform.server import Platform
 
 __all__ = ["OPERATIONS", "PlatformPane"]
 
@@ -189,7 +189,7 @@ Long lines are folded; `w` in the log leaves them whole.
         self._pending.append(f"{stamp(record.time)} {record}")
 
     def _on_event(self, event: Any) -> None:
-        from sim.lwm2m import platform_model as m
+        from qlaterm.platform import model as m
 
         at = getattr(event, "time", time.time())
         if isinstance(event, m.Registered):

@@ -8,9 +8,9 @@ from collections.abc import AsyncIterator
 import pytest
 from aiocoap.numbers.codes import CONTENT
 
-from sim.lwm2m.client import LwM2MClient, ServerTarget
+from qlaterm.sim.client.core import LwM2MClient, ServerTarget
 from tests.peers.libcoap import coap_client
-from tests.test_lwm2m_client import LwServer, Recorder, make_client
+from tests.sim.test_client import LwServer, Recorder, make_client
 
 pytestmark = pytest.mark.interop
 

@@ -14,10 +14,10 @@ from collections.abc import AsyncIterator
 import pytest
 from aiocoap.numbers.codes import CHANGED, CONTENT
 
-from sim.lwm2m.client import LwM2MClient, Retransmit, ServerTarget
-from sim.lwm2m.codec import ContentFormat
+from qlaterm.lwm2m.codec import ContentFormat
+from qlaterm.sim.client.core import LwM2MClient, Retransmit, ServerTarget
 from tests.peers.node_lwm2m import NodeLwm2mServer
-from tests.test_lwm2m_client import Recorder, make_client
+from tests.sim.test_client import Recorder, make_client
 
 pytestmark = pytest.mark.interop
 

@@ -14,8 +14,8 @@ import pytest
 from aiocoap import GET, POST, Message, resource
 from aiocoap.numbers.codes import CONTENT, CREATED
 
-from sim.lwm2m.dtls import DTLSTransport, create_dtls_endpoint
-from sim.lwm2m.dtls_session import CCM_8, DTLSOptions
+from qlaterm.lwm2m.dtls import DTLSTransport, create_dtls_endpoint
+from qlaterm.lwm2m.dtls_session import CCM_8, DTLSOptions
 from tests.peers.libcoap import coap_client, coap_rd, coap_server
 from tests.peers.ports import free_udp_port_pair
 

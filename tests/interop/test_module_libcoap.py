@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 
 import pytest
 
-from sim.lwm2m.server import Platform
+from qlaterm.platform.server import Platform
 from tests.peers.libcoap import coap_client
 from tests.simkit import ModuleDriver, running_module
 

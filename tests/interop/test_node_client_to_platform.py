@@ -9,8 +9,8 @@ from __future__ import annotations
 import pytest
 from aiocoap import Code
 
-from sim.lwm2m.platform_model import Deregistered
-from sim.lwm2m.server import Platform
+from qlaterm.platform.model import Deregistered
+from qlaterm.platform.server import Platform
 from tests.peers.node_lwm2m import NodeLwm2mClient
 
 pytestmark = pytest.mark.interop

@@ -7,9 +7,9 @@ import asyncio
 from textual.widgets import RadioButton, Select
 
 from qlaterm.link.session import Kind
+from qlaterm.platform.model import SendReceived
 from qlaterm.ui.dialogs import RebootDialog, SendDataDialog
 from qlaterm.ui.dialogs.value_editor import ValueEditor
-from sim.lwm2m.platform_model import SendReceived
 from tests.ui.conftest import Console
 
 

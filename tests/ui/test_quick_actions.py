@@ -149,7 +149,7 @@ async def test_observe_then_con_notify_shows_report_ack(console: Console) -> Non
     acked = console.urc("report_ack")
     await console.pilot.press("ctrl+s")
     await acked
-    from sim.lwm2m.platform_model import Notification
+    from qlaterm.platform.model import Notification
 
     note = await events.wait_for(Notification)
     assert note.values[(19, 0, 0)] == "22" and note.con
@@ -208,7 +208,7 @@ async def test_execute_accepted_and_rejected(console: Console) -> None:
 
 async def test_update_lifetime_and_deregister(console: Console) -> None:
     await console.register()
-    from sim.lwm2m.platform_model import Deregistered, Updated
+    from qlaterm.platform.model import Deregistered, Updated
 
     events = console.platform.events()
     await console.pilot.press("f5")
