@@ -11,8 +11,8 @@ from contextlib import asynccontextmanager
 import aiocoap
 from aiocoap.numbers.codes import Code
 
-from tests.simkit import ModuleDriver
 from tests.sim.test_lwm2m import EP, registered
+from tests.simkit import ModuleDriver
 
 SCALE = 0.01
 """Time scale: the default retransmission budget (2 s, 5 resends: 126 s) takes 1.26 s."""
