@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
+from qlaterm.at.codes import LwM2MState, StatusCode
+
 __all__ = [
     "BASIC_COMMANDS",
     "BUILTIN_OBJECTS",
@@ -26,8 +28,10 @@ __all__ = [
     "URCS",
     "Command",
     "Form",
+    "LwM2MState",
     "Param",
     "Setting",
+    "StatusCode",
     "UrcSpec",
     "error_text",
     "status_text",
@@ -497,28 +501,28 @@ ERRORS: Mapping[int, tuple[str, str]] = {
 """``+CME ERROR: <err>`` (source table 5)."""
 
 STATUS_CODES: Mapping[int, tuple[str, str]] = {
-    0: ("success", "成功"),
-    1: ("timeout", "超时"),
-    2: ("packet not sent", "数据包未发送"),
-    3: ("recovery failed", "恢复失败"),
-    4: ("update failed", "更新失败"),
-    9: ("reset (CoAP RST)", "重置"),
-    10: ("bad request", "错误请求"),
-    13: ("forbidden", "禁止"),
-    14: ("not found", "未找到"),
-    22: ("precondition failed", "前提条件失败"),
+    StatusCode.SUCCESS: ("success", "成功"),
+    StatusCode.TIMEOUT: ("timeout", "超时"),
+    StatusCode.NOT_SENT: ("packet not sent", "数据包未发送"),
+    StatusCode.RECOVERY_FAILED: ("recovery failed", "恢复失败"),
+    StatusCode.UPDATE_FAILED: ("update failed", "更新失败"),
+    StatusCode.RESET: ("reset (CoAP RST)", "重置"),
+    StatusCode.BAD_REQUEST: ("bad request", "错误请求"),
+    StatusCode.FORBIDDEN: ("forbidden", "禁止"),
+    StatusCode.NOT_FOUND: ("not found", "未找到"),
+    StatusCode.PRECONDITION_FAILED: ("precondition failed", "前提条件失败"),
 }
 """``<status_code>`` (source table 6)."""
 
 LWM2M_STATES: Mapping[int, tuple[str, str]] = {
-    0: ("not registered", "未注册"),
-    1: ("registering", "注册中"),
-    2: ("registered", "已注册"),
-    3: ("deregistering", "注销中"),
-    4: ("deregistered", "已注销"),
-    5: ("invalid", "无效"),
-    6: ("recovering", "恢复中"),
-    7: ("waiting for AT+QLARECOVER", "等待手动恢复"),
+    LwM2MState.NOT_REGISTERED: ("not registered", "未注册"),
+    LwM2MState.REGISTERING: ("registering", "注册中"),
+    LwM2MState.REGISTERED: ("registered", "已注册"),
+    LwM2MState.DEREGISTERING: ("deregistering", "注销中"),
+    LwM2MState.DEREGISTERED: ("deregistered", "已注销"),
+    LwM2MState.INVALID: ("invalid", "无效"),
+    LwM2MState.RECOVERING: ("recovering", "恢复中"),
+    LwM2MState.WAIT_RECOVER: ("waiting for AT+QLARECOVER", "等待手动恢复"),
 }
 """``+QLASTATUS: <status>``."""
 

@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiocoap.numbers.codes import Code
 
 from qlaterm.at.build import urc
 from qlaterm.at.catalogue import CONFIG_SETTINGS, EXEC_RESULTS, READ_RESULTS, Form
 from qlaterm.at.check import Checked
+from qlaterm.at.codes import LwM2MState, StatusCode
 from qlaterm.sim.answers import add_part, coap_code, status_of, within
-from qlaterm.sim.client.core import ServerRequest
+from qlaterm.sim.basic import Handler
+from qlaterm.sim.client.core import LwM2MClient, ServerRequest
+from qlaterm.sim.registration import Registration
 from qlaterm.sim.settings import ServerConfig
-from qlaterm.sim.status import CmeError, Status
-
-if TYPE_CHECKING:
-    from qlaterm.sim.module import Module
+from qlaterm.sim.state import ModuleState
+from qlaterm.sim.status import CmeError
+from qlaterm.sim.tasks import Tasks
+from qlaterm.sim.terminal import Terminal
 
 __all__ = ["QlaCommands"]
 
@@ -24,244 +27,276 @@ log = logging.getLogger("qlaterm.sim.module")
 
 
 class QlaCommands:
-    """The ``AT+QLA…`` handlers; a part of :class:`qlaterm.sim.module.Module`."""
+    """The ``AT+QLA…`` handlers: they change the module's ``state``, drive its ``registration`` and
+    print their asynchronous results on ``terminal`` once the command's ``OK`` is out (``tasks.later``)."""
 
-    def _require_registered(self: Module) -> None:
-        if self.status in (Status.REGISTERING, Status.DEREGISTERING):
+    def __init__(self, state: ModuleState, terminal: Terminal, tasks: Tasks, registration: Registration) -> None:
+        self._state = state
+        self._terminal = terminal
+        self._tasks = tasks
+        self._registration = registration
+
+    def handlers(self) -> dict[str, Handler]:
+        """Each QLA command of the catalogue, by name."""
+        return {
+            "+QLACONFIG": self._qlaconfig,
+            "+QLACFG": self._qlacfg,
+            "+QLASTATUS": self._qlastatus,
+            "+QLAREG": self._qlareg,
+            "+QLAUPDATE": self._qlaupdate,
+            "+QLADEREG": self._qladereg,
+            "+QLAADDOBJ": self._qlaaddobj,
+            "+QLADELOBJ": self._qladelobj,
+            "+QLARDRSP": self._qlardrsp,
+            "+QLAOBSRSP": self._qlaobsrsp,
+            "+QLAWRRSP": self._qlawrrsp,
+            "+QLAEXERSP": self._qlaexersp,
+            "+QLANOTIFY": self._qlanotify,
+            "+QLASENDDATA": self._qlasenddata,
+            "+QLARD": self._qlard,
+            "+QLARECOVER": self._qlarecover,
+        }
+
+    def _require_registered(self) -> LwM2MClient:
+        """The client of the registration; err 15 while registering or de-registering, else err 4 unless
+        registered."""
+        status, client = self._state.status, self._registration.client
+        if status in (LwM2MState.REGISTERING, LwM2MState.DEREGISTERING):
             raise CmeError(15)
-        if self.status != Status.REGISTERED or self.client is None:
+        if status != LwM2MState.REGISTERED or client is None:
             raise CmeError(4)
+        return client
 
-    async def _qlaconfig(self: Module, c: Checked) -> list[str]:
+    async def _qlaconfig(self, c: Checked) -> list[str]:
         if c.form is Form.QUERY:
-            if self.config is None or self.config.bootstrap:
+            if self._state.config is None or self._state.config.bootstrap:
                 return []
-            return [self.config.query_line()]
-        if self.status in (Status.REGISTERING, Status.REGISTERED, Status.DEREGISTERING):
+            return [self._state.config.query_line()]
+        if self._state.status in (LwM2MState.REGISTERING, LwM2MState.REGISTERED, LwM2MState.DEREGISTERING):
             raise CmeError(32)
         a = c.args
-        self.config = ServerConfig.from_args(a)
+        self._state.config = ServerConfig.from_args(a)
         return []
 
-    async def _qlacfg(self: Module, c: Checked) -> list[str]:
+    async def _qlacfg(self, c: Checked) -> list[str]:
         if c.form is Form.QUERY:
-            return [self.settings.line(name) for name in CONFIG_SETTINGS]
+            return [self._state.settings.line(name) for name in CONFIG_SETTINGS]
         name, values = c.args["name"], c.args["values"]
         if values is None:
-            return [self.settings.line(name)]
-        self.settings.values[name] = tuple(values)
-        self._save()
-        if name == "lifetime_enable" and self.status == Status.REGISTERED:
-            self._schedule_update()
+            return [self._state.settings.line(name)]
+        self._state.settings.values[name] = tuple(values)
+        self._state.save()
+        if name == "lifetime_enable" and self._state.status == LwM2MState.REGISTERED:
+            self._registration.schedule_update()
         return []
 
-    async def _qlastatus(self: Module, c: Checked) -> list[str]:
-        return [f"+QLASTATUS: {self.status}"]
+    async def _qlastatus(self, c: Checked) -> list[str]:
+        return [f"+QLASTATUS: {self._state.status}"]
 
-    async def _qlareg(self: Module, c: Checked) -> list[str]:
-        if self.status == Status.REGISTERED:
+    async def _qlareg(self, c: Checked) -> list[str]:
+        if self._state.status == LwM2MState.REGISTERED:
             raise CmeError(33)
-        if self.status in (Status.REGISTERING, Status.DEREGISTERING, Status.RECOVERING):
+        if self._state.status in (LwM2MState.REGISTERING, LwM2MState.DEREGISTERING, LwM2MState.RECOVERING):
             raise CmeError(15)
-        if self.config is None:
+        if self._state.config is None:
             raise CmeError(34)
-        address = await self._resolve(self.config.server)
+        address = await self._registration.resolve(self._state.config.server)
         if address is None:
             raise CmeError(34)
-        self.status = Status.REGISTERING
-        config = self.config
-        self.later(lambda: self._register(config, address))
+        self._state.status = LwM2MState.REGISTERING
+        config = self._state.config
+        self._tasks.later(lambda: self._registration.register(config, address))
         return []
 
-    async def _qlaupdate(self: Module, c: Checked) -> list[str]:
-        self._require_registered()
-        assert self.client is not None and self.config is not None
+    async def _qlaupdate(self, c: Checked) -> list[str]:
+        client = self._require_registered()
+        config = self._state.config
+        assert config is not None  # a registration has a configuration
         mode, value = c.args["mode"], c.args["value"]
         if mode == 0:
-            self._keep_config(self.config.with_(lifetime=value))
-            exchange = await self.client.update(lifetime=value)
+            self._state.keep_config(config.with_(lifetime=value))
+            exchange = await client.update(lifetime=value)
         else:
-            self._keep_config(self.config.with_(binding=value))
-            exchange = await self.client.update(binding=self.config.binding_text)
+            new = config.with_(binding=value)
+            self._state.keep_config(new)
+            exchange = await client.update(binding=new.binding_text)
 
         async def finish() -> None:
             code = await status_of(exchange.result)
-            self._after_update(code)
-            self.urc(f"+QLAUPDATE: {code},{exchange.mid}")
+            self._registration.after_update(code)
+            self._terminal.urc(f"+QLAUPDATE: {code},{exchange.mid}")
 
-        self.later(finish)
+        self._tasks.later(finish)
         return [f"+QLAUPDATE: {exchange.mid}"]
 
-    async def _qladereg(self: Module, c: Checked) -> list[str]:
-        self._require_registered()
-        self.status = Status.DEREGISTERING
-        self._cancel_timers()
+    async def _qladereg(self, c: Checked) -> list[str]:
+        client = self._require_registered()
+        self._state.status = LwM2MState.DEREGISTERING
+        self._registration.cancel_timers()
 
         async def finish() -> None:
-            assert self.client is not None
-            code = await status_of(self.client.deregister())
-            self.status = Status.DEREGISTERED
-            self._parts.clear()
-            self.urc(f"+QLADEREG: {code}")
+            code = await status_of(client.deregister())
+            self._state.status = LwM2MState.DEREGISTERED
+            self._state.parts.clear()
+            self._terminal.urc(f"+QLADEREG: {code}")
 
-        self.later(finish)
+        self._tasks.later(finish)
         return []
 
-    async def _qlaaddobj(self: Module, c: Checked) -> list[str]:
+    async def _qlaaddobj(self, c: Checked) -> list[str]:
         if c.form is Form.QUERY:
             return [
-                f"+QLAADDOBJ: {o},{i},{len(r)}," + ",".join(map(str, r)) for o, i, r in self.objects.instances
+                f"+QLAADDOBJ: {o},{i},{len(r)}," + ",".join(map(str, r)) for o, i, r in self._state.objects.instances
             ]
-        if self.status == Status.REGISTERING:
+        if self._state.status == LwM2MState.REGISTERING:
             raise CmeError(15)
         obj, inst = c.args["objectID"], c.args["instanceID"]
-        if self.objects.refusal(obj, inst):
+        if self._state.objects.refusal(obj, inst):
             raise CmeError(3)
-        self.objects.add(obj, inst, c.args["resources"])
-        self._save()
-        self.later(lambda: self._objects_changed("+QLAADDOBJ"))
+        self._state.objects.add(obj, inst, c.args["resources"])
+        self._state.save()
+        self._tasks.later(lambda: self._registration.objects_changed("+QLAADDOBJ"))
         return []
 
-    async def _qladelobj(self: Module, c: Checked) -> list[str]:
-        if self.status == Status.REGISTERING:
+    async def _qladelobj(self, c: Checked) -> list[str]:
+        if self._state.status == LwM2MState.REGISTERING:
             raise CmeError(15)
         obj = c.args["objectID"]
-        if not self.objects.has_object(obj):
+        if not self._state.objects.has_object(obj):
             raise CmeError(3)
-        self.objects.delete(obj)
-        self._save()
-        self.later(lambda: self._objects_changed("+QLADELOBJ"))
+        self._state.objects.delete(obj)
+        self._state.save()
+        self._tasks.later(lambda: self._registration.objects_changed("+QLADELOBJ"))
         return []
 
-    def _pending(self: Module, mid: int, *ops: str) -> ServerRequest:
+    @staticmethod
+    def _pending(client: LwM2MClient, mid: int, *ops: str) -> ServerRequest:
         """The pending server request with this message ID and one of these operations (else err 3)."""
-        assert self.client is not None
-        for request in self.client.pending():
+        for request in client.pending():
             if request.mid == mid and request.op in ops:
                 return request
         raise CmeError(3)
 
-    async def _respond_with_value(self: Module, c: Checked, ops: tuple[str, ...], urc_name: str) -> list[str]:
-        self._require_registered()
+    async def _respond_with_value(self, c: Checked, ops: tuple[str, ...], urc_name: str) -> list[str]:
+        client = self._require_registered()
         a = c.args
         mid = a["messageID"]
-        request = self._pending(mid, *ops)
+        request = self._pending(client, mid, *ops)
         path = (a["objectID"], a["instanceID"], a["resourceID"])
         if not within(path, request.path):
             raise CmeError(3)
         coap = coap_code(READ_RESULTS[a["result"]])
         if a["result"] != 1:
-            self._parts.pop(mid, None)
-            self._answer(mid, coap, None, urc_name)
+            self._state.parts.pop(mid, None)
+            self._answer(client, mid, coap, None, urc_name)
             return []
-        parts = self._parts.setdefault(mid, {})
+        parts = self._state.parts.setdefault(mid, {})
         add_part(parts, path, a["value"])
         if a["index"] != 0:
             return []
-        del self._parts[mid]
-        self._answer(mid, coap, parts, urc_name)
+        del self._state.parts[mid]
+        self._answer(client, mid, coap, parts, urc_name)
         return []
 
-    def _answer(self, mid: int, code: Code, values: dict[tuple[int, int, int], Any] | None, urc_name: str) -> None:
+    def _answer(
+        self, client: LwM2MClient, mid: int, code: Code, values: dict[tuple[int, int, int], Any] | None, urc_name: str
+    ) -> None:
         """Send the CoAP answer once the final result code is out, then print ``<urc_name>: <status_code>``."""
+
         async def send() -> None:
-            assert self.client is not None
             try:
-                status = await self.client.respond(mid, code, values)
+                status = await client.respond(mid, code, values)
             except KeyError:
-                status = 1
-            self.urc(f"{urc_name}: {status}")
+                status = StatusCode.TIMEOUT
+            self._terminal.urc(f"{urc_name}: {status}")
 
-        self.later(send)
+        self._tasks.later(send)
 
-    async def _qlardrsp(self: Module, c: Checked) -> list[str]:
+    async def _qlardrsp(self, c: Checked) -> list[str]:
         return await self._respond_with_value(c, ("read",), "+QLARDRSP")
 
-    async def _qlaobsrsp(self: Module, c: Checked) -> list[str]:
+    async def _qlaobsrsp(self, c: Checked) -> list[str]:
         return await self._respond_with_value(c, ("observe", "cancel"), "+QLAOBSRSP")
 
-    async def _respond_plain(self: Module, c: Checked, op: str, urc_name: str) -> list[str]:
-        self._require_registered()
+    async def _respond_plain(self, c: Checked, op: str, urc_name: str) -> list[str]:
+        client = self._require_registered()
         mid = c.args["messageID"]
-        self._pending(mid, op)  # err 3 unless such a request waits
-        self._answer(mid, coap_code(EXEC_RESULTS[c.args["result"]]), None, urc_name)
+        self._pending(client, mid, op)  # err 3 unless such a request waits
+        self._answer(client, mid, coap_code(EXEC_RESULTS[c.args["result"]]), None, urc_name)
         return []
 
-    async def _qlawrrsp(self: Module, c: Checked) -> list[str]:
+    async def _qlawrrsp(self, c: Checked) -> list[str]:
         return await self._respond_plain(c, "write", "+QLAWRRSP")
 
-    async def _qlaexersp(self: Module, c: Checked) -> list[str]:
+    async def _qlaexersp(self, c: Checked) -> list[str]:
         return await self._respond_plain(c, "execute", "+QLAEXERSP")
 
-    async def _qlanotify(self: Module, c: Checked) -> list[str]:
-        self._require_registered()
-        assert self.client is not None
+    async def _qlanotify(self, c: Checked) -> list[str]:
+        client = self._require_registered()
         a = c.args
         path = (a["objectID"], a["instanceID"], a["resourceID"])
-        if not any(within(path, observed) for observed in self.client.observations()):
+        if not any(within(path, observed) for observed in client.observations()):
             raise CmeError(3)
-        parts = self._notify_parts.setdefault(path, {})
+        parts = self._state.notify_parts.setdefault(path, {})
         add_part(parts, path, a["value"])
         if a["index"] != 0:
             return []
-        del self._notify_parts[path]
+        del self._state.notify_parts[path]
         con = a.get("ack") == 1
 
         async def send() -> None:
-            assert self.client is not None
             try:
-                exchange = await self.client.notify(path, parts, con=con)
+                exchange = await client.notify(path, parts, con=con)
             except LookupError:
-                self.urc("+QLANOTIFY: 3")
+                self._terminal.urc("+QLANOTIFY: 3")
                 return
             except Exception:
                 log.exception("notify failed")
-                self.urc("+QLANOTIFY: 1")
+                self._terminal.urc("+QLANOTIFY: 1")
                 return
             if con:
-                self.urc(urc("report", exchange.mid))
-            self.urc("+QLANOTIFY: 0")
+                self._terminal.urc(urc("report", exchange.mid))
+            self._terminal.urc("+QLANOTIFY: 0")
             if con:
                 code = await status_of(exchange.result)
-                self.urc(urc("report_ack", code, exchange.mid))
+                self._terminal.urc(urc("report_ack", code, exchange.mid))
 
-        self.later(send)
+        self._tasks.later(send)
         return []
 
-    async def _qlasenddata(self: Module, c: Checked) -> list[str]:
-        if self.settings.one("platform") != 2:
+    async def _qlasenddata(self, c: Checked) -> list[str]:
+        if self._state.settings.one("platform") != 2:
             raise CmeError(7)
-        self._require_registered()
+        client = self._require_registered()
         value = c.args["value"]
         payload = value.encode() if isinstance(value, str) else bytes(value)
         con = c.args.get("ack") == 1
 
         async def send() -> None:
-            assert self.client is not None
             try:
-                exchange = await self.client.send(payload, con=con)
+                exchange = await client.send(payload, con=con)
             except Exception:
                 log.exception("send failed")
-                self.urc("+QLASENDDATA: 2")
+                self._terminal.urc("+QLASENDDATA: 2")
                 return
-            self.urc(f"+QLASENDDATA: 0,{exchange.mid}")
+            self._terminal.urc(f"+QLASENDDATA: 0,{exchange.mid}")
             if con:
                 code = await status_of(exchange.result)
-                self.urc(urc("send_ack", code, exchange.mid))
+                self._terminal.urc(urc("send_ack", code, exchange.mid))
 
-        self.later(send)
+        self._tasks.later(send)
         return []
 
-    async def _qlard(self: Module, c: Checked) -> list[str]:
+    async def _qlard(self, c: Checked) -> list[str]:
         if c.form is Form.QUERY:
-            return [f"+QLARD: {len(self.buffer)}"]
-        entry = self.buffer.pop()
+            return [f"+QLARD: {len(self._state.buffer)}"]
+        entry = self._state.buffer.pop()
         if entry is None:
             return ["+QLARD: 0"]
-        return [f"+QLARD: {len(self.buffer)},{entry}"]
+        return [f"+QLARD: {len(self._state.buffer)},{entry}"]
 
-    async def _qlarecover(self: Module, c: Checked) -> list[str]:
-        if self.status != Status.WAIT_RECOVER:
+    async def _qlarecover(self, c: Checked) -> list[str]:
+        if self._state.status != LwM2MState.WAIT_RECOVER:
             raise CmeError(3)
-        self.later(self._recover)
+        self._tasks.later(self._registration.recover)
         return []

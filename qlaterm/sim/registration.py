@@ -1,4 +1,8 @@
-"""The module's side of the LwM2M session: resolving the server, registering, Updates and their timers."""
+"""The module's side of the LwM2M session: resolving the server, registering, Updates and their timers.
+
+:class:`Registration` owns the module's LwM2M client (one per registration) and the sink of its events
+(:class:`~qlaterm.sim.events.NetworkEvents`).
+"""
 
 from __future__ import annotations
 
@@ -6,30 +10,52 @@ import asyncio
 import ipaddress
 import logging
 import time
-from typing import TYPE_CHECKING
 
 from qlaterm.at.build import urc
 from qlaterm.at.catalogue import update_interval
+from qlaterm.at.codes import LwM2MState, StatusCode
 from qlaterm.sim.answers import status_of
 from qlaterm.sim.basic import FIRMWARE
 from qlaterm.sim.client.core import DeviceInfo, LwM2MClient, Retransmit, ServerTarget
+from qlaterm.sim.events import NetworkEvents
 from qlaterm.sim.settings import ServerConfig
-from qlaterm.sim.status import Status
+from qlaterm.sim.state import ModuleSetup, ModuleState
+from qlaterm.sim.tasks import Tasks
+from qlaterm.sim.terminal import Terminal
 
-if TYPE_CHECKING:
-    from qlaterm.sim.module import Module
-
-__all__ = ["RegistrationSession"]
+__all__ = ["Registration"]
 
 log = logging.getLogger("qlaterm.sim.module")
 
 
-class RegistrationSession:
-    """Registration, automatic Updates and lifetime expiry; a part of :class:`qlaterm.sim.module.Module`."""
+class Registration:
+    """Registration, automatic Updates and lifetime expiry, and the client they run on."""
 
-    async def _resolve(self: Module, name: str) -> str | None:
+    def __init__(self, setup: ModuleSetup, state: ModuleState, terminal: Terminal, tasks: Tasks) -> None:
+        self._setup = setup
+        self._state = state
+        self._terminal = terminal
+        self._tasks = tasks
+        self.events = NetworkEvents(state, terminal, tasks, self)
+        self.client: LwM2MClient | None = None
+        self.update_timer: asyncio.TimerHandle | None = None
+        self.expiry_timer: asyncio.TimerHandle | None = None
+        self.registered_at = 0.0
+        """When the last Register, Update or recovery succeeded (monotonic clock)."""
+
+    def reset(self) -> None:
+        """After a reboot: no client, no timers."""
+        self.cancel_timers()
+        self.registered_at = 0.0
+        self.client = None
+
+    async def close_client(self) -> None:
+        if self.client is not None:
+            await self.client.close()
+
+    async def resolve(self, name: str) -> str | None:
         """The server's IP address; None when the name does not resolve (err 34)."""
-        name = self.hosts.get(name, name)
+        name = self._setup.hosts.get(name, name)
         try:
             ipaddress.ip_address(name)
             return name
@@ -41,7 +67,8 @@ class RegistrationSession:
             return None
         return str(infos[0][4][0]) if infos else None
 
-    def _target(self: Module, config: ServerConfig, address: str) -> ServerTarget:
+    def _target(self, config: ServerConfig, address: str) -> ServerTarget:
+        settings = self._state.settings
         return ServerTarget(
             host=address,
             port=config.port,
@@ -52,42 +79,47 @@ class RegistrationSession:
             psk_id=config.psk_id,
             psk=bytes.fromhex(config.psk) if config.psk else None,
             bootstrap=config.bootstrap,
-            dtls_mode=int(self.settings.one("dtls_mode")),
-            dtls_version=int(self.settings.one("dtls_version")),
+            dtls_mode=int(settings.one("dtls_mode")),
+            dtls_version=int(settings.one("dtls_version")),
         )
 
-    def _new_client(self: Module) -> LwM2MClient:
+    def _new_client(self) -> LwM2MClient:
         return LwM2MClient(
-            self,
-            objects=self.objects.tree,
+            self.events,
+            objects=self._state.objects.tree,
             device=self._device_info,
             retransmit=self._retransmit,
-            bind_host=self.bind_host,
-            request_timeout=self.request_timeout * self.time_scale,
+            bind_host=self._setup.bind_host,
+            request_timeout=self._setup.request_timeout * self._setup.time_scale,
         )
 
-    def _device_info(self: Module) -> DeviceInfo:
-        return DeviceInfo(imei=self.imei, firmware=FIRMWARE, device_type=str(self.settings.one("cfg_res")),
-                          ip=self.bind_host)
+    def _device_info(self) -> DeviceInfo:
+        return DeviceInfo(
+            imei=self._setup.imei,
+            firmware=FIRMWARE,
+            device_type=str(self._state.settings.one("cfg_res")),
+            ip=self._setup.bind_host,
+        )
 
-    def _retransmit(self: Module) -> Retransmit:
-        ack_timeout, max_times = self.settings.get("retransmit")
-        return Retransmit(ack_timeout=float(ack_timeout) * self.time_scale, max_retransmit=int(max_times))
+    def _retransmit(self) -> Retransmit:
+        ack_timeout, max_times = self._state.settings.get("retransmit")
+        return Retransmit(ack_timeout=float(ack_timeout) * self._setup.time_scale, max_retransmit=int(max_times))
 
-    async def _register(self: Module, config: ServerConfig, address: str) -> None:
+    async def register(self, config: ServerConfig, address: str) -> None:
+        """Register (after a bootstrap when ``config`` asks for one), then print ``+QLAREG: <status_code>``."""
         if self.client is not None:
             await self.client.close()
-        self.client = self._new_client()
+        self.client = client = self._new_client()
         target = self._target(config, address)
         if config.bootstrap:
             try:
-                code, assigned = await self.client.bootstrap(target)
+                code, assigned = await client.bootstrap(target)
             except Exception:
                 log.exception("bootstrap failed")
-                code, assigned = 2, None
-            if code != 0 or assigned is None:
-                self.status = Status.NOT_REGISTERED
-                self.urc(f"+QLAREG: {code or 1}")
+                code, assigned = StatusCode.NOT_SENT, None
+            if code != StatusCode.SUCCESS or assigned is None:
+                self._state.status = LwM2MState.NOT_REGISTERED
+                self._terminal.urc(f"+QLAREG: {code or StatusCode.TIMEOUT}")
                 return
             target = assigned
             config = ServerConfig(
@@ -101,69 +133,92 @@ class RegistrationSession:
                 psk=assigned.psk.hex().upper() if assigned.psk else None,
                 binding=1 if assigned.binding == "UQ" else 0,
             )
-        code = await status_of(self.client.register(target))
-        if code == 0:
-            self._keep_config(config)
-        self._after_registration(code)
-        self.urc(f"+QLAREG: {code}")
+        code = await status_of(client.register(target))
+        if code == StatusCode.SUCCESS:
+            self._state.keep_config(config)
+        self.after_registration(code)
+        self._terminal.urc(f"+QLAREG: {code}")
 
-    def _after_registration(self: Module, code: int) -> None:
+    def after_registration(self, code: int) -> None:
         """Status and timers after a Register, an Update or a recovery."""
-        if code == 0:
-            self.status = Status.REGISTERED
-            self._after_update(0)
+        state = self._state
+        if code == StatusCode.SUCCESS:
+            state.status = LwM2MState.REGISTERED
+            self.after_update(code)
         else:
-            self.status = Status.NOT_REGISTERED if self.status == Status.REGISTERING else Status.INVALID
-            self._cancel_timers()
+            state.status = (
+                LwM2MState.NOT_REGISTERED if state.status == LwM2MState.REGISTERING else LwM2MState.INVALID
+            )
+            self.cancel_timers()
 
-    def _cancel_timers(self: Module) -> None:
-        for timer in (self._update_timer, self._expiry_timer):
+    def cancel_timers(self) -> None:
+        for timer in (self.update_timer, self.expiry_timer):
             if timer is not None:
                 timer.cancel()
-        self._update_timer = self._expiry_timer = None
+        self.update_timer = self.expiry_timer = None
 
-    def _schedule_update(self: Module) -> None:
+    def schedule_update(self) -> None:
         """Arm the automatic Update (lifetime_enable 1) and the lifetime expiry, both counted from the last
         successful Register or Update (re-arming them, e.g. for a new lifetime, does not restart the count)."""
-        self._cancel_timers()
-        if self.config is None:
+        self.cancel_timers()
+        config = self._state.config
+        if config is None:
             return
+        scale = self._setup.time_scale
         loop = asyncio.get_running_loop()
-        lifetime = self.config.lifetime
-        elapsed = time.monotonic() - self._registered_at
-        self._expiry_timer = loop.call_later(max(lifetime * self.time_scale - elapsed, 0), self._expired)
-        if self.settings.one("lifetime_enable") == 1:
-            delay = max(max(update_interval(lifetime), 1) * self.time_scale - elapsed, 0)
-            self._update_timer = loop.call_later(delay, lambda: self._spawn(self._ping()))
+        lifetime = config.lifetime
+        elapsed = time.monotonic() - self.registered_at
+        self.expiry_timer = loop.call_later(max(lifetime * scale - elapsed, 0), self.expire)
+        if self._state.settings.one("lifetime_enable") == 1:
+            delay = max(max(update_interval(lifetime), 1) * scale - elapsed, 0)
+            self.update_timer = loop.call_later(delay, lambda: self._tasks.spawn(self._ping()))
 
-    def _expired(self: Module) -> None:
+    def expire(self) -> None:
         """The lifetime ran out (or the registration was otherwise lost): status 5."""
-        if self.status == Status.REGISTERED:
-            self.status = Status.INVALID
-            self._cancel_timers()
+        if self._state.status == LwM2MState.REGISTERED:
+            self._state.status = LwM2MState.INVALID
+            self.cancel_timers()
 
-    async def _ping(self: Module) -> None:
-        if self.client is None or self.status != Status.REGISTERED:
+    def alive(self) -> bool:
+        """Registered, with the lifetime not yet run out (what a wake from deep sleep can recover)."""
+        config = self._state.config
+        return (
+            self.client is not None
+            and self._state.status == LwM2MState.REGISTERED
+            and config is not None
+            and time.monotonic() - self.registered_at < config.lifetime * self._setup.time_scale
+        )
+
+    async def _ping(self) -> None:
+        if self.client is None or self._state.status != LwM2MState.REGISTERED:
             return
         exchange = await self.client.update()
         code = await status_of(exchange.result)
-        self._after_update(code)
-        self.urc(urc("ping", code))
+        self.after_update(code)
+        self._terminal.urc(urc("ping", code))
 
-    def _after_update(self: Module, code: int) -> None:
+    def after_update(self, code: int) -> None:
         """A Register, Update or recovery succeeded (0): the lifetime counts from now; else status 5."""
-        if code == 0:
-            self._registered_at = time.monotonic()
-            self._schedule_update()
+        if code == StatusCode.SUCCESS:
+            self.registered_at = time.monotonic()
+            self.schedule_update()
         else:
-            self.status = Status.INVALID
-            self._cancel_timers()
+            self._state.status = LwM2MState.INVALID
+            self.cancel_timers()
 
-    async def _objects_changed(self: Module, urc_name: str) -> None:
+    async def objects_changed(self, urc_name: str) -> None:
         """After ADDOBJ/DELOBJ: an Update with the new object list when registered, then the result."""
-        code = 0
-        if self.client is not None and self.status == Status.REGISTERED:
+        code: int = StatusCode.SUCCESS
+        if self.client is not None and self._state.status == LwM2MState.REGISTERED:
             exchange = await self.client.update(with_objects=True)
             code = await status_of(exchange.result)
-            self._after_update(code)
-        self.urc(f"{urc_name}: {code}")
+            self.after_update(code)
+        self._terminal.urc(f"{urc_name}: {code}")
+
+    async def recover(self) -> None:
+        """Session recovery after deep sleep: an Update on the kept registration, then ``"recovered"``."""
+        assert self.client is not None
+        self._state.status = LwM2MState.RECOVERING
+        code = await status_of(self.client.resume())
+        self.after_registration(code)
+        self._terminal.urc(urc("recovered", code))

@@ -293,12 +293,12 @@ async def test_turning_automatic_updates_on_keeps_the_deadlines_of_the_current_r
     scale = 0.01
     async with registered(lifetime=20, time_scale=scale, settings=('AT+QLACFG="lifetime_enable",0',)) as (d, _):
         module = d.module
-        module._registered_at -= 5 * scale  # as if registered five (scaled) seconds ago
+        module.registration.registered_at -= 5 * scale  # as if registered five (scaled) seconds ago
         assert await d.command('AT+QLACFG="lifetime_enable",1') == ["OK"]
-        expiry, update = module._expiry_timer, module._update_timer
+        expiry, update = module.registration.expiry_timer, module.registration.update_timer
         assert expiry is not None and update is not None
-        assert expiry.when() == pytest.approx(module._registered_at + 20 * scale, abs=0.02)
-        assert update.when() == pytest.approx(module._registered_at + update_interval(20) * scale, abs=0.02)
+        assert expiry.when() == pytest.approx(module.registration.registered_at + 20 * scale, abs=0.02)
+        assert update.when() == pytest.approx(module.registration.registered_at + update_interval(20) * scale, abs=0.02)
 
 
 class _SilentServer(asyncio.DatagramProtocol):
@@ -638,7 +638,7 @@ async def test_waking_after_the_lifetime_ran_out_leaves_the_registration_invalid
         read = asyncio.create_task(platform.read(EP, "/19/0/0", timeout=0.3))
         with pytest.raises(PlatformError):  # asleep: the network is silent too (timeout or error)
             await read
-        d.module._registered_at -= 20 * scale  # the whole lifetime spent asleep
+        d.module.registration.registered_at -= 20 * scale  # the whole lifetime spent asleep
         await d.module.wake()
         await d.expect(r"\+IP: .*")
         assert await d.command("AT+QLASTATUS?") == ["+QLASTATUS: 5", "OK"]
