@@ -124,35 +124,22 @@ class InProcTransport:
         self._refused_count = 0
 
     async def open(self, on_data: DataCallback, on_state: StateCallback) -> None:
-        from qlaterm.sim.module import Module
-        from qlaterm.sim.nvm import Nvm
+        from qlaterm.simulator import build_module, start_platform
 
         self._on_data = on_data
         on_state(LinkStatus(LinkState.CONNECTING, "starting the simulator"))
         if self.platform_port is not None:
-            self.platform = await self._start_platform()
+            # One store object: identities the platform adds (a profile's bootstrap PSK) show up here too.
+            self.platform = await start_platform(
+                port=self.platform_port, profile=self.profile, psk_store=self.psk_store, any_port_if_busy=True
+            )
             self._watch_refusals(self.platform)
-        self.module = Module(imei=self.imei, nvm=Nvm(self.state_dir), time_scale=self.time_scale)
+        self.module = build_module(imei=self.imei, state_dir=self.state_dir, time_scale=self.time_scale)
         self.module.attach(self._deliver)
         where = f" · platform {self.platform.host}:{self.platform.port}" if self.platform else ""
         self.name = f"simulator{where}"
         on_state(LinkStatus(LinkState.CONNECTED, f"simulator{where}"))
         await self.module.start()
-
-    async def _start_platform(self) -> Platform:
-        from qlaterm.platform.server import Platform
-
-        # One store object: identities the platform adds (a profile's bootstrap PSK) show up here too.
-        platform = Platform(port=self.platform_port or 0, profile=self.profile, psk_store=self.psk_store)
-        try:
-            await platform.start()
-        except OSError:
-            if self.platform_port == 0:
-                raise
-            log.info("port %s busy, the platform takes a free port", self.platform_port)
-            platform = Platform(port=0, profile=self.profile, psk_store=self.psk_store)
-            await platform.start()
-        return platform
 
     def _watch_refusals(self, platform: Platform) -> None:
         dtls = platform.dtls_transport

@@ -4,24 +4,30 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable
-from typing import Any
 
 from aiocoap.numbers.codes import Code
+
+from qlaterm.lwm2m.codec import Scalar
 
 __all__ = ["Parts", "add_part", "coap_code", "status_of", "within"]
 
 log = logging.getLogger("qlaterm.sim.module")
 
-Parts = dict[tuple[int, int, int], Any]
+Parts = dict[tuple[int, ...], Scalar]
 """Parts of a multi-part answer (index N-1 … 0) collected for one message ID or path, by resource path."""
 
 
-def add_part(parts: Parts, path: tuple[int, int, int], value: Any) -> None:
+def add_part(parts: Parts, path: tuple[int, int, int], value: Scalar) -> None:
     """Parts with the same path are concatenated (long strings and opaque); others are kept apart."""
-    if path in parts and isinstance(value, str | bytes):
-        parts[path] = parts[path] + value
-    else:
+    earlier = parts.get(path)
+    if earlier is None or not isinstance(value, str | bytes):
         parts[path] = value
+    elif isinstance(earlier, str) and isinstance(value, str):
+        parts[path] = earlier + value
+    elif isinstance(earlier, bytes) and isinstance(value, bytes):
+        parts[path] = b"".join((earlier, value))
+    else:  # a string part and an opaque part of one resource cannot be joined: the command fails
+        raise TypeError(f"cannot join {type(value).__name__} to {type(earlier).__name__}")
 
 
 def within(path: tuple[int, ...], scope: tuple[int, ...]) -> bool:

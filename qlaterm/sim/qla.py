@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from aiocoap.numbers.codes import Code
 
@@ -11,7 +10,7 @@ from qlaterm.at.build import urc
 from qlaterm.at.catalogue import CONFIG_SETTINGS, EXEC_RESULTS, READ_RESULTS, Form
 from qlaterm.at.check import Checked
 from qlaterm.at.codes import LwM2MState, StatusCode
-from qlaterm.sim.answers import add_part, coap_code, status_of, within
+from qlaterm.sim.answers import Parts, add_part, coap_code, status_of, within
 from qlaterm.sim.basic import Handler
 from qlaterm.sim.client.core import LwM2MClient, ServerRequest
 from qlaterm.sim.registration import Registration
@@ -199,7 +198,7 @@ class QlaCommands:
         return []
 
     def _answer(
-        self, client: LwM2MClient, mid: int, code: Code, values: dict[tuple[int, int, int], Any] | None, urc_name: str
+        self, client: LwM2MClient, mid: int, code: Code, values: Parts | None, urc_name: str
     ) -> None:
         """Send the CoAP answer once the final result code is out, then print ``<urc_name>: <status_code>``."""
 

@@ -1,24 +1,17 @@
-"""``qlaterm-sim``: the simulated BC26 on a pseudo-terminal or a raw TCP socket.
+"""The simulated BC26 served over a byte link: a pseudo-terminal or a raw TCP socket.
 
-A firmware developer points an MCU's AT driver, minicom or qlaterm at the simulator instead of a module::
+A firmware developer points an MCU's AT driver, minicom or qlaterm at the simulator instead of a module;
+``qlaterm-sim`` (:mod:`qlaterm.simulator`) puts the module behind one of these links::
 
     qlaterm-sim --pty --link /tmp/bc26         # prints the device path, e.g. /dev/pts/7
     qlaterm-sim --tcp 127.0.0.1:7000           # raw TCP like ser2net: socket://127.0.0.1:7000
 
-By default the bundled LwM2M platform runs beside the module on UDP 127.0.0.1:5683, so
-``AT+QLACONFIG=0,"127.0.0.1",5683,...`` followed by ``AT+QLAREG`` works offline.
-
-The first line on stdout is where to connect (the device path, or ``HOST:PORT`` with the port actually
-bound, so ``--tcp 127.0.0.1:0`` is usable); everything else goes to stderr.  The program runs until
-SIGINT or SIGTERM and then exits with status 0.
-
-The file has three layers: byte links (:class:`PtyLink`, :class:`TcpLink`) that know nothing of AT,
-:func:`serve` that wires a link to the module and the platform, and :func:`main` that parses arguments.
+The file has two layers: byte links (:class:`PtyLink`, :class:`TcpLink`) that know nothing of AT, and
+:func:`serving`, which wires a link to a module (and SIGUSR1 to its deep sleep).
 """
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import contextlib
 import errno
@@ -27,18 +20,13 @@ import signal
 import sys
 import termios
 import tty
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
-if TYPE_CHECKING:
-    from qlaterm.platform.server import Platform
-    from qlaterm.sim.module import Module
+from qlaterm.sim.module import Module
 
-PROFILES: tuple[str, ...] = ("aep", "andlink", "telit", "generic")
-"""Bundled platform profiles (SPEC section 4)."""
-
-DEFAULT_IMEI = "866971030603068"
+__all__ = ["Link", "PtyLink", "Sink", "TcpLink", "note", "serving"]
 
 Sink = Callable[[bytes], None]
 """Where a link delivers the bytes the terminal typed."""
@@ -242,70 +230,26 @@ class TcpLink:
 
 
 # -- wiring --------------------------------------------------------------------------------------------
-def make_link(args: argparse.Namespace) -> Link:
-    """The byte link the arguments ask for."""
-    if args.tcp is not None:
-        host, port = args.tcp
-        return TcpLink(host, port)
-    return PtyLink(Path(args.link) if args.link else None)
-
-
-async def serve(
-    args: argparse.Namespace,
-    *,
-    stop: asyncio.Event | None = None,
-    ready: Callable[[str], None] | None = None,
-) -> int:
-    """Run the module (and the bundled platform) behind the link the arguments name until *stop* is set
-    or SIGINT/SIGTERM arrives.  *ready* receives the link's address once a terminal can connect; by
-    default it is printed on stdout.  Returns the exit status."""
-    from qlaterm.sim.module import Module
-    from qlaterm.sim.nvm import Nvm
-
+@contextlib.asynccontextmanager
+async def serving(module: Module, link: Link) -> AsyncIterator[str]:
+    """Power ``module`` on behind ``link``; yields the address a terminal connects to.  SIGUSR1 toggles
+    deep sleep meanwhile.  On leaving, the module is powered off and the link closed."""
     loop = asyncio.get_running_loop()
-    stop = stop if stop is not None else asyncio.Event()
-    installed: list[int] = []
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-            loop.add_signal_handler(signum, stop.set)
-            installed.append(signum)
-
-    platform: Platform | None = None
-    module: Module | None = None
-    link = make_link(args)
+    installed = False
     try:
-        if not args.no_server:
-            from qlaterm.platform.server import Platform
-
-            platform = Platform(host=args.server_host, port=args.server_port, profile=args.profile, psk_store=args.psk)
-            await platform.start()
-
-        state_dir = Path(args.state) if args.state else None
-        if state_dir is not None:
-            state_dir.mkdir(parents=True, exist_ok=True)
-        module = Module(imei=args.imei, nvm=Nvm(state_dir))
         await link.open(module.feed)
         module.attach(link.write)
         await module.start()
-
         sleeper = _DeepSleepSwitch(module)
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError, AttributeError):
             loop.add_signal_handler(signal.SIGUSR1, sleeper.toggle)
-            installed.append(signal.SIGUSR1)
-
-        (ready or _announce)(link.address)
-        if platform is not None:
-            _note(f"bundled LwM2M platform on udp {platform.host}:{platform.port} ({args.profile})")
-        await stop.wait()
-        return 0
+            installed = True
+        yield link.address
     finally:
-        for signum in installed:
-            loop.remove_signal_handler(signum)
-        if module is not None:
-            await module.close()
+        if installed:
+            loop.remove_signal_handler(signal.SIGUSR1)
+        await module.close()
         await link.close()
-        if platform is not None:
-            await platform.stop()
 
 
 class _DeepSleepSwitch:
@@ -324,113 +268,12 @@ class _DeepSleepSwitch:
     async def _toggle(self) -> None:
         if self.module.asleep:
             await self.module.wake()
-            _note("module woke from deep sleep")
+            note("module woke from deep sleep")
         else:
             await self.module.deep_sleep()
-            _note("module in deep sleep (SIGUSR1 again to wake it)")
+            note("module in deep sleep (SIGUSR1 again to wake it)")
 
 
-def _announce(address: str) -> None:
-    """Print where to connect as the first stdout line, flushed: scripts read it from a pipe."""
-    print(address, flush=True)
-    _note(f"BC26 simulator on {address}; Ctrl-C to stop")
-
-
-def _note(text: str) -> None:
+def note(text: str) -> None:
+    """A progress line on stderr (stdout carries only the address)."""
     print(f"qlaterm-sim: {text}", file=sys.stderr, flush=True)
-
-
-# -- command line --------------------------------------------------------------------------------------
-def _host_port(text: str) -> tuple[str, int]:
-    host, sep, port = text.rpartition(":")
-    if not sep or not port.isdigit() or not 0 <= int(port) <= 65535:
-        raise argparse.ArgumentTypeError(f"expected HOST:PORT, got {text!r}")
-    host = host.strip("[]") or "127.0.0.1"
-    return host, int(port)
-
-
-def _udp_port(text: str) -> int:
-    if not text.isdigit() or not 0 <= int(text) <= 65535:
-        raise argparse.ArgumentTypeError(f"expected a port 0-65535 (0: any free port), got {text!r}")
-    return int(text)
-
-
-def _imei(text: str) -> str:
-    if not (text.isdigit() and len(text) == 15):
-        raise argparse.ArgumentTypeError(f"an IMEI is 15 digits, got {text!r}")
-    return text
-
-
-def _psk(text: str) -> tuple[str, bytes]:
-    identity, sep, key = text.rpartition(":")
-    if not sep or not identity:
-        raise argparse.ArgumentTypeError(f"expected IDENTITY:HEXKEY, got {text!r}")
-    try:
-        secret = bytes.fromhex(key)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"the key of {identity!r} is not hex: {key!r}") from None
-    if not secret:
-        raise argparse.ArgumentTypeError(f"the key of {identity!r} is empty")
-    return identity, secret
-
-
-def build_parser() -> argparse.ArgumentParser:
-    """The ``qlaterm-sim`` argument parser."""
-    parser = argparse.ArgumentParser(
-        prog="qlaterm-sim",
-        description="A simulated Quectel BC26 (LwM2M AT commands) on a pseudo-terminal or a TCP socket, "
-        "with a bundled LwM2M server.",
-    )
-    where = parser.add_mutually_exclusive_group(required=True)
-    where.add_argument("--pty", action="store_true", help="serve on a new pseudo-terminal; print its path")
-    where.add_argument(
-        "--tcp", type=_host_port, metavar="HOST:PORT", help="serve raw TCP (like ser2net); one client at a time"
-    )
-    parser.add_argument("--link", metavar="PATH", help="with --pty: also create the symlink PATH to the device")
-    parser.add_argument("--profile", choices=PROFILES, default="generic", help="bundled platform profile")
-    parser.add_argument("--no-server", action="store_true", help="do not run the bundled LwM2M platform")
-    parser.add_argument(
-        "--server-port",
-        type=_udp_port,
-        default=5683,
-        metavar="N",
-        help="bundled platform UDP port (default 5683; 0 picks a free one)",
-    )
-    parser.add_argument("--server-host", default="127.0.0.1", help=argparse.SUPPRESS)
-    parser.add_argument("--state", metavar="DIR", help="keep the module's NVM in DIR (default: in memory)")
-    parser.add_argument("--imei", type=_imei, default=DEFAULT_IMEI, help="the module's IMEI (15 digits)")
-    parser.add_argument(
-        "--psk",
-        type=_psk,
-        action="append",
-        default=[],
-        metavar="IDENTITY:HEXKEY",
-        help="a DTLS-PSK identity the bundled platform accepts (repeatable)",
-    )
-    return parser
-
-
-def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
-    """Parse and check the command line; ``args.psk`` becomes the platform's PSK store (a dict)."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.link and not args.pty:
-        parser.error("--link needs --pty")
-    args.psk = dict(args.psk)
-    return args
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of ``qlaterm-sim``: exit status 0 after SIGINT/SIGTERM, 1 when it cannot start."""
-    args = parse_args(argv)
-    try:
-        return asyncio.run(serve(args))
-    except KeyboardInterrupt:  # Ctrl-C before the signal handlers were installed
-        return 0
-    except OSError as exc:
-        _note(f"error: {exc}")
-        return 1
-
-
-if __name__ == "__main__":
-    sys.exit(main())

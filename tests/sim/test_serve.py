@@ -18,7 +18,8 @@ from pathlib import Path
 import pytest
 import serial_asyncio
 
-from qlaterm.sim.serve import PtyLink, TcpLink, main, parse_args
+from qlaterm.sim.serve import PtyLink, TcpLink
+from qlaterm.simulator import main, parse_args
 from tests.peers.ports import free_udp_port, free_udp_port_pair
 
 TIMEOUT = 15.0
@@ -165,7 +166,7 @@ def test_bad_arguments_exit_with_usage(argv: list[str], capsys: pytest.CaptureFi
 def sim_command() -> list[str]:
     """The installed console script, or the module when the package is not installed as a script."""
     script = Path(sys.executable).with_name("qlaterm-sim")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "qlaterm.sim.serve"]
+    return [str(script)] if script.exists() else [sys.executable, "-m", "qlaterm.sim"]
 
 
 class SimProcess:

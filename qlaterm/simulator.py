@@ -1,0 +1,214 @@
+"""``qlaterm-sim``: a simulated BC26 on a pseudo-terminal or a raw TCP socket, with the bundled LwM2M platform.
+
+This is where the two ends meet: the emulated module (:mod:`qlaterm.sim`) and the bundled server
+(:mod:`qlaterm.platform`) know nothing of each other, and this module builds and starts both — for the
+``qlaterm-sim`` command and for the console's ``--sim`` link (:mod:`qlaterm.link.inproc`).
+
+By default the bundled LwM2M platform runs beside the module on UDP 127.0.0.1:5683, so
+``AT+QLACONFIG=0,"127.0.0.1",5683,...`` followed by ``AT+QLAREG`` works offline.
+
+The first line on stdout is where to connect (the device path, or ``HOST:PORT`` with the port actually
+bound, so ``--tcp 127.0.0.1:0`` is usable); everything else goes to stderr.  The program runs until
+SIGINT or SIGTERM and then exits with status 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from qlaterm.platform.profiles import PROFILES
+from qlaterm.platform.server import Platform
+from qlaterm.sim.module import Module
+from qlaterm.sim.nvm import Nvm
+from qlaterm.sim.serve import Link, PtyLink, TcpLink, note, serving
+
+__all__ = ["DEFAULT_IMEI", "build_module", "build_parser", "main", "parse_args", "serve", "start_platform"]
+
+log = logging.getLogger(__name__)
+
+DEFAULT_IMEI = "866971030603068"
+
+
+# -- the parts ------------------------------------------------------------------------------------------
+def build_module(*, imei: str = DEFAULT_IMEI, state_dir: Path | None = None, time_scale: float = 1.0) -> Module:
+    """A module whose NVM lives in ``state_dir`` (None: in memory)."""
+    return Module(imei=imei, nvm=Nvm(state_dir), time_scale=time_scale)
+
+
+async def start_platform(
+    *,
+    port: int,
+    profile: str,
+    psk_store: dict[str, bytes],
+    host: str = "127.0.0.1",
+    any_port_if_busy: bool = False,
+) -> Platform:
+    """The bundled platform, started on UDP ``host:port`` (0: a free port); with ``any_port_if_busy`` a busy
+    port falls back to a free one.  ``psk_store`` is shared: identities the platform adds show up in it."""
+    platform = Platform(host=host, port=port, profile=profile, psk_store=psk_store)
+    try:
+        await platform.start()
+    except OSError:
+        if port == 0 or not any_port_if_busy:
+            raise
+        log.info("port %s busy, the platform takes a free port", port)
+        platform = Platform(host=host, port=0, profile=profile, psk_store=psk_store)
+        await platform.start()
+    return platform
+
+
+def make_link(args: argparse.Namespace) -> Link:
+    """The byte link the arguments ask for."""
+    if args.tcp is not None:
+        host, port = args.tcp
+        return TcpLink(host, port)
+    return PtyLink(Path(args.link) if args.link else None)
+
+
+# -- qlaterm-sim ----------------------------------------------------------------------------------------
+async def serve(
+    args: argparse.Namespace,
+    *,
+    stop: asyncio.Event | None = None,
+    ready: Callable[[str], None] | None = None,
+) -> int:
+    """Run the module (and the bundled platform) behind the link the arguments name until *stop* is set
+    or SIGINT/SIGTERM arrives.  *ready* receives the link's address once a terminal can connect; by
+    default it is printed on stdout.  Returns the exit status."""
+    loop = asyncio.get_running_loop()
+    stop = stop if stop is not None else asyncio.Event()
+    installed: list[signal.Signals] = []
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            loop.add_signal_handler(signum, stop.set)
+            installed.append(signum)
+
+    platform: Platform | None = None
+    try:
+        if not args.no_server:
+            platform = await start_platform(
+                host=args.server_host, port=args.server_port, profile=args.profile, psk_store=args.psk
+            )
+        state_dir = Path(args.state) if args.state else None
+        if state_dir is not None:
+            state_dir.mkdir(parents=True, exist_ok=True)
+        async with serving(build_module(imei=args.imei, state_dir=state_dir), make_link(args)) as address:
+            (ready or _announce)(address)
+            if platform is not None:
+                note(f"bundled LwM2M platform on udp {platform.host}:{platform.port} ({args.profile})")
+            await stop.wait()
+        return 0
+    finally:
+        for signum in installed:
+            loop.remove_signal_handler(signum)
+        if platform is not None:
+            await platform.stop()
+
+
+def _announce(address: str) -> None:
+    """Print where to connect as the first stdout line, flushed: scripts read it from a pipe."""
+    print(address, flush=True)
+    note(f"BC26 simulator on {address}; Ctrl-C to stop")
+
+
+# -- command line --------------------------------------------------------------------------------------
+def _host_port(text: str) -> tuple[str, int]:
+    host, sep, port = text.rpartition(":")
+    if not sep or not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise argparse.ArgumentTypeError(f"expected HOST:PORT, got {text!r}")
+    host = host.strip("[]") or "127.0.0.1"
+    return host, int(port)
+
+
+def _udp_port(text: str) -> int:
+    if not text.isdigit() or not 0 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"expected a port 0-65535 (0: any free port), got {text!r}")
+    return int(text)
+
+
+def _imei(text: str) -> str:
+    if not (text.isdigit() and len(text) == 15):
+        raise argparse.ArgumentTypeError(f"an IMEI is 15 digits, got {text!r}")
+    return text
+
+
+def _psk(text: str) -> tuple[str, bytes]:
+    identity, sep, key = text.rpartition(":")
+    if not sep or not identity:
+        raise argparse.ArgumentTypeError(f"expected IDENTITY:HEXKEY, got {text!r}")
+    try:
+        secret = bytes.fromhex(key)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"the key of {identity!r} is not hex: {key!r}") from None
+    if not secret:
+        raise argparse.ArgumentTypeError(f"the key of {identity!r} is empty")
+    return identity, secret
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``qlaterm-sim`` argument parser."""
+    parser = argparse.ArgumentParser(
+        prog="qlaterm-sim",
+        description="A simulated Quectel BC26 (LwM2M AT commands) on a pseudo-terminal or a TCP socket, "
+        "with a bundled LwM2M server.",
+    )
+    where = parser.add_mutually_exclusive_group(required=True)
+    where.add_argument("--pty", action="store_true", help="serve on a new pseudo-terminal; print its path")
+    where.add_argument(
+        "--tcp", type=_host_port, metavar="HOST:PORT", help="serve raw TCP (like ser2net); one client at a time"
+    )
+    parser.add_argument("--link", metavar="PATH", help="with --pty: also create the symlink PATH to the device")
+    parser.add_argument("--profile", choices=sorted(PROFILES), default="generic", help="bundled platform profile")
+    parser.add_argument("--no-server", action="store_true", help="do not run the bundled LwM2M platform")
+    parser.add_argument(
+        "--server-port",
+        type=_udp_port,
+        default=5683,
+        metavar="N",
+        help="bundled platform UDP port (default 5683; 0 picks a free one)",
+    )
+    parser.add_argument("--server-host", default="127.0.0.1", help=argparse.SUPPRESS)
+    parser.add_argument("--state", metavar="DIR", help="keep the module's NVM in DIR (default: in memory)")
+    parser.add_argument("--imei", type=_imei, default=DEFAULT_IMEI, help="the module's IMEI (15 digits)")
+    parser.add_argument(
+        "--psk",
+        type=_psk,
+        action="append",
+        default=[],
+        metavar="IDENTITY:HEXKEY",
+        help="a DTLS-PSK identity the bundled platform accepts (repeatable)",
+    )
+    return parser
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    """Parse and check the command line; ``args.psk`` becomes the platform's PSK store (a dict)."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.link and not args.pty:
+        parser.error("--link needs --pty")
+    args.psk = dict(args.psk)
+    return args
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``qlaterm-sim``: exit status 0 after SIGINT/SIGTERM, 1 when it cannot start."""
+    args = parse_args(argv)
+    try:
+        return asyncio.run(serve(args))
+    except KeyboardInterrupt:  # Ctrl-C before the signal handlers were installed
+        return 0
+    except OSError as exc:
+        note(f"error: {exc}")
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
