@@ -824,7 +824,7 @@ class LwM2MClient:
             if path == objects.UPDATE_TRIGGER_PATH:
                 self._spawn(self._triggered_update())
             else:
-                self._handler.on_builtin_execute(path)  # type: ignore[arg-type]
+                self._handler.on_builtin_execute((path[0], path[1], path[2]))  # a resource path
         else:
             pipe.add_response(reply(METHOD_NOT_ALLOWED), is_last=True)
 
@@ -881,7 +881,7 @@ class LwM2MClient:
         pipe.add_response(reply(CHANGED), is_last=True)
         for p, value in written.items():
             if p in (objects.LIFETIME_PATH, objects.BINDING_PATH):
-                self._handler.on_server_write(p, value, False)  # type: ignore[arg-type]
+                self._handler.on_server_write((p[0], p[1], p[2]), value, False)
 
     async def _triggered_update(self) -> int:
         """/1/0/8 Registration Update Trigger: an Update like the module's own."""

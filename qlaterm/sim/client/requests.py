@@ -24,7 +24,7 @@ from aiocoap.numbers.codes import (
 )
 
 from qlaterm.lwm2m.codec import CodecError, ContentFormat, Path, Scalar, decode
-from qlaterm.sim.client.types import ServerRequest
+from qlaterm.sim.client.types import Op, ServerRequest
 
 log = logging.getLogger("qlaterm.sim.client")
 
@@ -33,6 +33,9 @@ SINGLE_VALUE_FORMATS = frozenset(
     {ContentFormat.TEXT, ContentFormat.OLD_TEXT, ContentFormat.OPAQUE, ContentFormat.OLD_OPAQUE, ContentFormat.CBOR}
 )
 ATTRIBUTE_NAMES = frozenset({"pmin", "pmax", "gt", "lt", "st", "epmin", "epmax", "cancel"})
+TERMINAL_OPS: Mapping[str, Op] = {"read": "read", "write": "write", "execute": "execute", "observe": "observe",
+                                  "cancel": "cancel"}
+"""The operations the terminal answers over AT (discover and write-attributes the client answers itself)."""
 
 
 def parse_path(segments: Sequence[str]) -> Path | None:
@@ -128,7 +131,7 @@ def custom_request(
     query = "&".join(req.opt.uri_query) if req.opt.uri_query else None
     sreq = ServerRequest(
         mid=req.mid,
-        op=op,  # type: ignore[arg-type]
+        op=TERMINAL_OPS[op],
         path=path,
         accept=accept,
         content_format=req.opt.content_format,
