@@ -7,6 +7,7 @@ from collections.abc import Awaitable
 
 from aiocoap.numbers.codes import Code
 
+from qlaterm.at.codes import StatusCode
 from qlaterm.lwm2m.codec import Scalar
 
 __all__ = ["Parts", "add_part", "coap_code", "status_of", "within"]
@@ -47,4 +48,4 @@ async def status_of(outcome: Awaitable[int]) -> int:
         return int(await outcome)
     except Exception:
         log.exception("network exchange failed")
-        return 2
+        return StatusCode.NOT_SENT

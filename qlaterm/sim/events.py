@@ -7,7 +7,7 @@ from typing import Protocol
 from aiocoap.numbers.codes import Code
 
 from qlaterm.at.build import urc, urc_data
-from qlaterm.at.codes import LwM2MState
+from qlaterm.at.codes import LwM2MState, StatusCode
 from qlaterm.at.values import AtValue, ValueType
 from qlaterm.lwm2m.codec import Scalar, scalar_bytes
 from qlaterm.sim.client.core import LwM2MClient, ServerRequest
@@ -127,4 +127,4 @@ class NetworkEvents:
         self._session.expire()
 
     def on_notify_reset(self, mid: int) -> None:
-        self._terminal.urc(urc("lw_event", 0, 9, mid))
+        self._terminal.urc(urc("lw_event", 0, StatusCode.RESET, mid))

@@ -255,7 +255,7 @@ class QlaCommands:
                 return
             if con:
                 self._terminal.urc(urc("report", exchange.mid))
-            self._terminal.urc("+QLANOTIFY: 0")
+            self._terminal.urc(f"+QLANOTIFY: {StatusCode.SUCCESS}")
             if con:
                 code = await status_of(exchange.result)
                 self._terminal.urc(urc("report_ack", code, exchange.mid))
@@ -276,9 +276,9 @@ class QlaCommands:
                 exchange = await client.send(payload, con=con)
             except Exception:
                 log.exception("send failed")
-                self._terminal.urc("+QLASENDDATA: 2")
+                self._terminal.urc(f"+QLASENDDATA: {StatusCode.NOT_SENT}")
                 return
-            self._terminal.urc(f"+QLASENDDATA: 0,{exchange.mid}")
+            self._terminal.urc(f"+QLASENDDATA: {StatusCode.SUCCESS},{exchange.mid}")
             if con:
                 code = await status_of(exchange.result)
                 self._terminal.urc(urc("send_ack", code, exchange.mid))

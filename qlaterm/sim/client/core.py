@@ -53,6 +53,7 @@ from aiocoap.numbers.codes import (
 from aiocoap.pipe import Pipe
 from aiocoap.protocol import Request
 
+from qlaterm.at.codes import StatusCode
 from qlaterm.lwm2m.blockwise import BlockwiseAnswers
 from qlaterm.lwm2m.codec import CodecError, ContentFormat, Link, Path, Scalar, decode, encode, link_format
 from qlaterm.lwm2m.dtls import DTLSTransport
@@ -71,10 +72,6 @@ from qlaterm.sim.client.requests import (
     write_format,
 )
 from qlaterm.sim.client.types import (
-    STATUS_BAD_REQUEST,
-    STATUS_NOT_SENT,
-    STATUS_SUCCESS,
-    STATUS_TIMEOUT,
     ClientHandler,
     Exchange,
     Op,
@@ -245,21 +242,21 @@ class LwM2MClient:
             remote = await endpoint.resolve(hostinfo(target.host, target.port))
         except (TransportUnavailable, OSError, error.Error) as exc:
             log.info("bootstrap: cannot open transport: %s", exc)
-            return STATUS_NOT_SENT, None
+            return StatusCode.NOT_SENT, None
         state = BootstrapSession(target, self._handler)
         self._bootstrap = state
         try:
             status, _ = await self._request(remote, POST, ["bs"], [f"ep={target.endpoint}"])
-            if status != STATUS_SUCCESS:
+            if status != StatusCode.SUCCESS:
                 return status, None
             try:
                 await asyncio.wait_for(asyncio.shield(state.finished), self._request_timeout)
             except TimeoutError:
-                return STATUS_TIMEOUT, None
+                return StatusCode.TIMEOUT, None
             assigned = await state.assigned_server()
             if assigned is None:
-                return STATUS_BAD_REQUEST, None
-            return STATUS_SUCCESS, assigned
+                return StatusCode.BAD_REQUEST, None
+            return StatusCode.SUCCESS, assigned
         finally:
             self._bootstrap = None
 
@@ -274,7 +271,7 @@ class LwM2MClient:
             self._server_remote = await endpoint.resolve(hostinfo(target.host, target.port))
         except (TransportUnavailable, OSError, error.Error) as exc:
             log.info("register: cannot open transport: %s", exc)
-            return STATUS_NOT_SENT
+            return StatusCode.NOT_SENT
         self._target = dataclasses.replace(target)
         self._server = ServerAccount(lifetime=target.lifetime, binding=target.binding)
         self._security = SecurityAccount(
@@ -297,7 +294,7 @@ class LwM2MClient:
             payload=self.registration_links().encode(),
             content_format=ContentFormat.LINK,
         )
-        if status == STATUS_SUCCESS and response is not None:
+        if status == StatusCode.SUCCESS and response is not None:
             segments = response.opt.location_path or ("rd",)
             self.location = "/" + "/".join(segments)
             self.registered = True
@@ -331,7 +328,7 @@ class LwM2MClient:
 
         async def complete() -> int:
             status, _ = await self._finish_request(msg, req)
-            if status == STATUS_SUCCESS:
+            if status == StatusCode.SUCCESS:
                 if self._target is not None:
                     if lifetime is not None:
                         self._target.lifetime = self._server.lifetime = lifetime
@@ -345,7 +342,7 @@ class LwM2MClient:
 
     async def deregister(self) -> int:
         """De-register (``DELETE`` the registration), then close the socket; returns the status code."""
-        status = STATUS_NOT_SENT
+        status: int = StatusCode.NOT_SENT
         if self._endpoint is not None and self._server_remote is not None and self.location is not None:
             status, _ = await self._request(self._server_remote, DELETE, self.location.strip("/").split("/"), [])
         self.registered = False
@@ -374,12 +371,12 @@ class LwM2MClient:
             entry.pipe.add_response(response, is_last=True)
         except Exception:
             log.exception("response to %d not sent", mid)
-            return STATUS_NOT_SENT
+            return StatusCode.NOT_SENT
         if observation is not None:
             self._add_observation(observation)
         elif sreq.op == "cancel":
             self._remove_observations(entry.pipe.request, sreq.path)
-        return STATUS_SUCCESS
+        return StatusCode.SUCCESS
 
     def pending(self) -> list[ServerRequest]:
         """Requests on custom objects still waiting for an answer, oldest first."""
@@ -423,7 +420,7 @@ class LwM2MClient:
             while len(self._non_notifications) > 256:
                 self._non_notifications.pop(next(iter(self._non_notifications)))
             done: asyncio.Future[int] = loop.create_future()
-            done.set_result(STATUS_SUCCESS)
+            done.set_result(StatusCode.SUCCESS)
             return Exchange(mid=msg.mid, result=done)
         watch = self._watch(key)
 
@@ -452,7 +449,7 @@ class LwM2MClient:
             loop.call_later(msg.transport_tuning.EXCHANGE_LIFETIME, req.response.cancel)
             req.response.add_done_callback(_consume)
             done: asyncio.Future[int] = loop.create_future()
-            done.set_result(STATUS_SUCCESS)
+            done.set_result(StatusCode.SUCCESS)
             return Exchange(mid=msg.mid, result=done)
 
         async def complete() -> int:
@@ -470,7 +467,7 @@ class LwM2MClient:
         context through PSM, so the server still reaches it there; any free port if that one is taken),
         send an Update (session recovery) and return its status. Observations continue."""
         if self._target is None or self.location is None:
-            return STATUS_NOT_SENT
+            return StatusCode.NOT_SENT
         try:
             endpoint = await self._ensure_endpoint(self._target, self._last_port)
             self._server_remote = await endpoint.resolve(hostinfo(self._target.host, self._target.port))
@@ -479,10 +476,10 @@ class LwM2MClient:
         except (TransportUnavailable, OSError, error.Error) as exc:
             log.info("resume: cannot open transport: %s", exc)
             self.registered = False
-            return STATUS_NOT_SENT
+            return StatusCode.NOT_SENT
         exchange = await self.update()
         status = await exchange.result
-        if status != STATUS_SUCCESS:
+        if status != StatusCode.SUCCESS:
             self._handler.on_registration_lost()
         return status
 
@@ -640,15 +637,15 @@ class LwM2MClient:
                 try:
                     await asyncio.wait_for(asyncio.shield(req.response), wait)
                 except TimeoutError:
-                    return STATUS_TIMEOUT, None
+                    return StatusCode.TIMEOUT, None
             try:
                 response = await req.response
             except error.ConRetransmitsExceeded:
-                return STATUS_TIMEOUT, None
+                return StatusCode.TIMEOUT, None
             except (error.Error, OSError):
                 if watch is not None and watch.done():
                     return status_code(watch.result()), None
-                return STATUS_NOT_SENT, None
+                return StatusCode.NOT_SENT, None
             return status_code(response.code), response
         except asyncio.CancelledError:
             req.response.cancel()
@@ -672,7 +669,7 @@ class LwM2MClient:
             remote, code, path, query, payload=payload, content_format=content_format
         )
         if started is None:
-            return STATUS_NOT_SENT, None
+            return StatusCode.NOT_SENT, None
         return await self._finish_request(*started)
 
     def _spawn(self, coro: Coroutine[Any, Any, int]) -> asyncio.Task[int]:
@@ -683,7 +680,7 @@ class LwM2MClient:
 
     def _failed_exchange(self) -> Exchange:
         done: asyncio.Future[int] = asyncio.get_running_loop().create_future()
-        done.set_result(STATUS_NOT_SENT)
+        done.set_result(StatusCode.NOT_SENT)
         return Exchange(mid=0, result=done)
 
     # ---------------------------------------------------------------------------------------------
@@ -887,7 +884,7 @@ class LwM2MClient:
         """/1/0/8 Registration Update Trigger: an Update like the module's own."""
         exchange = await self.update()
         status = await exchange.result
-        if status != STATUS_SUCCESS:
+        if status != StatusCode.SUCCESS:
             self._handler.on_registration_lost()
         return status
 

@@ -14,20 +14,12 @@ from typing import Literal, Protocol
 
 from aiocoap.numbers.codes import BAD_REQUEST, FORBIDDEN, NOT_FOUND, PRECONDITION_FAILED, Code
 
+from qlaterm.at.codes import StatusCode
 from qlaterm.lwm2m.codec import Scalar
 from qlaterm.lwm2m.transport import RetransmitTuning
 
 Op = Literal["read", "write", "execute", "observe", "cancel"]
 
-# Status codes of the source's table 6.
-STATUS_SUCCESS = 0
-STATUS_TIMEOUT = 1
-STATUS_NOT_SENT = 2
-STATUS_RESET = 9
-STATUS_BAD_REQUEST = 10
-STATUS_FORBIDDEN = 13
-STATUS_NOT_FOUND = 14
-STATUS_PRECONDITION_FAILED = 22
 
 
 @dataclass
@@ -127,7 +119,7 @@ class Outcome(Enum):
     NOT_SENT = "not sent"
 
 
-def status_code(result: Code | Outcome) -> int:
+def status_code(result: Code | Outcome) -> StatusCode:
     """Status code (source table 6) for a response code or a transmission outcome.
 
     2.xx → 0, 4.00 → 10, 4.03 → 13, 4.04 → 14, 4.12 → 22, any other 4.xx/5.xx → 10; no answer after all
@@ -135,16 +127,16 @@ def status_code(result: Code | Outcome) -> int:
     """
     if isinstance(result, Outcome):
         return {
-            Outcome.ACKED: STATUS_SUCCESS,
-            Outcome.TIMEOUT: STATUS_TIMEOUT,
-            Outcome.RESET: STATUS_RESET,
-            Outcome.NOT_SENT: STATUS_NOT_SENT,
+            Outcome.ACKED: StatusCode.SUCCESS,
+            Outcome.TIMEOUT: StatusCode.TIMEOUT,
+            Outcome.RESET: StatusCode.RESET,
+            Outcome.NOT_SENT: StatusCode.NOT_SENT,
         }[result]
     if result.is_successful():
-        return STATUS_SUCCESS
+        return StatusCode.SUCCESS
     return {
-        BAD_REQUEST: STATUS_BAD_REQUEST,
-        FORBIDDEN: STATUS_FORBIDDEN,
-        NOT_FOUND: STATUS_NOT_FOUND,
-        PRECONDITION_FAILED: STATUS_PRECONDITION_FAILED,
-    }.get(result, STATUS_BAD_REQUEST)
+        BAD_REQUEST: StatusCode.BAD_REQUEST,
+        FORBIDDEN: StatusCode.FORBIDDEN,
+        NOT_FOUND: StatusCode.NOT_FOUND,
+        PRECONDITION_FAILED: StatusCode.PRECONDITION_FAILED,
+    }.get(result, StatusCode.BAD_REQUEST)
