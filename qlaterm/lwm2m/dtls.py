@@ -128,19 +128,19 @@ class RecordingPSKStore(Mapping[str, bytes]):
     :attr:`looked_up` before stepping a session and reads it afterwards.
     """
 
-    def __init__(self, keys: Mapping[str, bytes]) -> None:
-        self.keys = keys
+    def __init__(self, store: Mapping[str, bytes]) -> None:
+        self._store = store
         self.looked_up: str | None = None
 
     def __getitem__(self, identity: str) -> bytes:
         self.looked_up = identity
-        return bytes(self.keys[identity])
+        return bytes(self._store[identity])
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self.keys)
+        return iter(self._store)
 
     def __len__(self) -> int:
-        return len(self.keys)
+        return len(self._store)
 
 
 def _hostinfo(sockaddr: SockAddr) -> str:

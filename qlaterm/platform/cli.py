@@ -1,6 +1,6 @@
 """`qlaterm-platform`: the bundled LwM2M server on its own, driven one command per line.
 
-    qlaterm-platform --port 5683 --profile aep
+    qlaterm-platform --platform-port 5683 --profile aep
     > list
     > read 866971031275899 /19/0/0 text
     > observe 866971031275899 /19/0/0
@@ -44,7 +44,7 @@ from qlaterm.platform.model import (
     format_path,
     parse_path,
 )
-from qlaterm.platform.profiles import PROFILES
+from qlaterm.platform.options import add_platform_options
 from qlaterm.platform.server import Platform
 
 FORMAT_NAMES: dict[str, int] = {
@@ -328,7 +328,8 @@ async def run(host: str, port: int, profile: str) -> int:
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
+    """The ``qlaterm-platform`` argument parser."""
     parser = argparse.ArgumentParser(
         prog="qlaterm-platform",
         description="The bundled LwM2M server, driven one command per line on stdin.",
@@ -336,11 +337,19 @@ def main(argv: list[str] | None = None) -> int:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=5683, help="UDP port (default 5683, 0 = any free port)")
-    parser.add_argument("--profile", choices=sorted(PROFILES), default="generic", help="platform behaviour")
-    options = parser.parse_args(argv)
+    add_platform_options(
+        parser,
+        port_help="UDP port (default 5683, 0 = any free port)",
+        profile_help="platform behaviour",
+        old_port_flag="--port",
+    )
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    options = build_parser().parse_args(argv)
     with contextlib.suppress(KeyboardInterrupt):
-        return asyncio.run(run(options.host, options.port, options.profile))
+        return asyncio.run(run(options.host, options.platform_port, options.profile))
     return 130
 
 

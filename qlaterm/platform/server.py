@@ -77,7 +77,8 @@ _ORIGIN: contextvars.ContextVar[str] = contextvars.ContextVar("platform_origin",
 
 
 class Platform:
-    """A LwM2M 1.0/1.1 server bound to host:port (UDP, NoSec); `port=0` picks a free port."""
+    """A LwM2M 1.0/1.1 server on host:port (UDP, NoSec) and port+1 (DTLS-PSK, the identities of `psk_store`);
+    `port=0` picks a free port."""
 
     def __init__(
         self,
