@@ -25,22 +25,11 @@ from typing import Any
 
 from qlaterm.lwm2m.codec import ContentFormat
 from qlaterm.platform.model import (
-    BootstrapFinished,
-    BootstrapRequested,
     CoapRecord,
-    Deregistered,
-    Device,
     Event,
-    Expired,
-    Notification,
-    ObservationEnded,
     OperationDone,
     PlatformError,
-    ProfileError,
-    Registered,
     Result,
-    SendReceived,
-    Updated,
     format_path,
     parse_path,
 )
@@ -97,49 +86,15 @@ def parse_value(text: str) -> str | bytes:
     return text
 
 
-def format_device(device: Device) -> str:
-    host, port = device.address
-    return (
-        f"{device.endpoint} location={device.location} address={host}:{port} lifetime={device.lifetime} "
-        f"binding={device.binding} lwm2m={device.lwm2m_version} objects={device.links_text}"
-    )
-
-
 def format_result(operation: str, ep: str, path: tuple[int, ...], result: Result) -> str:
     return f"{operation} {ep} {format_path(path)}: {result}"
 
 
 def format_event(event: Event) -> str | None:
-    """One line for an event, or None for events the shell prints as command results."""
-    ep = event.endpoint
-    if isinstance(event, Registered):
-        again = " (replaces an earlier registration)" if event.replaced else ""
-        return f"registered {format_device(event.device)}{again}"
-    if isinstance(event, Updated):
-        changed = ",".join(event.changed) or "nothing"
-        return f"updated {ep} changed={changed} lifetime={event.device.lifetime} binding={event.device.binding}"
-    if isinstance(event, Deregistered):
-        return f"deregistered {ep}"
-    if isinstance(event, Expired):
-        return f"expired {ep} (no update within {event.device.lifetime} s)"
-    if isinstance(event, Notification):
-        kind = "CON" if event.con else "NON"
-        return f"notify {ep} {format_path(event.path)} mid={event.mid} {kind}: {event.result}"
-    if isinstance(event, ObservationEnded):
-        return f"observation ended {ep} {format_path(event.path)}: {event.reason}"
-    if isinstance(event, SendReceived):
-        return f"send {ep} cf={event.content_format}: {event.text}"
-    if isinstance(event, BootstrapRequested):
-        host, port = event.address
-        return f"bootstrap request {ep} from {host}:{port}"
-    if isinstance(event, BootstrapFinished):
-        return f"bootstrap {'finished' if event.ok else 'failed'} {ep}: {event.detail}"
-    if isinstance(event, ProfileError):
-        return f"profile {event.profile} error {ep}: {event.error}"
-    if isinstance(event, OperationDone) and event.origin != "api":
-        outcome = str(event.result) if event.result is not None else f"error: {event.error}"
-        return f"{event.origin} {event.operation} {ep} {format_path(event.path)}: {outcome}"
-    return None
+    """The line the shell prints for an event, or None for the requests it prints as command results."""
+    if isinstance(event, OperationDone) and event.origin == "api":
+        return None
+    return event.summary()
 
 
 class PlatformShell:
@@ -211,7 +166,7 @@ class PlatformShell:
         devices = list(self.platform.devices.values())
         if not devices:
             return ["no devices registered"]
-        return [format_device(d) for d in devices]
+        return [d.summary() for d in devices]
 
     async def _cmd_read(self, args: list[str], line: str) -> list[str]:
         self._need(args, 2, 3, "read EP PATH [FORMAT]")
