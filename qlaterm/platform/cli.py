@@ -24,14 +24,13 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from qlaterm.lwm2m.codec import ContentFormat
+from qlaterm.lwm2m.paths import format_path, parse_path
 from qlaterm.platform.model import (
     CoapRecord,
     Event,
     OperationDone,
     PlatformError,
     Result,
-    format_path,
-    parse_path,
 )
 from qlaterm.platform.options import add_platform_options
 from qlaterm.platform.server import Platform

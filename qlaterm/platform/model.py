@@ -12,9 +12,8 @@ from typing import Any, ClassVar
 
 from aiocoap import Code
 
-from qlaterm.lwm2m.codec import Link, path_str
-
-Path = tuple[int, ...]
+from qlaterm.lwm2m.codec import Link
+from qlaterm.lwm2m.paths import Path, PathError, format_path, parse_path
 
 
 class PlatformError(Exception):
@@ -34,26 +33,6 @@ class RequestTimeout(PlatformError, TimeoutError):
 
 class RequestFailed(PlatformError):
     """The exchange failed below CoAP response level (RST, retransmissions exhausted, socket error)."""
-
-
-def parse_path(path: str | Path) -> Path:
-    """Turn "/3/0/1" (or "3/0/1", or a tuple) into (3, 0, 1); "/" gives ().
-
-    LwM2M paths are at most object/instance/resource/resource-instance, all 16-bit numbers;
-    anything else is a caller mistake, reported as ValueError before a datagram is sent.
-    """
-    if isinstance(path, tuple):
-        parts = path
-    else:
-        text = path.strip().strip("/")
-        parts = tuple(int(p) for p in text.split("/")) if text else ()
-    if len(parts) > 4 or any(not 0 <= p <= 65535 for p in parts):
-        raise ValueError(f"not an LwM2M path: {path!r}")
-    return tuple(parts)
-
-
-format_path = path_str
-"""(3, 0, 1) -> "/3/0/1"; () -> "/" (the codec's spelling of a path)."""
 
 
 @dataclass
@@ -84,7 +63,7 @@ class Device:
         for link in self.objects:
             try:
                 path = parse_path(link.path)
-            except ValueError:
+            except PathError:
                 continue  # an alternate base path such as </lwm2m/3/0>
             if path:  # the root link "</>;rt=..." lists no object
                 paths.append(path)
