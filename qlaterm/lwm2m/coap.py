@@ -23,6 +23,7 @@ from aiocoap.tokenmanager import TokenManager
 from aiocoap.transports.udp6 import MessageInterfaceUDP6
 
 __all__ = [
+    "BUILT_FOR_AIOCOAP",
     "Stack",
     "append_transport",
     "bound_port",
@@ -31,6 +32,9 @@ __all__ = [
     "transport_of",
     "transports",
 ]
+
+BUILT_FOR_AIOCOAP = "0.4.17"
+"""The aiocoap release whose private layer methods the project's subclasses override (guarded by a test)."""
 
 M = TypeVar("M", bound=MessageManager)
 T = TypeVar("T")

@@ -56,14 +56,13 @@ from qlaterm.lwm2m.dtls_session import (
     DTLSOptions,
     DTLSSession,
     Progress,
-    ServerSessionCache,
     SessionState,
     client_context,
     is_client_hello,
     is_dtls_record,
-    resumption,
     server_context,
 )
+from qlaterm.lwm2m.mbedtls_resume import ServerSessionCache, resumption
 
 COAPS_PORT = 5684
 
