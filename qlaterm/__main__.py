@@ -8,8 +8,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from qlaterm import __version__
-
-PROFILES = ("aep", "andlink", "telit", "generic")
+from qlaterm.lwm2m.psk import psk_argument
+from qlaterm.platform.options import add_platform_options
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -21,11 +21,13 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("port", nargs="?", help="serial device (/dev/ttyUSB0) or pyserial URL (socket://host:port)")
     parser.add_argument("--baud", type=int, default=115200, help="baud rate (default 115200)")
     parser.add_argument("--sim", action="store_true", help="run the simulated BC26 and the bundled platform in-process")
-    parser.add_argument("--profile", choices=PROFILES, default="generic", help="platform profile in --sim mode")
-    parser.add_argument("--platform-port", type=int, default=5683,
-                        help="UDP port of the bundled platform in --sim mode (a busy port falls back to a free one)")
+    add_platform_options(
+        parser,
+        port_help="UDP port of the bundled platform in --sim mode (a busy port falls back to a free one)",
+        profile_help="platform profile in --sim mode",
+    )
     parser.add_argument("--state", metavar="DIR", type=Path, help="--sim: keep the module's NVM in DIR")
-    parser.add_argument("--psk", type=_psk, action="append", default=[], metavar="IDENTITY:HEXKEY",
+    parser.add_argument("--psk", type=psk_argument, action="append", default=[], metavar="IDENTITY:HEXKEY",
                         help="--sim: a DTLS-PSK identity the bundled platform accepts on port+1 (repeatable)")
     parser.add_argument("--keymap", metavar="FILE", type=Path, help="key remapping file (TOML)")
     parser.add_argument("--show-psk", action="store_true", help="do not mask PSKs in the transcript and saved logs")
@@ -37,15 +39,6 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         parser.error("--psk feeds the bundled platform: it needs --sim")
     args.psk = dict(args.psk)
     return args
-
-
-def _psk(text: str) -> tuple[str, bytes]:
-    from qlaterm.link.inproc import parse_psk
-
-    try:
-        return parse_psk(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -23,7 +23,8 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from qlaterm.platform.profiles import PROFILES
+from qlaterm.lwm2m.psk import psk_argument
+from qlaterm.platform.options import add_platform_options
 from qlaterm.platform.server import Platform
 from qlaterm.sim.module import Module
 from qlaterm.sim.nvm import Nvm
@@ -94,7 +95,7 @@ async def serve(
     try:
         if not args.no_server:
             platform = await start_platform(
-                host=args.server_host, port=args.server_port, profile=args.profile, psk_store=args.psk
+                host=args.server_host, port=args.platform_port, profile=args.profile, psk_store=args.psk
             )
         state_dir = Path(args.state) if args.state else None
         if state_dir is not None:
@@ -127,29 +128,12 @@ def _host_port(text: str) -> tuple[str, int]:
     return host, int(port)
 
 
-def _udp_port(text: str) -> int:
-    if not text.isdigit() or not 0 <= int(text) <= 65535:
-        raise argparse.ArgumentTypeError(f"expected a port 0-65535 (0: any free port), got {text!r}")
-    return int(text)
-
 
 def _imei(text: str) -> str:
     if not (text.isdigit() and len(text) == 15):
         raise argparse.ArgumentTypeError(f"an IMEI is 15 digits, got {text!r}")
     return text
 
-
-def _psk(text: str) -> tuple[str, bytes]:
-    identity, sep, key = text.rpartition(":")
-    if not sep or not identity:
-        raise argparse.ArgumentTypeError(f"expected IDENTITY:HEXKEY, got {text!r}")
-    try:
-        secret = bytes.fromhex(key)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"the key of {identity!r} is not hex: {key!r}") from None
-    if not secret:
-        raise argparse.ArgumentTypeError(f"the key of {identity!r} is empty")
-    return identity, secret
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -165,21 +149,19 @@ def build_parser() -> argparse.ArgumentParser:
         "--tcp", type=_host_port, metavar="HOST:PORT", help="serve raw TCP (like ser2net); one client at a time"
     )
     parser.add_argument("--link", metavar="PATH", help="with --pty: also create the symlink PATH to the device")
-    parser.add_argument("--profile", choices=sorted(PROFILES), default="generic", help="bundled platform profile")
-    parser.add_argument("--no-server", action="store_true", help="do not run the bundled LwM2M platform")
-    parser.add_argument(
-        "--server-port",
-        type=_udp_port,
-        default=5683,
-        metavar="N",
-        help="bundled platform UDP port (default 5683; 0 picks a free one)",
+    add_platform_options(
+        parser,
+        port_help="bundled platform UDP port (default 5683; 0 picks a free one)",
+        profile_help="bundled platform profile",
+        old_port_flag="--server-port",
     )
+    parser.add_argument("--no-server", action="store_true", help="do not run the bundled LwM2M platform")
     parser.add_argument("--server-host", default="127.0.0.1", help=argparse.SUPPRESS)
     parser.add_argument("--state", metavar="DIR", help="keep the module's NVM in DIR (default: in memory)")
     parser.add_argument("--imei", type=_imei, default=DEFAULT_IMEI, help="the module's IMEI (15 digits)")
     parser.add_argument(
         "--psk",
-        type=_psk,
+        type=psk_argument,
         action="append",
         default=[],
         metavar="IDENTITY:HEXKEY",

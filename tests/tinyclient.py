@@ -15,6 +15,7 @@ from aiocoap import Code, Context, Message, resource
 from aiocoap.numbers import Reliable, Unreliable
 
 from qlaterm.lwm2m import codec
+from qlaterm.lwm2m.paths import format_path
 
 
 @dataclass
@@ -48,7 +49,7 @@ class ValueResource(resource.ObservableResource):
 
     def _content(self, accept: int | None) -> Message:
         if accept == 40:  # Discover: the resource and its notification attributes
-            link = codec.link_format([codec.Link(codec.path_str(self.path), dict(self.attributes))])
+            link = codec.link_format([codec.Link(format_path(self.path), dict(self.attributes))])
             return Message(code=Code.CONTENT, payload=link.encode(), content_format=40)
         fmt = 0 if accept is None else accept
         try:

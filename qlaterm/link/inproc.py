@@ -22,29 +22,12 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
     from qlaterm.platform.server import Platform
     from qlaterm.sim.module import Module
 
-__all__ = ["DEFAULT_PLATFORM_PORT", "DtlsSession", "InProcTransport", "Refusal", "SimFacts", "parse_psk"]
+__all__ = ["DEFAULT_PLATFORM_PORT", "DtlsSession", "InProcTransport", "Refusal", "SimFacts"]
 
 log = logging.getLogger(__name__)
 
 DEFAULT_PLATFORM_PORT = 5683
 """The platform listens where a BC26 user expects a CoAP server; a busy port falls back to a free one."""
-
-
-def parse_psk(text: str) -> tuple[str, bytes]:
-    """``IDENTITY:HEXKEY`` (as ``qlaterm-sim --psk`` takes it) → ``(identity, key)``; ValueError says what is wrong.
-
-    The identity may itself contain colons: the key is what follows the last one.
-    """
-    identity, sep, key = text.rpartition(":")
-    if not sep or not identity:
-        raise ValueError(f"expected IDENTITY:HEXKEY, got {text!r}")
-    try:
-        secret = bytes.fromhex(key)
-    except ValueError:
-        raise ValueError(f"the key of {identity!r} is not hex: {key!r}") from None
-    if not secret:
-        raise ValueError(f"the key of {identity!r} is empty")
-    return identity, secret
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,6 +36,7 @@ from typing import Any
 from qlaterm.lwm2m.cbor import cbor_dumps, cbor_loads, float32_exact
 from qlaterm.lwm2m.errors import CodecError
 from qlaterm.lwm2m.linkformat import Link, link_format, parse_link_format
+from qlaterm.lwm2m.paths import Path, PathError, check_path, format_path, is_under, parse_path
 
 __all__ = [
     "CodecError",
@@ -52,8 +53,6 @@ __all__ = [
     "link_format",
     "objlnk_bytes",
     "parse_link_format",
-    "parse_path",
-    "path_str",
     "scalar_bytes",
     "text_of",
     "tlv_bool",
@@ -64,10 +63,7 @@ __all__ = [
     "tlv_value",
 ]
 
-Path = tuple[int, ...]
 Scalar = str | bytes | int | float | bool
-
-MAX_ID = 0xFFFF
 _MAX_TLV_LENGTH = 0xFFFFFF
 _INT64 = (-(2**63), 2**63 - 1)
 
@@ -122,59 +118,26 @@ def format_label(fmt: int | None) -> str:
 # Paths
 
 
-def path_str(path: Path) -> str:
-    """``(19, 0, 1)`` → ``"/19/0/1"``; the empty path is ``"/"``."""
-    return "/" + "/".join(str(part) for part in path)
-
-
-def parse_path(text: str) -> Path:
-    """``"/19/0/1"`` (leading and trailing slashes optional) → ``(19, 0, 1)``.
-
-    Only ASCII decimal ids 0..65535 are accepted: ``int()`` alone would also take ``"+1"``, ``"1_0"``
-    or non-ASCII digits, none of which a peer may put in a URI path.
-    """
-    stripped = text.strip("/")
-    if not stripped:
-        return ()
-    parts = stripped.split("/")
-    if len(parts) > 4:
-        raise CodecError(f"path too deep: {text!r}")
-    result = []
-    for part in parts:
-        if not (part.isascii() and part.isdigit()) or len(part) > 5 or int(part) > MAX_ID:
-            raise CodecError(f"bad path segment {part!r} in {text!r}")
-        result.append(int(part))
-    return tuple(result)
-
-
 def _check_path(path: object, base: Path, min_len: int = 1) -> Path:
     """Validate one key of an ``encode`` mapping: a tuple of ids under ``base``."""
-    if (
-        not isinstance(path, tuple)
-        or not min_len <= len(path) <= 4
-        or not all(type(p) is int and 0 <= p <= MAX_ID for p in path)
-    ):
-        raise CodecError(f"bad path {path!r}")
-    if path[: len(base)] != base:
-        raise CodecError(f"path {path_str(path)} is not under {path_str(base)}")
+    path = check_path(path, min_depth=min_len)
+    if not is_under(path, base):
+        raise CodecError(f"path {format_path(path)} is not under {format_path(base)}")
     return path
 
 
 def _under(path: Path, base: Path) -> Path:
     """Reject a decoded path that lies outside the request's path."""
-    if path[: len(base)] != base:
-        raise CodecError(f"payload path {path_str(path)} is not under {path_str(base)}")
+    if not is_under(path, base):
+        raise CodecError(f"payload path {format_path(path)} is not under {format_path(base)}")
     return path
 
 
 def _check_base(base: object) -> Path:
-    if (
-        not isinstance(base, tuple)
-        or len(base) > 4
-        or not all(type(p) is int and 0 <= p <= MAX_ID for p in base)
-    ):
-        raise CodecError(f"bad base path {base!r}")
-    return base
+    try:
+        return check_path(base)
+    except PathError:
+        raise CodecError(f"bad base path {base!r}") from None
 
 
 def _check_scalar(value: object) -> Scalar:
@@ -340,7 +303,7 @@ def _encode_resources(items: list[tuple[Path, Scalar]]) -> bytes:
     for res, group in by_res.items():
         single = [v for p, v in group if len(p) == 3]
         if single and len(group) > 1:
-            raise CodecError(f"resource {path_str(group[0][0][:3])} given both as single and multiple")
+            raise CodecError(f"resource {format_path(group[0][0][:3])} given both as single and multiple")
         if single:
             out += _tlv(_RES, res, scalar_bytes(single[0]))
         else:
@@ -384,16 +347,16 @@ def _decode_tlv(base: Path, payload: bytes) -> dict[Path, Scalar]:
     for kind, ident, value in _tlv_items(payload):
         if kind == _OBJ_INST:
             if len(base) > 2 or (len(base) == 2 and ident != base[1]):
-                raise CodecError(f"object-instance TLV {ident} under {path_str(base)}")
+                raise CodecError(f"object-instance TLV {ident} under {format_path(base)}")
             for sub_kind, sub_id, sub_value in _tlv_items(value):
                 _decode_resource((base[0], ident), sub_kind, sub_id, sub_value, out)
         elif kind in (_RES, _MULTI_RES):
             if len(base) < 2:
-                raise CodecError(f"resource TLV directly under object {path_str(base)}")
+                raise CodecError(f"resource TLV directly under object {format_path(base)}")
             _decode_resource(base[:2], kind, ident, value, out)
         else:
             if len(base) < 3:
-                raise CodecError(f"resource-instance TLV under {path_str(base)}")
+                raise CodecError(f"resource-instance TLV under {format_path(base)}")
             out[(*base[:3], ident)] = bytes(value)
     for path in out:
         _under(path, base)
@@ -425,15 +388,15 @@ def text_of(value: Scalar) -> str:
 def _single(base: Path, values: Mapping[Path, Scalar], fmt_name: str) -> Scalar:
     """The one value a single-resource format carries; it must sit at ``base`` itself."""
     if len(base) < 3:
-        raise CodecError(f"{fmt_name} carries one resource; {path_str(base)} is not a resource path")
+        raise CodecError(f"{fmt_name} carries one resource; {format_path(base)} is not a resource path")
     if len(values) != 1 or base not in values:
-        raise CodecError(f"{fmt_name} carries exactly one value, at {path_str(base)}")
+        raise CodecError(f"{fmt_name} carries exactly one value, at {format_path(base)}")
     return _check_scalar(values[base])
 
 
 def _single_base(base: Path, fmt_name: str) -> Path:
     if len(base) < 3:
-        raise CodecError(f"{fmt_name} carries one resource; {path_str(base)} is not a resource path")
+        raise CodecError(f"{fmt_name} carries one resource; {format_path(base)} is not a resource path")
     return base
 
 
@@ -445,8 +408,8 @@ def _names(base: Path, items: list[tuple[Path, Scalar]]) -> tuple[str, list[str 
     """Base name and per-record names. A single value at ``base`` itself gets ``bn`` = its path and no
     ``n`` (as Leshan writes it); otherwise ``bn`` ends in ``/`` and each ``n`` is relative to it."""
     if len(items) == 1 and items[0][0] == base and base:
-        return path_str(base), [None]
-    prefix = path_str(base) + "/" if base else "/"
+        return format_path(base), [None]
+    prefix = format_path(base) + "/" if base else "/"
     return prefix, ["/".join(str(p) for p in path[len(base) :]) for path, _ in items]
 
 
@@ -456,7 +419,7 @@ def _full_path(bn: str, n: str, base: Path) -> Path:
     if not name:
         return base
     if not name.startswith("/"):
-        name = path_str(base) + "/" + name
+        name = format_path(base) + "/" + name
     path = parse_path(name)
     if len(path) < 3:
         raise CodecError(f"record name {name!r} is not a resource path")

@@ -48,6 +48,7 @@ from aiocoap.tokenmanager import TokenManager
 from aiocoap.util import hostportjoin, hostportsplit
 from mbedtls.tls import ClientContext
 
+from qlaterm.lwm2m.coap import append_transport, transport_of
 from qlaterm.lwm2m.dtls_session import (
     ERR_PEER_CLOSED,
     ERR_TIMEOUT,
@@ -55,14 +56,13 @@ from qlaterm.lwm2m.dtls_session import (
     DTLSOptions,
     DTLSSession,
     Progress,
-    ServerSessionCache,
     SessionState,
     client_context,
     is_client_hello,
     is_dtls_record,
-    resumption,
     server_context,
 )
+from qlaterm.lwm2m.mbedtls_resume import ServerSessionCache, resumption
 
 COAPS_PORT = 5684
 
@@ -128,19 +128,19 @@ class RecordingPSKStore(Mapping[str, bytes]):
     :attr:`looked_up` before stepping a session and reads it afterwards.
     """
 
-    def __init__(self, keys: Mapping[str, bytes]) -> None:
-        self.keys = keys
+    def __init__(self, store: Mapping[str, bytes]) -> None:
+        self._store = store
         self.looked_up: str | None = None
 
     def __getitem__(self, identity: str) -> bytes:
         self.looked_up = identity
-        return bytes(self.keys[identity])
+        return bytes(self._store[identity])
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self.keys)
+        return iter(self._store)
 
     def __len__(self) -> int:
-        return len(self.keys)
+        return len(self._store)
 
 
 def _hostinfo(sockaddr: SockAddr) -> str:
@@ -671,11 +671,7 @@ class DTLSTransport(MessageInterface, asyncio.DatagramProtocol):
 
 def dtls_transport_of(ctx: Context) -> DTLSTransport | None:
     """The DTLS transport appended to ``ctx`` (by :func:`create_dtls_endpoint` or by hand), if any."""
-    for request_interface in ctx.request_interfaces:
-        transport = getattr(getattr(request_interface, "token_interface", None), "message_interface", None)
-        if isinstance(transport, DTLSTransport):
-            return transport
-    return None
+    return transport_of(ctx, DTLSTransport)
 
 
 def _target(target: str | Target) -> Target:
@@ -706,22 +702,21 @@ async def create_dtls_endpoint(
     build the layers above the transport, for owners that subclass them (logging, exchange tracking).
     Client PSKs are set afterwards with :meth:`DTLSTransport.set_client_credentials`.
     """
-    tman = token_manager(ctx)
-    mman = message_manager(tman)
-    transport = await DTLSTransport.create(
-        mman,
-        bind=bind,
-        psk_store=psk_store,
-        server_options=server_options,
-        session_store=session_store,
-        max_sessions=max_sessions,
-        log=logging.getLogger(ctx.log.name + ".dtls") if ctx.log is not None else None,
-        loop=ctx.loop,
-    )
-    mman.message_interface = transport
-    tman.token_interface = mman
-    ctx.request_interfaces.append(tman)
-    return transport
+
+    async def make_transport(mman: MessageManager) -> DTLSTransport:
+        return await DTLSTransport.create(
+            mman,
+            bind=bind,
+            psk_store=psk_store,
+            server_options=server_options,
+            session_store=session_store,
+            max_sessions=max_sessions,
+            log=logging.getLogger(ctx.log.name + ".dtls") if ctx.log is not None else None,
+            loop=ctx.loop,
+        )
+
+    stack = await append_transport(ctx, make_transport, message_manager=message_manager, token_manager=token_manager)
+    return stack.transport
 
 
 __all__ = [

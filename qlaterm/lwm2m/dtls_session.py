@@ -16,10 +16,9 @@ The BC26 secures LwM2M with DTLS pre-shared keys. python-mbedtls offers the prot
 
 Session resumption (the abbreviated handshake the module does after deep sleep when
 AT+QLACFG="dtls_mode" is 1) needs ``mbedtls_ssl_get_session``/``mbedtls_ssl_set_session`` and a server
-session cache, which python-mbedtls 2.10.1 does not wrap.  :class:`_Resumption` reaches them in the
-Mbed TLS library the wheel bundles, through ctypes, after checking at run time that it has found the
-right ``mbedtls_ssl_context``; where that check fails, resumption is reported unavailable and every
-handshake is a full one.
+session cache, which python-mbedtls 2.10.1 does not wrap: :mod:`qlaterm.lwm2m.mbedtls_resume` reaches
+them through ctypes, and where it cannot (another python-mbedtls or Mbed TLS than it was built for, or
+the run-time check of its offsets fails) every handshake is a full one.
 
 Versions: Mbed TLS 2.28 speaks DTLS 1.2 and DTLS 1.0.  TLS_PSK_WITH_AES_128_CCM_8 exists only in
 DTLS 1.2; under DTLS 1.0 Mbed TLS still accepts TLS_PSK_WITH_AES_128_CBC_SHA256 (other stacks allow
@@ -28,16 +27,12 @@ SHA-256 suites only from 1.2 on), and the DTLS 1.0 profile also offers TLS_PSK_W
 
 from __future__ import annotations
 
-import ctypes
 import enum
-import glob
 import logging
-import os
 import time
 from dataclasses import dataclass, field, replace
 from typing import Final
 
-import mbedtls
 from mbedtls.exceptions import TLSError
 from mbedtls.tls import (
     ClientContext,
@@ -51,6 +46,8 @@ from mbedtls.tls import (
     WantReadError,
     WantWriteError,
 )
+
+from qlaterm.lwm2m.mbedtls_resume import resumption
 
 log = logging.getLogger(__name__)
 
@@ -483,179 +480,6 @@ class DTLSSession:
             progress.records.append(bytes(self._scratch[:size]))
 
 
-class _Resumption:
-    """Session save/offer and a server session cache, reached in the bundled Mbed TLS through ctypes.
-
-    python-mbedtls keeps the ``mbedtls_ssl_context`` inline in its buffer object right after the
-    object header and one object pointer; the offset is confirmed at run time (the context's ``state``
-    field must track the buffer's handshake state, and the suite Mbed TLS reports for the context must
-    be the one python-mbedtls reports) before any function is called with it.
-    """
-
-    _SSL_OFFSET: Final = 24  # PyObject_HEAD (16) + MbedTLSBuffer._context (8)
-    _SESSION_SIZE: Final = 4096  # generous for sizeof(mbedtls_ssl_session)
-    _CACHE_SIZE: Final = 256  # generous for sizeof(mbedtls_ssl_cache_context)
-
-    def __init__(self) -> None:
-        self._lib: ctypes.CDLL | None = None
-        self._checked = False
-        self.unavailable_reason: str | None = None
-
-    @property
-    def available(self) -> bool:
-        """True when sessions can be saved and resumed on this installation."""
-        self._check()
-        return self._lib is not None
-
-    def _check(self) -> None:
-        if self._checked:
-            return
-        self._checked = True
-        try:
-            lib = self._load()
-            self._lib = lib
-            if not self._probe():
-                self._lib = None
-                self.unavailable_reason = "the mbedtls_ssl_context of python-mbedtls was not where expected"
-        except (OSError, AttributeError, IndexError) as error:
-            self._lib = None
-            self.unavailable_reason = f"Mbed TLS library not usable through ctypes: {error}"
-        if self.unavailable_reason:
-            log.warning("DTLS session resumption unavailable: %s", self.unavailable_reason)
-
-    @staticmethod
-    def _load() -> ctypes.CDLL:
-        libdir = os.path.join(os.path.dirname(os.path.dirname(mbedtls.__file__)), "python_mbedtls.libs")
-        candidates = sorted(glob.glob(os.path.join(libdir, "libmbedtls-*.so*")))
-        lib = ctypes.CDLL(candidates[0])
-        vp, sz = ctypes.c_void_p, ctypes.c_size_t
-        signatures: dict[str, tuple[list[object], object]] = {
-            "mbedtls_ssl_get_ciphersuite": ([vp], ctypes.c_char_p),
-            "mbedtls_ssl_get_session": ([vp, vp], ctypes.c_int),
-            "mbedtls_ssl_set_session": ([vp, vp], ctypes.c_int),
-            "mbedtls_ssl_session_init": ([vp], None),
-            "mbedtls_ssl_session_free": ([vp], None),
-            "mbedtls_ssl_session_save": ([vp, vp, sz, ctypes.POINTER(sz)], ctypes.c_int),
-            "mbedtls_ssl_session_load": ([vp, ctypes.c_char_p, sz], ctypes.c_int),
-            "mbedtls_ssl_cache_init": ([vp], None),
-            "mbedtls_ssl_cache_free": ([vp], None),
-            "mbedtls_ssl_cache_set_max_entries": ([vp, ctypes.c_int], None),
-            "mbedtls_ssl_conf_session_cache": ([vp, vp, vp, vp], None),
-        }
-        for name, (argtypes, restype) in signatures.items():
-            function = getattr(lib, name)
-            function.argtypes = argtypes
-            function.restype = restype
-        lib.mbedtls_ssl_cache_get  # noqa: B018  (must exist: passed as a callback)
-        lib.mbedtls_ssl_cache_set  # noqa: B018
-        return lib
-
-    def _ssl(self, buf: TLSWrappedBuffer) -> int:
-        return id(buf) + self._SSL_OFFSET
-
-    def _state_matches(self, buf: TLSWrappedBuffer) -> bool:
-        address = self._ssl(buf)
-        conf = ctypes.c_void_p.from_address(address).value
-        state = ctypes.c_int.from_address(address + ctypes.sizeof(ctypes.c_void_p)).value
-        return bool(conf) and state == buf._handshake_state.value
-
-    def _probe(self) -> bool:
-        """Run one in-memory handshake and check the context offset at two different states."""
-        options = DTLSOptions(version=DTLSVersionMode.DTLS1_2)
-        client = DTLSSession(client_context("probe", b"probe-key", options))
-        server = DTLSSession(server_context({"probe": b"probe-key"}, options), transport_id=b"probe")
-        if not self._state_matches(client._buf):
-            return False
-        pending = client.start().datagrams
-        for _ in range(20):
-            answers: list[bytes] = []
-            for datagram in pending:
-                answers += server.receive(datagram).datagrams
-            pending = []
-            for datagram in answers:
-                pending += client.receive(datagram).datagrams
-            if client.is_open and server.is_open:
-                break
-        if not (client.is_open and self._state_matches(client._buf)):
-            return False
-        assert self._lib is not None
-        suite = self._lib.mbedtls_ssl_get_ciphersuite(self._ssl(client._buf))
-        return suite is not None and suite.decode() == client.cipher
-
-    def save(self, buf: TLSWrappedBuffer) -> bytes | None:
-        """Serialise the session of an open client buffer (``mbedtls_ssl_session_save``)."""
-        if not self.available or not self._state_matches(buf):
-            return None
-        lib = self._lib
-        assert lib is not None
-        session = ctypes.create_string_buffer(self._SESSION_SIZE)
-        lib.mbedtls_ssl_session_init(session)
-        try:
-            if lib.mbedtls_ssl_get_session(self._ssl(buf), session) != 0:
-                return None
-            size = ctypes.c_size_t(0)
-            out = ctypes.create_string_buffer(2048)
-            if lib.mbedtls_ssl_session_save(session, out, len(out), ctypes.byref(size)) != 0:
-                return None
-            return out.raw[: size.value]
-        finally:
-            lib.mbedtls_ssl_session_free(session)
-
-    def offer(self, buf: TLSWrappedBuffer, blob: bytes) -> bool:
-        """Make a fresh client buffer offer a saved session in its ClientHello."""
-        if not self.available or not self._state_matches(buf):
-            return False
-        lib = self._lib
-        assert lib is not None
-        session = ctypes.create_string_buffer(self._SESSION_SIZE)
-        lib.mbedtls_ssl_session_init(session)
-        try:
-            if lib.mbedtls_ssl_session_load(session, blob, len(blob)) != 0:
-                return False
-            return lib.mbedtls_ssl_set_session(self._ssl(buf), session) == 0
-        finally:
-            lib.mbedtls_ssl_session_free(session)
-
-    def enable_server_cache(self, context: ServerContext, max_entries: int) -> ServerSessionCache | None:
-        """Give a server context a session cache, so that clients can resume; None if unavailable."""
-        if not self.available:
-            return None
-        lib = self._lib
-        assert lib is not None
-        probe = context.wrap_buffers()
-        if not self._state_matches(probe):
-            return None
-        conf = ctypes.c_void_p.from_address(self._ssl(probe)).value
-        cache = ctypes.create_string_buffer(self._CACHE_SIZE)
-        lib.mbedtls_ssl_cache_init(cache)
-        lib.mbedtls_ssl_cache_set_max_entries(cache, max_entries)
-        get = ctypes.cast(lib.mbedtls_ssl_cache_get, ctypes.c_void_p)
-        put = ctypes.cast(lib.mbedtls_ssl_cache_set, ctypes.c_void_p)
-        lib.mbedtls_ssl_conf_session_cache(conf, cache, get, put)
-        return ServerSessionCache(lib, context, conf, cache)
-
-
-class ServerSessionCache:
-    """A server context's session cache; :meth:`close` detaches and frees it (the context stays usable)."""
-
-    def __init__(self, lib: ctypes.CDLL, context: ServerContext, conf: int | None, cache: ctypes.Array) -> None:
-        self._lib = lib
-        self._context = context  # keeps the configuration the cache is attached to alive
-        self._conf = conf
-        self._cache: ctypes.Array | None = cache
-
-    def close(self) -> None:
-        """Detach the cache from the configuration, then free its entries."""
-        if self._cache is None:
-            return
-        self._lib.mbedtls_ssl_conf_session_cache(self._conf, None, None, None)
-        self._lib.mbedtls_ssl_cache_free(self._cache)
-        self._cache = None
-
-
-resumption = _Resumption()
-"""The process-wide access to session resumption (checked on first use)."""
-
 __all__ = [
     "CBC_SHA",
     "CBC_SHA256",
@@ -667,14 +491,12 @@ __all__ = [
     "DTLSSession",
     "DTLSVersionMode",
     "Progress",
-    "ServerSessionCache",
     "SessionState",
     "client_context",
     "handshake_budget",
     "is_client_hello",
     "is_dtls_record",
     "module_options",
-    "resumption",
     "server_context",
     "server_hello_session_id",
 ]

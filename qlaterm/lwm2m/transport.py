@@ -37,6 +37,7 @@ from aiocoap.tokenmanager import TokenManager
 from aiocoap.transports.udp6 import MessageInterfaceUDP6
 from aiocoap.util import hostportjoin
 
+from qlaterm.lwm2m.coap import append_transport, new_context, open_udp
 from qlaterm.lwm2m.dtls import DTLSTransport
 from qlaterm.lwm2m.dtls_session import DTLSOptions
 
@@ -207,24 +208,21 @@ async def open_endpoint(
     if security_mode == 0 and psk is None:
         raise TransportUnavailable("security mode 0 needs a PSK identity and key")
     log = logging.getLogger(log_name)
-    ctx = Context(serversite=site, loggername=log_name)
-    tman = TokenManager(ctx)
-    mman = TrackingMessageManager(tman, observer)
-    transport: MessageInterfaceUDP6 | DTLSTransport
-    if security_mode == 0:
-        assert psk is not None
+    ctx = new_context(site, log_name)
+
+    async def make_transport(mman: TrackingMessageManager) -> MessageInterfaceUDP6 | DTLSTransport:
+        if psk is None:
+            return await open_udp(_UDPTransport, mman, bind=(bind_host, port), log=log, loop=ctx.loop)
         transport = await DTLSTransport.create(
             mman, bind=(bind_host, port), session_store=dtls_sessions, log=log, loop=ctx.loop
         )
         transport.set_client_credentials(None, psk[0], psk[1], dtls)
-    else:
-        transport = await _UDPTransport.create_server_transport_endpoint(
-            mman, log=log, loop=ctx.loop, bind=(bind_host, port), multicast=[]
-        )
-    mman.message_interface = transport
-    tman.token_interface = mman
-    ctx.request_interfaces.append(tman)
-    return Endpoint(ctx=ctx, tman=tman, mman=mman, security_mode=security_mode, psk=psk, dtls=dtls)
+        return transport
+
+    stack = await append_transport(
+        ctx, make_transport, message_manager=lambda tman: TrackingMessageManager(tman, observer)
+    )
+    return Endpoint(ctx=ctx, tman=stack.tman, mman=stack.mman, security_mode=security_mode, psk=psk, dtls=dtls)
 
 
 __all__ = [

@@ -1,6 +1,6 @@
 """`qlaterm-platform`: the bundled LwM2M server on its own, driven one command per line.
 
-    qlaterm-platform --port 5683 --profile aep
+    qlaterm-platform --platform-port 5683 --profile aep
     > list
     > read 866971031275899 /19/0/0 text
     > observe 866971031275899 /19/0/0
@@ -24,27 +24,15 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from qlaterm.lwm2m.codec import ContentFormat
+from qlaterm.lwm2m.paths import format_path, parse_path
 from qlaterm.platform.model import (
-    BootstrapFinished,
-    BootstrapRequested,
     CoapRecord,
-    Deregistered,
-    Device,
     Event,
-    Expired,
-    Notification,
-    ObservationEnded,
     OperationDone,
     PlatformError,
-    ProfileError,
-    Registered,
     Result,
-    SendReceived,
-    Updated,
-    format_path,
-    parse_path,
 )
-from qlaterm.platform.profiles import PROFILES
+from qlaterm.platform.options import add_platform_options
 from qlaterm.platform.server import Platform
 
 FORMAT_NAMES: dict[str, int] = {
@@ -97,49 +85,15 @@ def parse_value(text: str) -> str | bytes:
     return text
 
 
-def format_device(device: Device) -> str:
-    host, port = device.address
-    return (
-        f"{device.endpoint} location={device.location} address={host}:{port} lifetime={device.lifetime} "
-        f"binding={device.binding} lwm2m={device.lwm2m_version} objects={device.links_text}"
-    )
-
-
 def format_result(operation: str, ep: str, path: tuple[int, ...], result: Result) -> str:
     return f"{operation} {ep} {format_path(path)}: {result}"
 
 
 def format_event(event: Event) -> str | None:
-    """One line for an event, or None for events the shell prints as command results."""
-    ep = event.endpoint
-    if isinstance(event, Registered):
-        again = " (replaces an earlier registration)" if event.replaced else ""
-        return f"registered {format_device(event.device)}{again}"
-    if isinstance(event, Updated):
-        changed = ",".join(event.changed) or "nothing"
-        return f"updated {ep} changed={changed} lifetime={event.device.lifetime} binding={event.device.binding}"
-    if isinstance(event, Deregistered):
-        return f"deregistered {ep}"
-    if isinstance(event, Expired):
-        return f"expired {ep} (no update within {event.device.lifetime} s)"
-    if isinstance(event, Notification):
-        kind = "CON" if event.con else "NON"
-        return f"notify {ep} {format_path(event.path)} mid={event.mid} {kind}: {event.result}"
-    if isinstance(event, ObservationEnded):
-        return f"observation ended {ep} {format_path(event.path)}: {event.reason}"
-    if isinstance(event, SendReceived):
-        return f"send {ep} cf={event.content_format}: {event.text}"
-    if isinstance(event, BootstrapRequested):
-        host, port = event.address
-        return f"bootstrap request {ep} from {host}:{port}"
-    if isinstance(event, BootstrapFinished):
-        return f"bootstrap {'finished' if event.ok else 'failed'} {ep}: {event.detail}"
-    if isinstance(event, ProfileError):
-        return f"profile {event.profile} error {ep}: {event.error}"
-    if isinstance(event, OperationDone) and event.origin != "api":
-        outcome = str(event.result) if event.result is not None else f"error: {event.error}"
-        return f"{event.origin} {event.operation} {ep} {format_path(event.path)}: {outcome}"
-    return None
+    """The line the shell prints for an event, or None for the requests it prints as command results."""
+    if isinstance(event, OperationDone) and event.origin == "api":
+        return None
+    return event.summary()
 
 
 class PlatformShell:
@@ -211,7 +165,7 @@ class PlatformShell:
         devices = list(self.platform.devices.values())
         if not devices:
             return ["no devices registered"]
-        return [format_device(d) for d in devices]
+        return [d.summary() for d in devices]
 
     async def _cmd_read(self, args: list[str], line: str) -> list[str]:
         self._need(args, 2, 3, "read EP PATH [FORMAT]")
@@ -328,7 +282,8 @@ async def run(host: str, port: int, profile: str) -> int:
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
+    """The ``qlaterm-platform`` argument parser."""
     parser = argparse.ArgumentParser(
         prog="qlaterm-platform",
         description="The bundled LwM2M server, driven one command per line on stdin.",
@@ -336,11 +291,19 @@ def main(argv: list[str] | None = None) -> int:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=5683, help="UDP port (default 5683, 0 = any free port)")
-    parser.add_argument("--profile", choices=sorted(PROFILES), default="generic", help="platform behaviour")
-    options = parser.parse_args(argv)
+    add_platform_options(
+        parser,
+        port_help="UDP port (default 5683, 0 = any free port)",
+        profile_help="platform behaviour",
+        old_port_flag="--port",
+    )
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    options = build_parser().parse_args(argv)
     with contextlib.suppress(KeyboardInterrupt):
-        return asyncio.run(run(options.host, options.port, options.profile))
+        return asyncio.run(run(options.host, options.platform_port, options.profile))
     return 130
 
 

@@ -14,8 +14,9 @@ from typing import Any
 
 from aiocoap import Code, Message
 
+from qlaterm.lwm2m.paths import parse_path
 from qlaterm.platform.content import describe
-from qlaterm.platform.model import CoapRecord, parse_path
+from qlaterm.platform.model import CoapRecord
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from qlaterm.lwm2m import codec
 from qlaterm.lwm2m.codec import ContentFormat
-from qlaterm.platform.model import Path
+from qlaterm.lwm2m.paths import Path, to_path
 
 TEXT_FORMATS = {int(ContentFormat.TEXT), int(ContentFormat.OLD_TEXT)}
 LINK_FORMAT = int(ContentFormat.LINK)
@@ -69,8 +69,7 @@ def encode_write(path: Path, value: Any, content_format: int | None) -> tuple[in
 def _full_path(base: Path, key: int | Path | str) -> Path:
     if isinstance(key, int):
         return (*base, key)
-    if isinstance(key, str):
-        key = tuple(int(p) for p in key.strip("/").split("/"))
+    key = to_path(key)
     return key if len(key) > len(base) else (*base, *key)
 
 

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from aiocoap import Code
 
-from qlaterm.lwm2m.codec import Link, path_str
-
-Path = tuple[int, ...]
+from qlaterm.lwm2m.codec import Link
+from qlaterm.lwm2m.paths import Path, PathError, format_path, parse_path
 
 
 class PlatformError(Exception):
@@ -34,26 +33,6 @@ class RequestTimeout(PlatformError, TimeoutError):
 
 class RequestFailed(PlatformError):
     """The exchange failed below CoAP response level (RST, retransmissions exhausted, socket error)."""
-
-
-def parse_path(path: str | Path) -> Path:
-    """Turn "/3/0/1" (or "3/0/1", or a tuple) into (3, 0, 1); "/" gives ().
-
-    LwM2M paths are at most object/instance/resource/resource-instance, all 16-bit numbers;
-    anything else is a caller mistake, reported as ValueError before a datagram is sent.
-    """
-    if isinstance(path, tuple):
-        parts = path
-    else:
-        text = path.strip().strip("/")
-        parts = tuple(int(p) for p in text.split("/")) if text else ()
-    if len(parts) > 4 or any(not 0 <= p <= 65535 for p in parts):
-        raise ValueError(f"not an LwM2M path: {path!r}")
-    return tuple(parts)
-
-
-format_path = path_str
-"""(3, 0, 1) -> "/3/0/1"; () -> "/" (the codec's spelling of a path)."""
 
 
 @dataclass
@@ -84,7 +63,7 @@ class Device:
         for link in self.objects:
             try:
                 path = parse_path(link.path)
-            except ValueError:
+            except PathError:
                 continue  # an alternate base path such as </lwm2m/3/0>
             if path:  # the root link "</>;rt=..." lists no object
                 paths.append(path)
@@ -93,6 +72,14 @@ class Device:
     def lists(self, path: Path) -> bool:
         """Whether the registration body lists exactly this object or instance."""
         return path in self.object_paths()
+
+    def summary(self) -> str:
+        """One line: endpoint, location, address, lifetime, binding, version and the objects it listed."""
+        host, port = self.address
+        return (
+            f"{self.endpoint} location={self.location} address={host}:{port} lifetime={self.lifetime} "
+            f"binding={self.binding} lwm2m={self.lwm2m_version} objects={self.links_text}"
+        )
 
 
 @dataclass
@@ -131,10 +118,21 @@ class Result:
 
 @dataclass(frozen=True)
 class Event:
-    """Base class of everything the platform reports; `time` is wall-clock seconds."""
+    """Base class of everything the platform reports; `time` is wall-clock seconds.
+
+    Every event describes itself in one line (:meth:`summary`), the line the console's platform pane and
+    ``qlaterm-platform`` print; :attr:`registration_changed` says whether the set of registered devices
+    or their registration data changed with it.
+    """
 
     endpoint: str | None
     time: float = field(default_factory=time.time, kw_only=True)
+
+    registration_changed: ClassVar[bool] = False
+
+    def summary(self) -> str:
+        """The event in one line, endpoint included."""
+        raise NotImplementedError(f"{type(self).__name__} does not describe itself")
 
 
 @dataclass(frozen=True)
@@ -142,27 +140,55 @@ class Registered(Event):
     device: Device
     replaced: bool = False  # the endpoint was registered already; the old registration is gone
 
+    registration_changed: ClassVar[bool] = True
+
+    def summary(self) -> str:
+        again = " (replaces an earlier registration)" if self.replaced else ""
+        return f"registered {self.device.summary()}{again}"
+
 
 @dataclass(frozen=True)
 class Updated(Event):
     device: Device
     changed: tuple[str, ...] = ()  # which of "lifetime", "binding", "objects", "address"
 
+    registration_changed: ClassVar[bool] = True
+
+    def summary(self) -> str:
+        changed = ",".join(self.changed) or "nothing"
+        return (
+            f"updated {self.endpoint} changed={changed} lifetime={self.device.lifetime} binding={self.device.binding}"
+        )
+
 
 @dataclass(frozen=True)
 class Deregistered(Event):
     device: Device
+
+    registration_changed: ClassVar[bool] = True
+
+    def summary(self) -> str:
+        return f"deregistered {self.endpoint}"
 
 
 @dataclass(frozen=True)
 class Expired(Event):
     device: Device
 
+    registration_changed: ClassVar[bool] = True
+
+    def summary(self) -> str:
+        return f"expired {self.endpoint} (no update within {self.device.lifetime} s)"
+
 
 @dataclass(frozen=True)
 class Notification(Event):
     path: Path
     result: Result  # the notification as a response: code, format, payload, decoded values
+
+    def summary(self) -> str:
+        kind = "CON" if self.con else "NON"
+        return f"notify {self.endpoint} {format_path(self.path)} mid={self.mid} {kind}: {self.result}"
 
     @property
     def values(self) -> dict[Path, Any]:
@@ -182,6 +208,9 @@ class ObservationEnded(Event):
     path: Path
     reason: str
 
+    def summary(self) -> str:
+        return f"observation ended {self.endpoint} {format_path(self.path)}: {self.reason}"
+
 
 @dataclass(frozen=True)
 class SendReceived(Event):
@@ -190,16 +219,26 @@ class SendReceived(Event):
     content_format: int | None = None
     text: str = ""
 
+    def summary(self) -> str:
+        return f"send {self.endpoint} cf={self.content_format}: {self.text or repr(self.payload)}"
+
 
 @dataclass(frozen=True)
 class BootstrapRequested(Event):
     address: tuple[str, int]
+
+    def summary(self) -> str:
+        host, port = self.address
+        return f"bootstrap request {self.endpoint} from {host}:{port}"
 
 
 @dataclass(frozen=True)
 class BootstrapFinished(Event):
     ok: bool
     detail: str = ""
+
+    def summary(self) -> str:
+        return f"bootstrap {'finished' if self.ok else 'failed'} {self.endpoint}: {self.detail}"
 
 
 @dataclass(frozen=True)
@@ -212,6 +251,11 @@ class OperationDone(Event):
     error: str = ""
     origin: str = "api"  # "api", or "profile:<name>" for requests a profile made by itself
 
+    def summary(self) -> str:
+        who = "" if self.origin == "api" else f"{self.origin} "
+        outcome = str(self.result) if self.result is not None else f"error: {self.error}"
+        return f"{who}{self.operation} {self.endpoint} {format_path(self.path)}: {outcome}"
+
 
 @dataclass(frozen=True)
 class ProfileError(Event):
@@ -219,6 +263,9 @@ class ProfileError(Event):
 
     profile: str
     error: str
+
+    def summary(self) -> str:
+        return f"profile {self.profile} error {self.endpoint}: {self.error}"
 
 
 # ------------------------------------------------------------------------------------------ log

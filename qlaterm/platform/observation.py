@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 import aiocoap
 
-from qlaterm.platform.model import Device, Notification, Path, Result, format_path
+from qlaterm.lwm2m.paths import Path, format_path
+from qlaterm.platform.model import Device, Notification, Result
 
 if TYPE_CHECKING:
     from qlaterm.platform.server import Platform

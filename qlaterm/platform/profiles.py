@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, ClassVar
 from qlaterm.lwm2m.codec import ContentFormat
 from qlaterm.platform.bootstrap import BootstrapConfig, BootstrapPlan, default_plan
 from qlaterm.platform.model import Event, Registered, Updated
+from qlaterm.platform.options import PROFILE_NAMES
 
 if TYPE_CHECKING:
     from qlaterm.platform.server import Platform
@@ -109,9 +110,11 @@ class AndlinkProfile(Profile):
         await platform.write(event.endpoint, ANDLINK_DATA, ANDLINK_COMMAND, content_format=int(ContentFormat.TEXT))
 
 
-PROFILES: dict[str, type[Profile]] = {
+_BY_NAME: dict[str, type[Profile]] = {
     cls.name: cls for cls in (GenericProfile, AepProfile, AndlinkProfile, TelitProfile)
 }
+PROFILES: dict[str, type[Profile]] = {name: _BY_NAME[name] for name in PROFILE_NAMES}
+"""Every profile by name, in the order of :data:`~qlaterm.platform.options.PROFILE_NAMES`."""
 
 
 def get_profile(profile: str | Profile) -> Profile:

@@ -28,6 +28,7 @@ from aiocoap.protocol import BlockwiseRequest
 from aiocoap.util import hostportsplit
 
 from qlaterm.lwm2m.dtls import DTLSTransport, dtls_transport_of
+from qlaterm.lwm2m.paths import Path, format_path, to_path
 from qlaterm.platform.bootstrap import BootstrapConfig
 from qlaterm.platform.coaplog import CoapLog, remote_address
 from qlaterm.platform.content import LINK_FORMAT, decode_values, describe, effective_format, encode_write, parse_links
@@ -40,7 +41,6 @@ from qlaterm.platform.model import (
     Notification,
     ObservationEnded,
     OperationDone,
-    Path,
     ProfileError,
     Registered,
     RequestFailed,
@@ -48,8 +48,6 @@ from qlaterm.platform.model import (
     Result,
     SendReceived,
     UnknownDevice,
-    format_path,
-    parse_path,
 )
 from qlaterm.platform.observation import Observation
 from qlaterm.platform.profiles import Profile, get_profile
@@ -77,7 +75,8 @@ _ORIGIN: contextvars.ContextVar[str] = contextvars.ContextVar("platform_origin",
 
 
 class Platform:
-    """A LwM2M 1.0/1.1 server bound to host:port (UDP, NoSec); `port=0` picks a free port."""
+    """A LwM2M 1.0/1.1 server on host:port (UDP, NoSec) and port+1 (DTLS-PSK, the identities of `psk_store`);
+    `port=0` picks a free port."""
 
     def __init__(
         self,
@@ -210,7 +209,7 @@ class Platform:
 
     async def read(self, ep: str, path: PathLike, accept: int | None = None, *, timeout: float | None = None) -> Result:
         """Read (GET) an object, instance or resource; `accept` picks the content format."""
-        p = parse_path(path)
+        p = to_path(path)
         msg = Message(code=Code.GET, uri_path=_segments(p))
         if accept is not None:
             msg.opt.accept = accept
@@ -230,7 +229,7 @@ class Platform:
 
         PUT replaces; `partial=True` sends POST, the partial update of an instance.
         """
-        p = parse_path(path)
+        p = to_path(path)
         fmt, payload = encode_write(p, value, content_format)
         msg = Message(code=Code.POST if partial else Code.PUT, uri_path=_segments(p), payload=payload)
         msg.opt.content_format = fmt
@@ -238,7 +237,7 @@ class Platform:
 
     async def execute(self, ep: str, path: PathLike, args: str = "", *, timeout: float | None = None) -> Result:
         """Execute (POST) a resource, with optional text arguments."""
-        p = parse_path(path)
+        p = to_path(path)
         msg = Message(code=Code.POST, uri_path=_segments(p), payload=args.encode("utf-8"))
         if args:
             msg.opt.content_format = 0
@@ -246,7 +245,7 @@ class Platform:
 
     async def discover(self, ep: str, path: PathLike, *, timeout: float | None = None) -> Result:
         """Discover (GET, Accept link-format) the attributes and resources under a path."""
-        p = parse_path(path)
+        p = to_path(path)
         msg = Message(code=Code.GET, uri_path=_segments(p))
         msg.opt.accept = 40
         return await self._operate(ep, "discover", p, msg, accept=40, timeout=timeout)
@@ -264,7 +263,7 @@ class Platform:
         timeout: float | None = None,
     ) -> Result:
         """Write-Attributes (PUT with only Uri-Query): notification attributes of a path."""
-        p = parse_path(path)
+        p = to_path(path)
         query = [
             f"{name}={_attr(value)}"
             for name, value in (("pmin", pmin), ("pmax", pmax), ("gt", gt), ("lt", lt), ("st", st))
@@ -280,7 +279,7 @@ class Platform:
 
         A new observation of the same path replaces the old one (which is forgotten locally).
         """
-        p = parse_path(path)
+        p = to_path(path)
         device = self.device(ep)
         msg = Message(code=Code.GET, uri_path=_segments(p), observe=0)
         if accept is not None:
@@ -310,7 +309,7 @@ class Platform:
 
     def observation(self, ep: str, path: PathLike) -> Observation | None:
         """The active observation of `path` on `ep`, if any."""
-        return self._observations.get((ep, parse_path(path)))
+        return self._observations.get((ep, to_path(path)))
 
     @property
     def observations(self) -> list[Observation]:
@@ -322,7 +321,7 @@ class Platform:
 
         Without an active observation the GET carries a fresh token (a plain read for most clients).
         """
-        p = parse_path(path)
+        p = to_path(path)
         device = self.device(ep)
         obs = self._observations.pop((ep, p), None)
         msg = Message(code=Code.GET, uri_path=_segments(p), observe=1)

@@ -2,14 +2,15 @@
 
 One Context serves the LwM2M interfaces and sends device-management requests from the same bound
 port, so a device sees requests coming from the server address it registered with. The stack is
-built by hand (TokenManager -> MessageManager -> transport) rather than with
+built with `qlaterm.lwm2m.coap` (TokenManager -> MessageManager -> transport) rather than with
 `Context.create_server_context`, because the platform needs a hook on every datagram in and out
-(the CoAP log, retransmissions included) and because a DTLS-PSK transport on port+1 gets appended
-here later in exactly the same way.
+(the CoAP log, retransmissions included), and the DTLS-PSK transport on port+1 is appended to the
+same Context in exactly the same way.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import socket
 from collections.abc import Mapping
@@ -20,6 +21,7 @@ from aiocoap.messagemanager import MessageManager
 from aiocoap.tokenmanager import TokenManager
 from aiocoap.transports.udp6 import MessageInterfaceUDP6, UDP6EndpointAddress
 
+from qlaterm.lwm2m.coap import append_transport, bound_port, new_context, open_udp
 from qlaterm.lwm2m.dtls import create_dtls_endpoint
 from qlaterm.platform.coaplog import CoapLog
 
@@ -158,25 +160,23 @@ async def create_context(
     handshakes). With port 0, a port whose successor is free as well is chosen.
     """
     for _ in range(_PORT_PAIR_ATTEMPTS if psk_store is not None and not port else 1):
-        ctx = Context(serversite=site, loggername="qlaterm.platform.coap")
-        tman = ForcedTokenManager(ctx)
-        mman = LoggingMessageManager(tman, coap_log)
+        ctx = new_context(site, "qlaterm.platform.coap")
         if port:
             _ensure_port_free(host, port)
-        transport = await StrictUDP6.create_server_transport_endpoint(
-            mman, log=ctx.log, loop=ctx.loop, bind=(host, port), multicast=[]
+
+        stack = await append_transport(
+            ctx,
+            functools.partial(_open_strict_udp, ctx=ctx, bind=(host, port), coap_log=coap_log),
+            message_manager=functools.partial(LoggingMessageManager, coap_log=coap_log),
+            token_manager=ForcedTokenManager,
         )
-        transport.coap_log = coap_log
-        mman.message_interface = transport
-        tman.token_interface = mman
-        ctx.request_interfaces.append(tman)
-        bound_port = int(transport.transport.get_extra_info("socket").getsockname()[1])
+        udp_port = bound_port(stack.transport)
         if psk_store is None:
-            return ctx, bound_port
+            return ctx, udp_port
         try:
             await create_dtls_endpoint(
                 ctx,
-                bind=(host, bound_port + 1),
+                bind=(host, udp_port + 1),
                 psk_store=psk_store,
                 message_manager=lambda t: LoggingMessageManager(t, coap_log),
                 token_manager=ForcedTokenManager,
@@ -186,11 +186,19 @@ async def create_context(
             if port:
                 raise
             continue
-        return ctx, bound_port
+        return ctx, udp_port
     raise OSError(f"no free pair of UDP ports on {host}")
 
 
 _PORT_PAIR_ATTEMPTS = 20
+
+
+async def _open_strict_udp(
+    mman: LoggingMessageManager, *, ctx: Context, bind: tuple[str, int], coap_log: CoapLog
+) -> StrictUDP6:
+    transport = await open_udp(StrictUDP6, mman, bind=bind, log=ctx.log, loop=ctx.loop)
+    transport.coap_log = coap_log
+    return transport
 
 
 def _ensure_port_free(host: str, port: int) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -27,7 +27,19 @@ from .folding_log import FoldingLog, stamp
 if TYPE_CHECKING:  # pragma: no cover
     from qlaterm.platform.server import Platform
 
-__all__ = ["OPERATIONS", "PlatformPane"]
+__all__ = ["OPERATIONS", "PlatformEvent", "PlatformPane"]
+
+
+class PlatformEvent(Protocol):
+    """What the pane needs of a platform event: when it happened, its line, and whether the device changed."""
+
+    @property
+    def time(self) -> float: ...
+
+    @property
+    def registration_changed(self) -> bool: ...
+
+    def summary(self) -> str: ...
 
 OPERATIONS = [
     ("Read", "read"),
@@ -188,39 +200,11 @@ Long lines are folded; `w` in the log leaves them whole.
     def _on_record(self, record: Any) -> None:
         self._pending.append(f"{stamp(record.time)} {record}")
 
-    def _on_event(self, event: Any) -> None:
-        from qlaterm.platform import model as m
-
-        at = getattr(event, "time", time.time())
-        if isinstance(event, m.Registered):
-            d = event.device
-            text = f"registered {d.endpoint} lt={d.lifetime} b={d.binding} {d.links_text}"
-        elif isinstance(event, m.Updated):
-            text = f"update from {event.endpoint} ({', '.join(event.changed) or 'no change'})"
-        elif isinstance(event, m.Deregistered):
-            text = f"de-registered {event.endpoint}"
-        elif isinstance(event, m.Expired):
-            text = f"registration of {event.endpoint} expired"
-        elif isinstance(event, m.Notification):
-            values = ", ".join(f"{m.format_path(p)}={v!r}" for p, v in event.values.items())
-            text = f"notification {m.format_path(event.path)} {'CON' if event.con else 'NON'}: {values}"
-        elif isinstance(event, m.SendReceived):
-            text = f"Send from {event.endpoint}: {event.text or event.payload!r}"
-        elif isinstance(event, m.OperationDone):
-            outcome = str(event.result) if event.result is not None else event.error
-            text = f"{event.operation} {m.format_path(event.path)} → {outcome}"
-        elif isinstance(event, m.ObservationEnded):
-            text = f"observation {m.format_path(event.path)} ended: {event.reason}"
-        elif isinstance(event, m.BootstrapFinished):
-            text = f"bootstrap finished: {'ok' if event.ok else event.detail}"
-        elif isinstance(event, m.ProfileError):
-            text = f"profile {event.profile} failed: {event.error}"
-        else:
-            text = type(event).__name__
-        if isinstance(event, m.Registered | m.Updated | m.Deregistered | m.Expired):
+    def _on_event(self, event: PlatformEvent) -> None:
+        if event.registration_changed:
             # redrawn through the message queue: the pane's layout settles with the event, not a tick later
             self.call_later(self.refresh_device)
-        self._pending.append(f"{stamp(at)} ● {text}")
+        self._pending.append(f"{stamp(event.time)} ● {event.summary()}")
 
     def _flush(self) -> None:
         facts = self.facts()

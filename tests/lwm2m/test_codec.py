@@ -27,8 +27,6 @@ from qlaterm.lwm2m.codec import (
     link_format,
     objlnk_bytes,
     parse_link_format,
-    parse_path,
-    path_str,
     scalar_bytes,
     text_of,
     tlv_bool,
@@ -335,17 +333,6 @@ def test_link_format_registration_payload() -> None:
     for bad_link in (Link("/a>b"), Link("/1", {"a b": None}), Link("/1", {"a": "x,y"}), Link("/1", {"a": '"x'})):
         with pytest.raises(CodecError):
             link_format([bad_link])
-
-
-def test_paths() -> None:
-    assert parse_path("/19/0/1") == (19, 0, 1)
-    assert parse_path("19/0/") == (19, 0)
-    assert parse_path("/") == ()
-    assert path_str((19, 0, 1)) == "/19/0/1"
-    assert path_str(()) == "/"
-    for bad in ("/1a", "/+1", "/1_0", "/70000", "/\u0663", "/1//2", "/1/2/3/4/5", "/ 1"):
-        with pytest.raises(CodecError):
-            parse_path(bad)
 
 
 def test_unknown_format_and_link_values() -> None:

@@ -20,10 +20,10 @@ from qlaterm.lwm2m.dtls_session import (
     is_client_hello,
     is_dtls_record,
     module_options,
-    resumption,
     server_context,
     server_hello_session_id,
 )
+from qlaterm.lwm2m.mbedtls_resume import resumption
 
 KEYS = {"module-1": b"\x01\x02\x03\x04", "module-2": b"other key"}
 

@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 import pytest
 from aiocoap import Code
 
-from qlaterm.platform.cli import PlatformShell, format_event, main, parse_format, parse_value
+from qlaterm.platform.cli import PlatformShell, build_parser, format_event, main, parse_format, parse_value
 from qlaterm.platform.model import ObservationEnded, OperationDone, Result
 from qlaterm.platform.server import Platform
 from tests.tinyclient import TinyClient
@@ -146,3 +146,18 @@ def test_help_lists_the_profiles(capsys: pytest.CaptureFixture[str]) -> None:
     assert exited.value.code == 0
     out = capsys.readouterr().out
     assert "aep" in out and "andlink" in out and "observe EP PATH" in out
+
+
+def test_port_flag_is_spelled_as_in_the_console_and_the_simulator() -> None:
+    parser = build_parser()
+    assert parser.parse_args([]).platform_port == 5683
+    assert parser.parse_args(["--platform-port", "0"]).platform_port == 0
+    assert parser.parse_args(["--port", "6000"]).platform_port == 6000  # the earlier spelling still works
+    assert "--port " not in parser.format_help()
+
+
+def test_bad_port_exits_with_usage(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["--platform-port", "70000"])
+    assert exited.value.code == 2
+    assert "expected a port 0-65535" in capsys.readouterr().err

@@ -137,9 +137,10 @@ def test_arguments() -> None:
     args = parse_args(["--tcp", "127.0.0.1:7000", "--psk", "dev1:0011ff", "--psk", "a:b:c:00", "--no-server"])
     assert args.tcp == ("127.0.0.1", 7000)
     assert args.psk == {"dev1": b"\x00\x11\xff", "a:b:c": b"\x00"}
-    assert args.no_server and args.server_port == 5683 and args.profile == "generic"
-    args = parse_args(["--pty", "--link", "/tmp/x", "--profile", "aep", "--server-port", "6000"])
-    assert args.pty and args.link == "/tmp/x" and args.profile == "aep" and args.server_port == 6000
+    assert args.no_server and args.platform_port == 5683 and args.profile == "generic"
+    args = parse_args(["--pty", "--link", "/tmp/x", "--profile", "aep", "--platform-port", "6000"])
+    assert args.pty and args.link == "/tmp/x" and args.profile == "aep" and args.platform_port == 6000
+    assert parse_args(["--pty", "--server-port", "6001"]).platform_port == 6001  # the earlier spelling
 
 
 @pytest.mark.parametrize(
@@ -152,6 +153,7 @@ def test_arguments() -> None:
         ["--pty", "--psk", "id:xyz"],
         ["--pty", "--imei", "123"],
         ["--pty", "--profile", "nope"],
+        ["--pty", "--platform-port", "70000"],
         ["--pty", "--server-port", "70000"],
     ],
 )

@@ -233,7 +233,7 @@ async def test_platform_pane_read_goes_through_the_console(console: Console) -> 
     await console.pilot.pause()
     pane._flush()  # type: ignore[attr-defined]
     log = "\n".join(pane.query_one("#platform-log", FoldingLog).source_lines())
-    assert 'read /19/0/0 → 2.05 Content cf=0 text "via pane"' in log
+    assert 'read ep1 /19/0/0: 2.05 Content cf=0 text "via pane"' in log
     assert "<- 127.0.0.1" in log and "CON POST" in log  # the CoAP log beside the events
 
 

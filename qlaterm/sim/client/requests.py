@@ -23,7 +23,8 @@ from aiocoap.numbers.codes import (
     Code,
 )
 
-from qlaterm.lwm2m.codec import CodecError, ContentFormat, Path, Scalar, decode
+from qlaterm.lwm2m.codec import CodecError, ContentFormat, Scalar, decode
+from qlaterm.lwm2m.paths import Path, PathError, parse_segments
 from qlaterm.sim.client.types import Op, ServerRequest
 
 log = logging.getLogger("qlaterm.sim.client")
@@ -40,15 +41,11 @@ TERMINAL_OPS: Mapping[str, Op] = {"read": "read", "write": "write", "execute": "
 
 def parse_path(segments: Sequence[str]) -> Path | None:
     """``("19", "0", "1")`` → ``(19, 0, 1)``; None for anything that is not an LwM2M object,
-    instance or resource path."""
-    if not 1 <= len(segments) <= 3:
+    instance or resource path (what a server may address at the client)."""
+    try:
+        return parse_segments(segments, min_depth=1, max_depth=3)
+    except PathError:
         return None
-    out = []
-    for seg in segments:
-        if not (seg.isascii() and seg.isdigit()) or len(seg) > 5 or int(seg) > 0xFFFF:
-            return None
-        out.append(int(seg))
-    return tuple(out)
 
 
 def choose_format(accept: int | None, path: Path, values: Mapping[Path, Scalar]) -> int:
