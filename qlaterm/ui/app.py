@@ -65,7 +65,7 @@ class QlatermApp(App[None]):
     BINDINGS = [
         Binding("f1", "help", "Help", id="help"),
         Binding("f2", "answer", "Answer", id="answer"),
-        Binding("f3", "notify", "Notify", id="notify"),
+        Binding("f3", "notify_resource", "Notify", id="notify"),
         Binding("f4", "register", "Reg", id="register"),
         Binding("f5", "update", "Upd", id="update"),
         Binding("f6", "deregister", "Dereg", id="deregister"),
@@ -89,7 +89,7 @@ class QlatermApp(App[None]):
 
     ACTIONS: dict[str, tuple[str, str]] = {
         "answer": ("Answer request", "Answer the selected (or oldest) server request: read, observe, write, execute"),
-        "notify": ("Notify", "Send AT+QLANOTIFY for an observed resource (NON or CON)"),
+        "notify_resource": ("Notify", "Send AT+QLANOTIFY for an observed resource (NON or CON)"),
         "register": ("Register", "AT+QLAREG (configure first when the module has no server)"),
         "update": ("Update registration", "AT+QLAUPDATE: new lifetime or binding"),
         "deregister": ("Deregister", "AT+QLADEREG"),
@@ -387,7 +387,7 @@ class QlatermApp(App[None]):
     def on_resource_chosen(self, event: ResourceChosen) -> None:
         self.push_screen(dialogs.NotifyDialog(self.state, event.path), self._sent)
 
-    def action_notify(self) -> None:
+    def action_notify_resource(self) -> None:
         tree = self.query_one(ObjectTree)
         path = tree.selected_path if tree.has_focus else None
         self.push_screen(dialogs.NotifyDialog(self.state, path if path and path[2] >= 0 else None), self._sent)
