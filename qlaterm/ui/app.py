@@ -26,8 +26,8 @@ from textual.widgets import Footer
 from qlaterm import __version__
 from qlaterm.at.catalogue import error_text
 from qlaterm.link.base import LinkState, LinkStatus, Transport
-from qlaterm.link.inproc import InProcTransport, SimFacts
 from qlaterm.link.session import Rebooted, Reply, Session, SessionEvent, Traffic
+from qlaterm.link.simulator import PlatformHandle, SimFacts, SimulatorControls
 from qlaterm.state import DeviceState, Request, format_path
 
 from . import dialogs
@@ -123,6 +123,8 @@ class QlatermApp(App[None]):
     ) -> None:
         super().__init__()
         self.transport = transport
+        self.simulator: SimulatorControls | None = transport.simulator
+        """The simulated module's controls in sim mode, else None."""
         self.session = Session(transport, clock=clock)
         self.state = DeviceState(clock=clock)
         self.history_file = history_file
@@ -162,7 +164,7 @@ class QlatermApp(App[None]):
                     from .platform_pane import PlatformPane
 
                     # the platform starts with the link; the pane is laid out now and attached then
-                    yield PlatformPane(None, facts=simulator.sim_facts, show_psk=not self.mask_secrets, id="platform")
+                    yield PlatformPane(None, facts=simulator.facts, show_psk=not self.mask_secrets, id="platform")
             with Vertical(id="right"):
                 status = StatusPane(self.state, show_psk=not self.mask_secrets, id="status")
                 status.facts = SimFacts() if self.simulator is not None else None
@@ -177,14 +179,9 @@ class QlatermApp(App[None]):
         return self.query_one(Transcript)
 
     @property
-    def simulator(self) -> InProcTransport | None:
-        """The in-process simulator when that is the link (sim mode), else None."""
-        return self.transport if isinstance(self.transport, InProcTransport) else None
-
-    @property
-    def platform(self) -> Any:
-        """The bundled platform when the link is the simulator's, else None."""
-        return getattr(self.transport, "platform", None)
+    def platform(self) -> PlatformHandle | None:
+        """The bundled platform when the link is the simulator's and it runs, else None."""
+        return self.simulator.platform if self.simulator is not None else None
 
     def on_mount(self) -> None:
         self.sub_title = self.transport.name
@@ -198,16 +195,15 @@ class QlatermApp(App[None]):
         """Open the link (starting the simulator in sim mode), then read the module's state."""
         await self.session.open()
         self.sub_title = self.transport.name
-        if self.platform is not None:
+        platform, simulator = self.platform, self.simulator
+        if platform is not None and simulator is not None:
             from .platform_pane import PlatformPane
 
             panes = self.query(PlatformPane)
             if panes:
-                panes.first().attach(self.platform)
+                panes.first().attach(platform)
             else:
-                simulator = self.simulator
-                pane = PlatformPane(self.platform, facts=simulator.sim_facts if simulator is not None else None,
-                                    show_psk=not self.mask_secrets, id="platform")
+                pane = PlatformPane(platform, facts=simulator.facts, show_psk=not self.mask_secrets, id="platform")
                 await self.query_one("#left", Vertical).mount(pane)
                 self.refresh_bindings()  # ctrl+t now has a pane to show
         self.request_read()
@@ -297,7 +293,7 @@ class QlatermApp(App[None]):
         key = (self.state.status, self.state.registered_at, notice, self.state.config)
         if force or key != self._facts_key:
             self._facts_key = key
-            self.query_one(StatusPane).facts = simulator.sim_facts()
+            self.query_one(StatusPane).facts = simulator.facts()
 
     def request_read(self) -> None:
         """Read the module's state soon; requests made while a read runs fold into one more read."""
@@ -417,7 +413,7 @@ class QlatermApp(App[None]):
         platform = self.platform
         simulator = self.simulator
         if platform is not None and simulator is not None:
-            facts = simulator.sim_facts()
+            facts = simulator.facts()
             psk_id, psk = facts.psk_store[0] if facts.psk_store else ("", "")
             return dialogs.ConfigDefaults("127.0.0.1", platform.port, endpoint, 86400, facts.dtls_port, psk_id, psk)
         return dialogs.ConfigDefaults("", 5683, endpoint, 86400)
@@ -508,7 +504,9 @@ class QlatermApp(App[None]):
         self.transcript.clear_all()
 
     def action_toggle_platform(self) -> None:
-        panes = self.query("#platform")
+        from .platform_pane import PlatformPane
+
+        panes = self.query(PlatformPane)
         if not panes:
             self.notify("the platform pane exists in simulator mode (qlaterm --sim)", severity="warning")
             return
@@ -552,8 +550,10 @@ class QlatermApp(App[None]):
         self._refresh_sim_facts(force=True)
         self.query_one(StatusPane).refresh_state()
         self.refresh_bindings()
-        for pane in self.query("#platform"):
-            pane.refresh_sleep()  # type: ignore[attr-defined]
+        from .platform_pane import PlatformPane
+
+        for pane in self.query(PlatformPane):
+            pane.refresh_sleep()
 
     def action_focus_command(self) -> None:
         self.query_one("#command-input").focus()

@@ -1,7 +1,7 @@
 """The status pane: link, LwM2M status, server, endpoint, lifetime and the next update, security, binding.
 
 In simulator mode it also shows what a real module never reports over AT — the negotiated DTLS version and
-cipher suite, whether the session was resumed, deep sleep — taken from the in-process transport's
+cipher suite, whether the session was resumed, deep sleep — taken from the simulator's
 ``SimFacts``; on a real module it says the cipher is not reported rather than guessing one.
 """
 
@@ -13,7 +13,7 @@ from rich.text import Text
 from textual.widget import Widget
 
 from qlaterm.link.base import LinkState
-from qlaterm.link.inproc import SimFacts
+from qlaterm.link.simulator import SimFacts
 from qlaterm.state import DeviceState
 
 __all__ = ["StatusPane", "duration"]
