@@ -7,6 +7,8 @@ opens: the console for a real module never loads the simulator.
 
 from __future__ import annotations
 
+import asyncio
+import importlib
 import logging
 import time
 from collections import deque
@@ -47,6 +49,14 @@ def parse_psk(text: str) -> tuple[str, bytes]:
     return identity, secret
 
 
+def _load_simulator(*, with_platform: bool) -> None:
+    """Import the simulated module (and the bundled platform): the slow part of starting them."""
+    importlib.import_module("qlaterm.sim.module")
+    importlib.import_module("qlaterm.sim.nvm")
+    if with_platform:
+        importlib.import_module("qlaterm.platform.server")
+
+
 def _version_text(version: str | None) -> str:
     """``"DTLSv1.2"`` (Mbed TLS) → ``"DTLS 1.2"``."""
     if not version:
@@ -85,11 +95,14 @@ class InProcTransport:
         self._refused_count = 0
 
     async def open(self, on_data: DataCallback, on_state: StateCallback) -> None:
+        self._on_data = on_data
+        on_state(LinkStatus(LinkState.CONNECTING, "starting the simulator"))
+        # The simulator and the platform (aiocoap, Mbed TLS) load beside the running event loop: a console
+        # keeps drawing and taking keys meanwhile.
+        await asyncio.to_thread(_load_simulator, with_platform=self.platform_port is not None)
         from qlaterm.sim.module import Module
         from qlaterm.sim.nvm import Nvm
 
-        self._on_data = on_data
-        on_state(LinkStatus(LinkState.CONNECTING, "starting the simulator"))
         if self.platform_port is not None:
             self.platform = await self._start_platform()
             self._watch_refusals(self.platform)

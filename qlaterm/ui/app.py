@@ -9,6 +9,7 @@ turns a refusal into a notification with the error's meaning.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import time
 from collections.abc import Callable, Iterable
@@ -144,6 +145,8 @@ class QlatermApp(App[None]):
         self._footer_key = self._footer_state()  # what the footer is first built for
         self._reading = False
         self._reboot_offered: object = None
+        self._link_opened = asyncio.Event()
+        """Set once the first attempt to open the link is decided: lines sent earlier wait for it."""
         self.session.subscribe(self.state.apply)
         self.session.subscribe(self._on_session)
 
@@ -188,12 +191,17 @@ class QlatermApp(App[None]):
         self.set_interval(1.0, self._expire_requests, name="request expiry")
         for problem in self._keymap_problems:
             self.notify(problem, title="keymap", severity="warning")
-        self.connect()
+        # the first frame is drawn before the link opens (in sim mode: before the simulator and the platform
+        # are even imported); the command line takes input at once and lines wait for the link
+        self.call_after_refresh(self.connect)
 
     @work(group="connect", exit_on_error=False)
     async def connect(self) -> None:
         """Open the link (starting the simulator in sim mode), then read the module's state."""
-        await self.session.open()
+        try:
+            await self.session.open()
+        finally:
+            self._link_opened.set()
         self.sub_title = self.transport.name
         platform, simulator = self.platform, self.simulator
         if platform is not None and simulator is not None:
@@ -329,6 +337,7 @@ class QlatermApp(App[None]):
             self.run_worker(self._send_all(lines), group="at", name=lines[0], exit_on_error=False)
 
     async def _send_all(self, lines: list[str]) -> list[Reply]:
+        await self._link_opened.wait()
         replies = []
         for line in lines:
             reply = await self.session.send(line)
