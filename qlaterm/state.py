@@ -305,8 +305,10 @@ class DeviceState:
             if len(self.observed) == 1:
                 self.observed.clear()
         if kind in _STATUS_URCS:
-            code = args.get("status_code")
-            self._notice(kind, code, f'"{kind}": {code} ({status_text(code)})', at)
+            raw = args.get("status_code")
+            code = raw if isinstance(raw, int) else None  # the catalogue types it; a line without one has none
+            meaning = status_text(code) if code is not None else "unknown status code"
+            self._notice(kind, code, f'"{kind}": {raw} ({meaning})', at)
             if kind == "ping":
                 if code == 0:
                     self.registered_at = at

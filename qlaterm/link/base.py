@@ -9,7 +9,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from .simulator import SimulatorControls
 
 __all__ = ["DataCallback", "LinkState", "LinkStatus", "StateCallback", "Transport"]
 
@@ -44,6 +47,11 @@ class Transport(Protocol):
     """
 
     name: str
+
+    @property
+    def simulator(self) -> SimulatorControls | None:
+        """The simulated module's controls when this link is the in-process simulator; None for a real one."""
+        ...
 
     async def open(self, on_data: DataCallback, on_state: StateCallback) -> None: ...
 

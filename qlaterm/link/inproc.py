@@ -7,22 +7,24 @@ opens: the console for a real module never loads the simulator.
 
 from __future__ import annotations
 
+import asyncio
+import importlib
 import logging
 import time
 from collections import deque
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .base import DataCallback, LinkState, LinkStatus, StateCallback
+from .simulator import DtlsSession, Refusal, SimFacts, SimulatorControls
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from qlaterm.lwm2m.dtls import RefusedIdentity
     from qlaterm.platform.server import Platform
     from qlaterm.sim.module import Module
 
-__all__ = ["DEFAULT_PLATFORM_PORT", "DtlsSession", "InProcTransport", "Refusal", "SimFacts"]
+__all__ = ["DEFAULT_PLATFORM_PORT", "InProcTransport"]
 
 log = logging.getLogger(__name__)
 
@@ -30,43 +32,9 @@ DEFAULT_PLATFORM_PORT = 5683
 """The platform listens where a BC26 user expects a CoAP server; a busy port falls back to a free one."""
 
 
-@dataclass(frozen=True, slots=True)
-class DtlsSession:
-    """What the module's DTLS session negotiated: facts a real BC26 never reports over AT."""
-
-    version: str  # "DTLS 1.2"
-    cipher: str  # "TLS-PSK-WITH-AES-128-CCM-8"
-    resumed: bool  # an abbreviated handshake (dtls_mode 1 after deep sleep)
-    identity: str | None = None
-
-    @property
-    def text(self) -> str:
-        return f"{self.version} · {self.cipher}" + (" · resumed" if self.resumed else "")
-
-
-@dataclass(frozen=True, slots=True)
-class Refusal:
-    """A PSK identity the bundled platform's DTLS port turned away, and why."""
-
-    time: float
-    identity: str
-    peer: str
-    reason: str
-
-
-@dataclass(frozen=True, slots=True)
-class SimFacts:
-    """What only the simulator can tell: the module's sleep state and DTLS session, the platform's PSK side.
-
-    The console shows these beside what it learned over AT; none of it is invented for a real module.
-    """
-
-    asleep: bool = False
-    module_dtls: DtlsSession | None = None
-    dtls_port: int | None = None
-    psk_store: tuple[tuple[str, str], ...] = ()  # (identity, key as upper-case hex), in insertion order
-    refused: tuple[Refusal, ...] = ()  # the most recent, oldest first
-    refused_count: int = 0  # every refusal since start (``refused`` keeps only the last ones)
+def _load_simulator() -> None:
+    """Import the simulated module and the bundled platform: the slow part of starting them."""
+    importlib.import_module("qlaterm.simulator")
 
 
 def _version_text(version: str | None) -> str:
@@ -107,10 +75,13 @@ class InProcTransport:
         self._refused_count = 0
 
     async def open(self, on_data: DataCallback, on_state: StateCallback) -> None:
-        from qlaterm.simulator import build_module, start_platform
-
         self._on_data = on_data
         on_state(LinkStatus(LinkState.CONNECTING, "starting the simulator"))
+        # The simulator and the platform (aiocoap, Mbed TLS) load beside the running event loop: a console
+        # keeps drawing and taking keys meanwhile.
+        await asyncio.to_thread(_load_simulator)
+        from qlaterm.simulator import build_module, start_platform
+
         if self.platform_port is not None:
             # One store object: identities the platform adds (a profile's bootstrap PSK) show up here too.
             self.platform = await start_platform(
@@ -140,7 +111,12 @@ class InProcTransport:
 
     # -- simulator facts and controls (what a serial port cannot offer) ------------------------------------
 
-    def sim_facts(self) -> SimFacts:
+    @property
+    def simulator(self) -> SimulatorControls:
+        """This link is the simulator: its controls are its own."""
+        return self
+
+    def facts(self) -> SimFacts:
         """A snapshot of what the simulator knows beyond AT; cheap enough to take on every status change."""
         module = self.module
         session = None

@@ -41,6 +41,9 @@ class _Protocol(asyncio.Protocol):
 class SerialTransport:
     """pyserial-asyncio behind the :class:`~qlaterm.link.base.Transport` interface, with reconnection."""
 
+    simulator: None = None
+    """A real module: no simulator controls."""
+
     def __init__(self, port: str, baudrate: int = 115200, *, retry: float = 0.5, max_retry: float = 5.0) -> None:
         self.port = port
         self.baudrate = baudrate
@@ -67,7 +70,7 @@ class SerialTransport:
         self._task = asyncio.get_running_loop().create_task(self._keep_open(), name=f"serial {self.port}")
 
     async def _connect(self) -> bool:
-        import serial_asyncio  # the console for --sim never needs pyserial
+        import serial_asyncio  # type: ignore[import-untyped]  # untyped package; imported here: --sim never needs it
 
         loop = asyncio.get_running_loop()
         try:

@@ -9,6 +9,7 @@ turns a refusal into a notification with the error's meaning.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import time
 from collections.abc import Callable, Iterable
@@ -26,8 +27,8 @@ from textual.widgets import Footer
 from qlaterm import __version__
 from qlaterm.at.catalogue import error_text
 from qlaterm.link.base import LinkState, LinkStatus, Transport
-from qlaterm.link.inproc import InProcTransport, SimFacts
 from qlaterm.link.session import Rebooted, Reply, Session, SessionEvent, Traffic
+from qlaterm.link.simulator import PlatformHandle, SimFacts, SimulatorControls
 from qlaterm.state import DeviceState, Request, format_path
 
 from . import dialogs
@@ -65,7 +66,7 @@ class QlatermApp(App[None]):
     BINDINGS = [
         Binding("f1", "help", "Help", id="help"),
         Binding("f2", "answer", "Answer", id="answer"),
-        Binding("f3", "notify", "Notify", id="notify"),
+        Binding("f3", "notify_resource", "Notify", id="notify"),
         Binding("f4", "register", "Reg", id="register"),
         Binding("f5", "update", "Upd", id="update"),
         Binding("f6", "deregister", "Dereg", id="deregister"),
@@ -89,7 +90,7 @@ class QlatermApp(App[None]):
 
     ACTIONS: dict[str, tuple[str, str]] = {
         "answer": ("Answer request", "Answer the selected (or oldest) server request: read, observe, write, execute"),
-        "notify": ("Notify", "Send AT+QLANOTIFY for an observed resource (NON or CON)"),
+        "notify_resource": ("Notify", "Send AT+QLANOTIFY for an observed resource (NON or CON)"),
         "register": ("Register", "AT+QLAREG (configure first when the module has no server)"),
         "update": ("Update registration", "AT+QLAUPDATE: new lifetime or binding"),
         "deregister": ("Deregister", "AT+QLADEREG"),
@@ -123,6 +124,8 @@ class QlatermApp(App[None]):
     ) -> None:
         super().__init__()
         self.transport = transport
+        self.simulator: SimulatorControls | None = transport.simulator
+        """The simulated module's controls in sim mode, else None."""
         self.session = Session(transport, clock=clock)
         self.state = DeviceState(clock=clock)
         self.history_file = history_file
@@ -142,6 +145,8 @@ class QlatermApp(App[None]):
         self._footer_key = self._footer_state()  # what the footer is first built for
         self._reading = False
         self._reboot_offered: object = None
+        self._link_opened = asyncio.Event()
+        """Set once the first attempt to open the link is decided: lines sent earlier wait for it."""
         self.session.subscribe(self.state.apply)
         self.session.subscribe(self._on_session)
 
@@ -162,7 +167,7 @@ class QlatermApp(App[None]):
                     from .platform_pane import PlatformPane
 
                     # the platform starts with the link; the pane is laid out now and attached then
-                    yield PlatformPane(None, facts=simulator.sim_facts, show_psk=not self.mask_secrets, id="platform")
+                    yield PlatformPane(None, facts=simulator.facts, show_psk=not self.mask_secrets, id="platform")
             with Vertical(id="right"):
                 status = StatusPane(self.state, show_psk=not self.mask_secrets, id="status")
                 status.facts = SimFacts() if self.simulator is not None else None
@@ -177,37 +182,36 @@ class QlatermApp(App[None]):
         return self.query_one(Transcript)
 
     @property
-    def simulator(self) -> InProcTransport | None:
-        """The in-process simulator when that is the link (sim mode), else None."""
-        return self.transport if isinstance(self.transport, InProcTransport) else None
-
-    @property
-    def platform(self) -> Any:
-        """The bundled platform when the link is the simulator's, else None."""
-        return getattr(self.transport, "platform", None)
+    def platform(self) -> PlatformHandle | None:
+        """The bundled platform when the link is the simulator's and it runs, else None."""
+        return self.simulator.platform if self.simulator is not None else None
 
     def on_mount(self) -> None:
         self.sub_title = self.transport.name
         self.set_interval(1.0, self._expire_requests, name="request expiry")
         for problem in self._keymap_problems:
             self.notify(problem, title="keymap", severity="warning")
-        self.connect()
+        # the first frame is drawn before the link opens (in sim mode: before the simulator and the platform
+        # are even imported); the command line takes input at once and lines wait for the link
+        self.call_after_refresh(self.connect)
 
     @work(group="connect", exit_on_error=False)
     async def connect(self) -> None:
         """Open the link (starting the simulator in sim mode), then read the module's state."""
-        await self.session.open()
+        try:
+            await self.session.open()
+        finally:
+            self._link_opened.set()
         self.sub_title = self.transport.name
-        if self.platform is not None:
+        platform, simulator = self.platform, self.simulator
+        if platform is not None and simulator is not None:
             from .platform_pane import PlatformPane
 
             panes = self.query(PlatformPane)
             if panes:
-                panes.first().attach(self.platform)
+                panes.first().attach(platform)
             else:
-                simulator = self.simulator
-                pane = PlatformPane(self.platform, facts=simulator.sim_facts if simulator is not None else None,
-                                    show_psk=not self.mask_secrets, id="platform")
+                pane = PlatformPane(platform, facts=simulator.facts, show_psk=not self.mask_secrets, id="platform")
                 await self.query_one("#left", Vertical).mount(pane)
                 self.refresh_bindings()  # ctrl+t now has a pane to show
         self.request_read()
@@ -297,7 +301,7 @@ class QlatermApp(App[None]):
         key = (self.state.status, self.state.registered_at, notice, self.state.config)
         if force or key != self._facts_key:
             self._facts_key = key
-            self.query_one(StatusPane).facts = simulator.sim_facts()
+            self.query_one(StatusPane).facts = simulator.facts()
 
     def request_read(self) -> None:
         """Read the module's state soon; requests made while a read runs fold into one more read."""
@@ -333,6 +337,7 @@ class QlatermApp(App[None]):
             self.run_worker(self._send_all(lines), group="at", name=lines[0], exit_on_error=False)
 
     async def _send_all(self, lines: list[str]) -> list[Reply]:
+        await self._link_opened.wait()
         replies = []
         for line in lines:
             reply = await self.session.send(line)
@@ -387,7 +392,7 @@ class QlatermApp(App[None]):
     def on_resource_chosen(self, event: ResourceChosen) -> None:
         self.push_screen(dialogs.NotifyDialog(self.state, event.path), self._sent)
 
-    def action_notify(self) -> None:
+    def action_notify_resource(self) -> None:
         tree = self.query_one(ObjectTree)
         path = tree.selected_path if tree.has_focus else None
         self.push_screen(dialogs.NotifyDialog(self.state, path if path and path[2] >= 0 else None), self._sent)
@@ -417,7 +422,7 @@ class QlatermApp(App[None]):
         platform = self.platform
         simulator = self.simulator
         if platform is not None and simulator is not None:
-            facts = simulator.sim_facts()
+            facts = simulator.facts()
             psk_id, psk = facts.psk_store[0] if facts.psk_store else ("", "")
             return dialogs.ConfigDefaults("127.0.0.1", platform.port, endpoint, 86400, facts.dtls_port, psk_id, psk)
         return dialogs.ConfigDefaults("", 5683, endpoint, 86400)
@@ -508,7 +513,9 @@ class QlatermApp(App[None]):
         self.transcript.clear_all()
 
     def action_toggle_platform(self) -> None:
-        panes = self.query("#platform")
+        from .platform_pane import PlatformPane
+
+        panes = self.query(PlatformPane)
         if not panes:
             self.notify("the platform pane exists in simulator mode (qlaterm --sim)", severity="warning")
             return
@@ -552,8 +559,10 @@ class QlatermApp(App[None]):
         self._refresh_sim_facts(force=True)
         self.query_one(StatusPane).refresh_state()
         self.refresh_bindings()
-        for pane in self.query("#platform"):
-            pane.refresh_sleep()  # type: ignore[attr-defined]
+        from .platform_pane import PlatformPane
+
+        for pane in self.query(PlatformPane):
+            pane.refresh_sleep()
 
     def action_focus_command(self) -> None:
         self.query_one("#command-input").focus()

@@ -45,7 +45,7 @@ observes. Built-in objects 0, 1, 3, 4 and 5 are served by the module itself.
 `Enter` on a resource opens **Notify** for it (`F3`). `F9` adds an object instance, `F10` deletes an object.
 """
 
-    BINDINGS = [Binding("n", "notify", "Notify", show=False, id="objects.notify")]
+    BINDINGS = [Binding("n", "notify_resource", "Notify", show=False, id="objects.notify")]
 
     def __init__(self, state: DeviceState, *, id: str | None = None) -> None:
         super().__init__("objects", id=id)
@@ -102,7 +102,7 @@ observes. Built-in objects 0, 1, 3, 4 and 5 are served by the module itself.
             event.stop()
             self.post_message(ResourceChosen(path))
 
-    def action_notify(self) -> None:
+    def action_notify_resource(self) -> None:
         path = self.selected_path
         if path is not None and path[2] >= 0:
             self.post_message(ResourceChosen(path))

@@ -12,20 +12,17 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Select, Static
 
-from qlaterm.link.inproc import SimFacts
+from qlaterm.link.simulator import PlatformHandle, SimFacts
 from qlaterm.state import format_path
 
 from .folding_log import FoldingLog, stamp
-
-if TYPE_CHECKING:  # pragma: no cover
-    from qlaterm.platform.server import Platform
 
 __all__ = ["OPERATIONS", "PlatformEvent", "PlatformPane"]
 
@@ -109,7 +106,7 @@ Long lines are folded; `w` in the log leaves them whole.
 
     def __init__(
         self,
-        platform: Platform | None = None,
+        platform: PlatformHandle | None = None,
         *,
         facts: Callable[[], SimFacts] | None = None,
         show_psk: bool = False,
@@ -149,7 +146,7 @@ Long lines are folded; `w` in the log leaves them whole.
             self.border_title = "Platform · starting"
             self.query_one("#platform-device", Static).update("starting the bundled platform…")
 
-    def attach(self, platform: Platform) -> None:
+    def attach(self, platform: PlatformHandle) -> None:
         """Follow this platform: its events, its CoAP log, its registered device."""
         self.platform = platform
         self.border_title = f"Platform · {platform.host}:{platform.port} · {platform.profile.name}"

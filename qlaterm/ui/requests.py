@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.binding import Binding
+from textual.coordinate import Coordinate
 from textual.widgets import DataTable
 
 from qlaterm.state import DeviceState, Request
@@ -104,7 +105,7 @@ In buffer mode (`QLACFG "access_mode",1`) requests wait in the module; `ctrl+r` 
         if not self.row_count or self.cursor_row < 0:
             return None
         try:
-            key = self.coordinate_to_cell_key((self.cursor_row, 0)).row_key.value
+            key = self.coordinate_to_cell_key(Coordinate(self.cursor_row, 0)).row_key.value
         except Exception:
             return None
         return int(key) if key is not None else None

@@ -1,26 +1,27 @@
 """The status pane: link, LwM2M status, server, endpoint, lifetime and the next update, security, binding.
 
 In simulator mode it also shows what a real module never reports over AT — the negotiated DTLS version and
-cipher suite, whether the session was resumed, deep sleep — taken from the in-process transport's
+cipher suite, whether the session was resumed, deep sleep — taken from the simulator's
 ``SimFacts``; on a real module it says the cipher is not reported rather than guessing one.
 """
 
 from __future__ import annotations
 
+from rich.style import Style
 from rich.table import Table
 from rich.text import Text
-from textual.widgets import Static
+from textual.widget import Widget
 
 from qlaterm.link.base import LinkState
-from qlaterm.link.inproc import SimFacts
+from qlaterm.link.simulator import SimFacts
 from qlaterm.state import DeviceState
 
 __all__ = ["StatusPane", "duration"]
 
 _PLATFORMS = {0: "other", 1: "AEP (CTWing)", 2: "AndLink"}
-_LINK_STYLE = {LinkState.CONNECTED: "green", LinkState.CONNECTING: "yellow", LinkState.LOST: "red bold",
-               LinkState.CLOSED: "dim"}
-_STATUS_STYLE = {2: "green bold", 1: "yellow", 3: "yellow", 5: "red bold", 6: "yellow", 7: "yellow bold"}
+_LINK_CLASS = {LinkState.CONNECTED: "connected", LinkState.CONNECTING: "connecting", LinkState.LOST: "lost",
+               LinkState.CLOSED: "closed"}
+_STATUS_CLASS = {2: "registered", 1: "busy", 3: "busy", 5: "invalid", 6: "busy", 7: "waiting"}
 
 
 def duration(seconds: float) -> str:
@@ -38,8 +39,45 @@ def duration(seconds: float) -> str:
     return f"{secs}s"
 
 
-class StatusPane(Static):
-    """What the module is doing now, in one glance."""
+class StatusPane(Widget):
+    """What the module is doing now, in one glance; drawn from the model (and its styles) at render time."""
+
+    COMPONENT_CLASSES = {
+        "status--label",
+        "status--dim",
+        "status--connected",
+        "status--connecting",
+        "status--lost",
+        "status--closed",
+        "status--registered",
+        "status--busy",
+        "status--invalid",
+        "status--waiting",
+        "status--asleep",
+        "status--failed",
+        "status--session",
+    }
+    """Field labels, secondary text, one class per link state and per notable LwM2M status, deep sleep, a
+    failed last result and an established DTLS session."""
+
+    DEFAULT_CSS = """
+    StatusPane {
+        height: auto;
+        & > .status--label { text-style: bold; }
+        & > .status--dim { text-style: dim; }
+        & > .status--connected { color: $success; }
+        & > .status--connecting { color: $warning; }
+        & > .status--lost { color: $error; text-style: bold; }
+        & > .status--closed { text-style: dim; }
+        & > .status--registered { color: $success; text-style: bold; }
+        & > .status--busy { color: $warning; }
+        & > .status--invalid { color: $error; text-style: bold; }
+        & > .status--waiting { color: $warning; text-style: bold; }
+        & > .status--asleep { color: $secondary; text-style: bold; }
+        & > .status--failed { color: $error; }
+        & > .status--session { color: $success; }
+    }
+    """
 
     HELP = """\
 ## Status
@@ -68,30 +106,41 @@ class StatusPane(Static):
 
     def on_mount(self) -> None:
         self.border_title = "Status"
-        self.set_interval(1.0, self.refresh_state, name="status clock")
-        self.refresh_state()
+        self.set_interval(1.0, self.refresh, name="status clock")  # the next update counts down
 
     def refresh_state(self) -> None:
-        self.update(self.render_state(self.state.now()))
+        """Draw again from the model (the height follows the number of fields)."""
+        self.refresh(layout=True)
+
+    def render(self) -> Table:
+        return self.render_state(self.state.now())
+
+    def _style(self, name: str) -> Style:
+        """The style of a component class, as the current theme draws it (plain before the pane is styled)."""
+        if not name or not self.is_mounted:
+            return Style()
+        return self.get_component_rich_style(f"status--{name}", partial=True)
 
     def render_state(self, now: float) -> Table:
         state = self.state
+        style = self._style
+        dim = style("dim")
         table = Table.grid(padding=(0, 1))
-        table.add_column(style="bold", no_wrap=True)
+        table.add_column(style=style("label"), no_wrap=True)
         table.add_column(overflow="fold")
         link = state.link
-        table.add_row("Link", Text(f"● {link.state.value}", style=_LINK_STYLE.get(link.state, "")))
+        table.add_row("Link", Text(f"● {link.state.value}", style=style(_LINK_CLASS.get(link.state, ""))))
         if link.detail:
-            table.add_row("", Text(link.detail, style="dim"))
-        status = Text(state.status_text, style=_STATUS_STYLE.get(state.status or -1, ""))
+            table.add_row("", Text(link.detail, style=dim))
+        status = Text(state.status_text, style=style(_STATUS_CLASS.get(state.status or -1, "")))
         if state.status is not None:
-            status = Text.assemble((f"{state.status} ", "dim"), status)
+            status = Text.assemble((f"{state.status} ", dim), status)
         if self.facts is not None and self.facts.asleep:
-            status.append(" · deep sleep", style="magenta bold")
+            status.append(" · deep sleep", style=style("asleep"))
         table.add_row("LwM2M", status)
         config = state.config
         if config is None:
-            table.add_row("Server", Text("not configured (F7)" if state.config_known else "?", style="dim"))
+            table.add_row("Server", Text("not configured (F7)" if state.config_known else "?", style=dim))
         else:
             kind = "bootstrap" if config.bs_flag == 1 else "LwM2M"
             table.add_row("Server", f"{config.server}:{config.port} ({kind})")
@@ -115,15 +164,15 @@ class StatusPane(Static):
             table.add_row("Platform", f"{_PLATFORMS.get(int(platform), platform)} · URCs {urcs}")
         if state.notices:
             notice = state.notices[-1]
-            style = "" if notice.ok else "red"
-            table.add_row("Last", Text(notice.text, style=style))
+            table.add_row("Last", Text(notice.text, style=style("" if notice.ok else "failed")))
         return table
 
     def _dtls_text(self) -> Text:
         """The negotiated session in simulator mode; on a real module, an honest "not reported"."""
+        dim = self._style("dim")
         if self.facts is None:
-            return Text("cipher not reported by the module", style="dim")
+            return Text("cipher not reported by the module", style=dim)
         session = self.facts.module_dtls
         if session is None:
-            return Text("no session yet", style="dim")
-        return Text(session.text, style="green" if self.state.registered else "")
+            return Text("no session yet", style=dim)
+        return Text(session.text, style=self._style("session" if self.state.registered else ""))

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -80,29 +80,39 @@ def format_traffic(traffic: Traffic) -> str:
 
 
 class TranscriptHighlighter(Highlighter):
-    """Colours a line by its marker; marks search matches."""
+    """Colours a line by its marker and marks search matches, in the styles ``style`` gives at render time.
 
-    def __init__(self) -> None:
-        self.styles: dict[str, Style] = {}
-        self.dim = Style(dim=True)
-        self.match = Style(reverse=True, bold=True)
+    ``style`` names a component class of the pane (``"stamp"``, ``"sent"`` …); the pane answers from its
+    CSS, so a theme switch recolours every line drawn after it.
+    """
+
+    def __init__(self, style: Callable[[str], Style]) -> None:
+        self.style = style
         self.search: re.Pattern[str] | None = None
 
     def highlight(self, text: Text) -> None:
         plain = text.plain
-        text.stylize(self.dim, 0, _STAMP - 1)
+        style = self.style
+        dim = style("stamp")
+        text.stylize(dim, 0, _STAMP - 1)
         if len(plain) > _STAMP:
             marker = plain[_STAMP]
             if marker == Kind.FINAL.value and not plain.startswith("OK", _STAMP + 2):
-                marker = "E"
-            style = self.styles.get(marker)
-            if style is not None:
-                text.stylize(style, _STAMP)
+                name = "error"
+            else:
+                name = _MARKER_CLASS.get(marker, "")
+            if name:
+                text.stylize(style(name), _STAMP)
             if plain.endswith(")") and "   (" in plain:
-                text.stylize(self.dim, plain.rfind("   (") + 3)
+                text.stylize(style("meaning"), plain.rfind("   (") + 3)
         if self.search is not None:
+            match = style("match")
             for found in self.search.finditer(plain):
-                text.stylize(self.match, found.start(), found.end())
+                text.stylize(match, found.start(), found.end())
+
+
+_MARKER_CLASS = {kind.value: kind.name.lower() for kind in Kind}
+"""The component class (after ``transcript--``) of each marker: ``>`` → ``sent``."""
 
 
 class Transcript(FoldingLog):
@@ -139,6 +149,33 @@ whole (scroll sideways).
         Binding("home", "scroll_home", "Top", show=False, id="transcript.top"),
     ]
 
+    COMPONENT_CLASSES = {
+        "transcript--stamp",
+        "transcript--meaning",
+        "transcript--match",
+        "transcript--error",
+        *(f"transcript--{name}" for name in _MARKER_CLASS.values()),
+    }
+    """One class per marker (``transcript--sent`` …), a final code that is not OK (``transcript--error``),
+    the time stamp, the meaning appended to a code, and search matches."""
+
+    DEFAULT_CSS = """
+    Transcript {
+        & > .transcript--stamp { text-style: dim; }
+        & > .transcript--meaning { text-style: dim; }
+        & > .transcript--match { text-style: reverse bold; }
+        & > .transcript--sent { color: $accent; text-style: bold; }
+        & > .transcript--echo { text-style: dim; }
+        & > .transcript--final { color: $success; }
+        & > .transcript--result { color: $primary; }
+        & > .transcript--urc { color: $warning; }
+        & > .transcript--text { text-style: dim; }
+        & > .transcript--broken { color: $error; text-style: reverse; }
+        & > .transcript--note { color: $secondary; text-style: italic; }
+        & > .transcript--error { color: $error; text-style: bold; }
+    }
+    """
+
     following: reactive[bool] = reactive(True)
     """New lines scroll into view; False while the user reads further up."""
 
@@ -155,34 +192,16 @@ whole (scroll sideways).
         self.masking = True
         self._pending: list[str] = []
         self._last_sent = ""
-        self.highlighter = TranscriptHighlighter()
+        self.highlighter = TranscriptHighlighter(self._component_style)
+
+    def _component_style(self, name: str) -> Style:
+        # cached by the widget until its styles change (a theme switch clears the cache and the drawn lines)
+        return self.get_component_rich_style(f"transcript--{name}", partial=True)
 
     def on_mount(self) -> None:
         self.border_title = "AT transcript"
-        self._update_styles()
         self.set_interval(0.05, self.flush, name="transcript flush")
         self._update_subtitle()
-
-    def _update_styles(self) -> None:
-        variables = self.app.get_css_variables()
-
-        def color(name: str, fallback: str) -> str:
-            return variables.get(name, fallback)
-
-        highlighter = self.highlighter
-        assert isinstance(highlighter, TranscriptHighlighter)
-        highlighter.styles = {
-            Kind.SENT.value: Style(color=color("accent", "cyan"), bold=True),
-            Kind.ECHO.value: Style(dim=True),
-            Kind.REPLY.value: Style(),
-            Kind.FINAL.value: Style(color=color("success", "green")),
-            Kind.RESULT.value: Style(color=color("primary", "blue")),
-            Kind.URC.value: Style(color=color("warning", "yellow")),
-            Kind.TEXT.value: Style(dim=True),
-            Kind.BROKEN.value: Style(color=color("error", "red"), reverse=True),
-            Kind.NOTE.value: Style(color=color("secondary", "magenta"), italic=True),
-            "E": Style(color=color("error", "red"), bold=True),  # a final code that is not OK
-        }
 
     # -- feeding ------------------------------------------------------------------------------------------
 

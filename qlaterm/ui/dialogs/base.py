@@ -13,7 +13,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Label, Static
+from textual.widgets import Button, Label, Select, Static
 
 from qlaterm.at.check import Rejected, check_line
 
@@ -111,7 +111,7 @@ class ActionDialog(ModalScreen[list[str] | None]):
     def on_input_changed(self) -> None:
         self.update_preview()
 
-    def on_select_changed(self) -> None:
+    def on_select_changed(self, event: Select.Changed) -> None:
         self.update_preview()
 
     def on_radio_set_changed(self) -> None:

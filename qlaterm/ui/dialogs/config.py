@@ -73,7 +73,7 @@ class ConfigDialog(ActionDialog):
         self._security_fields()
         super().on_mount()
 
-    def on_select_changed(self) -> None:
+    def on_select_changed(self, event: Select.Changed) -> None:
         security = self._int("security")
         if security != self._security:
             self._security = security

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any, Literal
+
+from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.events import Mount
 from textual.widgets import Input, Select, Static
 
 from qlaterm.at import build
@@ -41,9 +45,10 @@ class SettingsDialog(ActionDialog):
         values = self.state.settings.get(name)
         return ",".join(str(v) for v in values) if values is not None else "?"
 
-    async def on_mount(self) -> None:
+    @on(Mount)
+    async def _first_fields(self) -> None:
+        # before the dialog's own mount handler draws the preview
         await self._fields()
-        super().on_mount()
 
     async def _fields(self) -> None:
         setting = self.setting
@@ -54,20 +59,23 @@ class SettingsDialog(ActionDialog):
         fields = []
         for n, param in enumerate(setting.params):
             value = current[n] if n < len(current) else setting.default[n]
+            widget: Select[Any] | Input
             if param.choices:
                 widget = Select([(str(c), c) for c in param.choices], value=value if value in param.choices
                                 else param.choices[0], allow_blank=False, id=f"v{n}")
             else:
-                kind = "integer" if param.kind == "int" else "text"  # digits only where the module wants a number
+                # digits only where the module wants a number
+                kind: Literal["integer", "text"] = "integer" if param.kind == "int" else "text"
                 widget = Input(str(value), type=kind, placeholder=param.describe_range(), id=f"v{n}")
             fields.append(Field(param.name, widget))
         await box.mount_all(fields)
 
-    async def on_select_changed(self, event: Select.Changed) -> None:
-        if event.select.id == "name" and isinstance(event.value, str) and event.value != self.name_:
+    @on(Select.Changed, "#name")
+    async def _setting_chosen(self, event: Select.Changed) -> None:
+        # (the dialog's own handler redraws the preview after this one)
+        if isinstance(event.value, str) and event.value != self.name_:
             self.name_ = event.value
             await self._fields()
-        self.update_preview()
 
     def lines(self) -> list[str]:
         setting = self.setting
