@@ -10,7 +10,6 @@ turns a refusal into a notification with the error's meaning.
 from __future__ import annotations
 
 import asyncio
-import os
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -29,6 +28,7 @@ from qlaterm.at.catalogue import error_text
 from qlaterm.link.base import LinkState, LinkStatus, Transport
 from qlaterm.link.session import Rebooted, Reply, Session, SessionEvent, Traffic
 from qlaterm.link.simulator import PlatformHandle, SimFacts, SimulatorControls
+from qlaterm.paths import state_dir
 from qlaterm.state import DeviceState, Request, format_path
 
 from . import dialogs
@@ -629,5 +629,4 @@ def _widget_binding_ids() -> set[str]:
 
 
 def default_history_file() -> Path:
-    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
-    return Path(base) / "qlaterm" / "history"
+    return state_dir() / "history"

@@ -11,16 +11,16 @@ Unknown ids are reported, not fatal: a typo must not stop the console from start
 
 from __future__ import annotations
 
-import os
 import tomllib
 from pathlib import Path
+
+from qlaterm.paths import config_dir
 
 __all__ = ["default_keymap_path", "load_keymap"]
 
 
 def default_keymap_path() -> Path:
-    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-    return Path(base) / "qlaterm" / "keymap.toml"
+    return config_dir() / "keymap.toml"
 
 
 def load_keymap(path: Path, known: set[str]) -> tuple[dict[str, str], list[str]]:
