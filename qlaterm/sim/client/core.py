@@ -153,11 +153,6 @@ class LwM2MClient:
         """Paths of the established observations, in the order they were established."""
         return self._observations.paths()
 
-    def registration_links(self) -> str:
-        """The Register payload: ``</1/0>,</3/0>,</4/0>,</5/0>`` then every custom instance in the
-        order added."""
-        return self._registration.links()
-
     # ---------------------------------------------------------------------------------------------
     # Registration
 

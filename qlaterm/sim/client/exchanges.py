@@ -156,7 +156,7 @@ class Exchanges:
                 if outcome is not Outcome.ACKED:
                     return status_code(outcome), None
                 # Empty ACK: the response follows separately, within as long as the CON could have taken.
-                wait = tuning.transmit_wait  # the tuning of a Retransmit (see client_types)
+                wait = tuning.transmit_wait  # the tuning of a Retransmit (see types.py)
                 try:
                     await asyncio.wait_for(asyncio.shield(req.response), wait)
                 except TimeoutError:
