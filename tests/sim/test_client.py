@@ -8,6 +8,7 @@ server would see on the wire: query strings, link-format payloads, content forma
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -468,20 +469,33 @@ async def test_custom_read_answered_by_respond(setup: Setup) -> None:
         await setup.client.respond(request.mid, CONTENT, {(19, 0, 0): "again"})
 
 
+class _EmptyAckSeen(logging.Handler):
+    """Sets ``seen`` when the client logs an empty ACK going out (every datagram sent is logged)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.seen = asyncio.Event()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.args[0] if isinstance(record.args, tuple) and record.args else None
+        if isinstance(message, Message) and message.mtype == ACK and not message.code:
+            self.seen.set()
+
+
 async def test_custom_read_after_empty_ack_gets_separate_response(setup: Setup) -> None:
     await setup.register()
-    empty_ack = asyncio.Event()
-    original = setup.client.transmitted
-
-    def transmitted(message: Message) -> None:
-        if message.mtype == ACK and not message.code:
-            empty_ack.set()
-        original(message)
-
-    setup.client.transmitted = transmitted  # type: ignore[method-assign]
-    asking = asyncio.ensure_future(setup.server.ask(GET, "/19/0/0"))
-    request = await setup.handler.next_request()
-    await asyncio.wait_for(empty_ack.wait(), WAIT)
+    empty_ack = _EmptyAckSeen()
+    client_log = logging.getLogger("qlaterm.sim.client")
+    level = client_log.level
+    client_log.setLevel(logging.DEBUG)
+    client_log.addHandler(empty_ack)
+    try:
+        asking = asyncio.ensure_future(setup.server.ask(GET, "/19/0/0"))
+        request = await setup.handler.next_request()
+        await asyncio.wait_for(empty_ack.seen.wait(), WAIT)
+    finally:
+        client_log.removeHandler(empty_ack)
+        client_log.setLevel(level)
     assert await setup.client.respond(request.mid, CONTENT, {(19, 0, 0): b"\x01\x02"}) == 0
     response = await asking
     assert response.mtype == CON  # the separate response

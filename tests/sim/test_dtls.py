@@ -35,9 +35,9 @@ def platform_dtls(platform: Platform) -> DTLSTransport:
 
 def module_dtls(d: ModuleDriver) -> DTLSTransport:
     client = d.module.client
-    assert client is not None and client._endpoint is not None
-    transport = client._endpoint.mman.message_interface
-    assert isinstance(transport, DTLSTransport)
+    assert client is not None
+    transport = client.dtls_transport
+    assert transport is not None
     return transport
 
 

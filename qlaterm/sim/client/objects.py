@@ -3,8 +3,9 @@
 
 A real BC26 serves these objects from its firmware: the terminal never sees a URC for a read of the
 manufacturer or a write of the lifetime (it only hears about the lifetime afterwards). Keeping their
-schema and values here, apart from the CoAP plumbing in ``client.py``, lets the client decide "built-in
-or custom, allowed or not" from data, and gives tests one place to look up what a BC26 reports.
+schema and values here, apart from the CoAP plumbing of :mod:`qlaterm.sim.client.serving`, lets the
+client decide "built-in or custom, allowed or not" from data, and gives tests one place to look up what
+a BC26 reports.
 
 Resource data types use the names of :func:`qlaterm.lwm2m.codec.tlv_value` so that a TLV write can be typed
 from the schema.
