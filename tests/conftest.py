@@ -1,4 +1,4 @@
-"""Fixtures shared by the whole test suite: free ports and the lwm2m-node-lib peers.
+"""Fixtures shared by the whole test suite (free ports, the lwm2m-node-lib peers) and its closing line on missing peers.
 
 Kept small on purpose; fixtures that only one area needs live in a conftest.py in that area's folder.
 """
@@ -13,6 +13,11 @@ import pytest
 from qlaterm.platform.server import Platform
 from tests.peers.node_lwm2m import NodeLwm2mClient, NodeLwm2mServer
 from tests.peers.ports import free_udp_port
+from tests.peers.summary import install as install_missing_peers_summary
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    install_missing_peers_summary(config)
 
 
 @pytest.fixture
