@@ -29,8 +29,11 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench
 
+# ruff, mypy (strict on qlaterm.at, qlaterm.lwm2m, qlaterm.state; see pyproject.toml) and the import contracts.
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 
 screenshots: $(STAMP)
 	$(BIN)/python -m tests.screenshots
