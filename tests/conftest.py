@@ -1,11 +1,13 @@
-"""Fixtures shared by the whole test suite (free ports, the lwm2m-node-lib peers) and its closing line on missing peers.
+"""Fixtures shared by the whole test suite: free ports, the lwm2m-node-lib peers, tests that run alone, and
+the closing line on missing peers.
 
 Kept small on purpose; fixtures that only one area needs live in a conftest.py in that area's folder.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import fcntl
+from collections.abc import AsyncIterator, Iterator
 
 import hypothesis  # noqa: F401  (imported up front: a late import at the end of a run trips a CPython 3.11 AST bug)
 import pytest
@@ -18,6 +20,24 @@ from tests.peers.summary import install as install_missing_peers_summary
 
 def pytest_configure(config: pytest.Config) -> None:
     install_missing_peers_summary(config)
+
+
+@pytest.fixture(autouse=True)
+def _serial_tests_run_alone(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Under pytest-xdist, a test marked ``serial`` runs while no other worker runs a test.
+
+    Every test holds a lock file for its whole setup, call and teardown: shared for an ordinary test,
+    exclusive for a ``serial`` one.  The lock lives in the run's base temporary folder, which the workers
+    share; without xdist there is nothing to share the machine with and no lock is taken.
+    """
+    if not hasattr(request.config, "workerinput"):
+        yield
+        return
+    exclusive = request.node.get_closest_marker("serial") is not None
+    lock = tmp_path_factory.getbasetemp().parent / "serial-tests.lock"
+    with lock.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+        yield
 
 
 @pytest.fixture
