@@ -32,7 +32,7 @@ class MissingPeersSummary:
         """The closing line, or ``None`` when no test was skipped for a missing peer."""
         if not self._peers:
             return None
-        files = Counter(nodeid.split("::", 1)[0].rsplit("/", 1)[-1] for nodeid in self._peers)
+        files = Counter(nodeid.split("::", 1)[0].removeprefix("tests/") for nodeid in self._peers)
         peers = sorted(set(self._peers.values()))
         count = len(self._peers)
         return (
