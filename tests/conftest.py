@@ -6,8 +6,7 @@ Kept small on purpose; fixtures that only one area needs live in a conftest.py i
 
 from __future__ import annotations
 
-import fcntl
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import hypothesis  # noqa: F401  (imported up front: a late import at the end of a run trips a CPython 3.11 AST bug)
 import pytest
@@ -15,29 +14,9 @@ import pytest
 from qlaterm.platform.server import Platform
 from tests.peers.node_lwm2m import NodeLwm2mClient, NodeLwm2mServer
 from tests.peers.ports import free_udp_port
-from tests.peers.summary import install as install_missing_peers_summary
 
-
-def pytest_configure(config: pytest.Config) -> None:
-    install_missing_peers_summary(config)
-
-
-@pytest.fixture(autouse=True)
-def _serial_tests_run_alone(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """Under pytest-xdist, a test marked ``serial`` runs while no other worker runs a test.
-
-    Every test holds a lock file for its whole setup, call and teardown: shared for an ordinary test,
-    exclusive for a ``serial`` one.  The lock lives in the run's base temporary folder, which the workers
-    share; without xdist there is nothing to share the machine with and no lock is taken.
-    """
-    if not hasattr(request.config, "workerinput"):
-        yield
-        return
-    exclusive = request.node.get_closest_marker("serial") is not None
-    lock = tmp_path_factory.getbasetemp().parent / "serial-tests.lock"
-    with lock.open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
-        yield
+# Tests marked serial run alone; a run that skipped tests for missing peers ends by saying so.
+pytest_plugins = ["tests.alone", "tests.peers.summary"]
 
 
 @pytest.fixture

@@ -48,7 +48,7 @@ class MissingPeersSummary:
             reporter.write_line(line, yellow=True, bold=True)
 
 
-def install(config: pytest.Config) -> None:
+def pytest_configure(config: pytest.Config) -> None:
     """Register the summary on the process that reports the run (not on xdist workers)."""
     if not hasattr(config, "workerinput"):
         config.pluginmanager.register(MissingPeersSummary(config), "qlaterm-missing-peers")
