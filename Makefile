@@ -4,6 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PORT   ?=
+JOBS   ?= auto
 
 .PHONY: run test bench lint screenshots sim clean
 
@@ -23,14 +24,18 @@ endif
 sim: $(STAMP)
 	$(BIN)/qlaterm-sim --pty
 
+# In parallel over JOBS workers (pytest-xdist; JOBS=0 runs in this process); tests marked `serial` run alone.
 test: $(STAMP)
-	TEXTUAL_ANIMATIONS=none $(BIN)/python -m pytest -q $(PYTEST_ARGS)
+	TEXTUAL_ANIMATIONS=none $(BIN)/python -m pytest -q -n $(JOBS) --dist worksteal $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
 
+# ruff, mypy (strict on qlaterm.at, qlaterm.lwm2m, qlaterm.state; see pyproject.toml) and the import contracts.
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 
 screenshots: $(STAMP)
 	$(BIN)/python -m tests.screenshots

@@ -1,4 +1,5 @@
-"""Fixtures shared by the whole test suite: free ports and the lwm2m-node-lib peers.
+"""Fixtures shared by the whole test suite: free ports, the lwm2m-node-lib peers, tests that run alone, and
+the closing line on missing peers.
 
 Kept small on purpose; fixtures that only one area needs live in a conftest.py in that area's folder.
 """
@@ -13,6 +14,9 @@ import pytest
 from qlaterm.platform.server import Platform
 from tests.peers.node_lwm2m import NodeLwm2mClient, NodeLwm2mServer
 from tests.peers.ports import free_udp_port
+
+# Tests marked serial run alone; a run that skipped tests for missing peers ends by saying so.
+pytest_plugins = ["tests.alone", "tests.peers.summary"]
 
 
 @pytest.fixture

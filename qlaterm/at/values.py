@@ -185,10 +185,10 @@ def decode_value(value_type: int, length: int, text: str) -> Scalar:
             raise InvalidValue(3, f"{text!r} is not a decimal number")
         if len(text) != length:
             raise InvalidValue(3, f"<len> is {length} but {text!r} has {len(text)} characters")
-        number = float(text)
-        if not math.isfinite(number):
+        decimal = float(text)
+        if not math.isfinite(decimal):
             raise InvalidValue(3, f"{text!r} is too large for a float")
-        return number
+        return decimal
     if text not in ("0", "1"):
         raise InvalidValue(3, "a boolean value is 0 or 1")
     if length != 1:

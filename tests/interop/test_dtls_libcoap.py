@@ -128,6 +128,7 @@ async def test_our_client_registers_with_coap_rd_gnutls(client: tuple[aiocoap.Co
     assert dtls.last_handshake() is not None
 
 
+@pytest.mark.serial  # measures elapsed time against a budget
 async def test_wrong_key_against_coap_server_openssl_fails_within_budget() -> None:
     """OpenSSL drops a bad Finished without an alert; the handshake timer ends it."""
     port = free_udp_port_pair()

@@ -201,6 +201,7 @@ class _Text(resource.Resource):
         return Message(code=CONTENT, payload=self.text)
 
 
+@pytest.mark.serial  # measures elapsed time against a budget
 async def test_wrong_key_fails_within_the_budget_and_is_recorded(server: Server) -> None:
     refused: list[RefusedIdentity] = []
     server.dtls.on_refused = refused.append
@@ -227,6 +228,7 @@ async def test_identity_added_while_running_is_accepted(server: Server) -> None:
         assert (await get(ctx, server.uri("hello"))).payload == b"hello late"
 
 
+@pytest.mark.serial  # measures elapsed time against a budget
 async def test_silent_server_fails_after_the_retransmission_budget() -> None:
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as silent:
         silent.bind(("127.0.0.1", 0))

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
 from dataclasses import dataclass
 
 from tests.peers import peer_unavailable
@@ -48,7 +48,7 @@ def libcoap_binary(program: str, variant: str = "notls") -> str:
     name = f"{program}-{variant}"
     path = shutil.which(name)
     if path is None:
-        peer_unavailable(f"{name} is not installed (Debian package libcoap3-bin)")
+        peer_unavailable(name, "Debian package libcoap3-bin")
     return path
 
 
@@ -66,27 +66,35 @@ class CoapClientResult:
         return f"$ {' '.join(self.argv)}\nexit {self.returncode}\n--- stdout\n{self.stdout}\n--- stderr\n{self.stderr}"
 
 
-async def coap_client(
+def coap_client(
     uri: str,
     *args: str,
     variant: str = "notls",
     wait: int = 3,
     timeout: float | None = None,
-) -> CoapClientResult:
+) -> Coroutine[None, None, CoapClientResult]:
     """Run ``coap-client-<variant> -B <wait> <args…> <uri>`` to completion and return its output.
 
     *args* are coap-client options (``-m post``, ``-t 40``, ``-e PAYLOAD``, ``-u ID``, ``-k KEY``…).
     ``-B`` bounds how long the client waits for an answer; *timeout* (default ``wait`` + 10 s) is the
     safety net around the whole run, after which the client is killed and :class:`PeerError` raised.
+
+    The binary is looked up by this call, before anything is awaited: a test that hands the run to a
+    task (``asyncio.create_task(coap_client(...))``) is still skipped in its own frame when the peer is
+    missing, instead of waiting for an answer that never comes.
     """
     argv = (libcoap_binary("coap-client", variant), "-B", str(wait), *args, uri)
+    return _run_client(argv, wait + 10 if timeout is None else timeout)
+
+
+async def _run_client(argv: tuple[str, ...], limit: float) -> CoapClientResult:
+    """Run one ``coap-client-*`` command line, killed after *limit* seconds."""
     proc = await asyncio.create_subprocess_exec(
         *argv,
         stdin=asyncio.subprocess.DEVNULL,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
-    limit = wait + 10 if timeout is None else timeout
     try:
         out, err = await asyncio.wait_for(proc.communicate(), limit)
     except TimeoutError:

@@ -38,9 +38,9 @@ def require_node_peers() -> str:
     """
     node = shutil.which("node")
     if node is None:
-        peer_unavailable("node is not installed")
+        peer_unavailable("node", "Debian packages nodejs and npm")
     if not (NODE_DIR / "node_modules" / "lwm2m-node-lib").is_dir():
-        peer_unavailable(f"lwm2m-node-lib is not installed: run `npm install` in {NODE_DIR}")
+        peer_unavailable("lwm2m-node-lib", f"run `npm install` in {NODE_DIR}")
     return node
 
 

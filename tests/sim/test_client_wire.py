@@ -134,6 +134,7 @@ def drain(queue: asyncio.Queue[Datagram]) -> list[Datagram]:
     return out
 
 
+@pytest.mark.serial  # measures elapsed time against a budget
 async def test_silent_server_retransmission_schedule(wire: Wire) -> None:
     loop = asyncio.get_running_loop()
     started = loop.time()

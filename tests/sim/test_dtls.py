@@ -88,6 +88,7 @@ async def test_module_notifies_over_dtls() -> None:
         assert note.values == {(19, 0, 0): "second"} and note.con
 
 
+@pytest.mark.serial  # measures elapsed time against a budget
 async def test_wrong_key_ends_the_registration_with_a_status() -> None:
     async with Platform(port=0, psk_store={IDENTITY: KEY}) as platform, running_module(time_scale=SCALE) as d:
         wrong = "00" * 16
@@ -104,6 +105,7 @@ async def test_wrong_key_ends_the_registration_with_a_status() -> None:
         assert EP not in platform.devices
 
 
+@pytest.mark.serial  # measures elapsed time against a budget
 async def test_silent_dtls_server_ends_with_a_status_within_the_budget() -> None:
     """Nothing answers the ClientHello: the scaled schedule runs out and the module reports it."""
     import socket
