@@ -70,7 +70,7 @@ class SerialTransport:
         self._task = asyncio.get_running_loop().create_task(self._keep_open(), name=f"serial {self.port}")
 
     async def _connect(self) -> bool:
-        import serial_asyncio  # type: ignore[import-untyped]  # untyped package; imported here: --sim never needs it
+        import serial_asyncio  # imported here: --sim never needs it
 
         loop = asyncio.get_running_loop()
         try:
@@ -80,7 +80,7 @@ class SerialTransport:
         except Exception as exc:  # SerialException, OSError, a bad URL: all mean "not there (yet)"
             self._last_error = _ERRNO.sub("", str(exc))
             return False
-        self._transport = transport  # type: ignore[assignment]
+        self._transport = transport
         assert self._gone is not None
         self._gone.clear()
         self._state(LinkState.CONNECTED, self.name)

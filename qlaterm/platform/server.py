@@ -330,7 +330,7 @@ class Platform:
             msg.opt.accept = accept
         if obs is not None:
             obs._stop_local("cancelled")
-            msg.forced_token = obs.token  # type: ignore[attr-defined]
+            msg.forced_token = obs.token
         msg.remote = device.remote
         request = self._ctx_or_raise().request(msg, handle_blockwise=False)
         response = await self._await_response(request, timeout, ep, "cancel", p)

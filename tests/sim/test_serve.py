@@ -168,7 +168,7 @@ def test_bad_arguments_exit_with_usage(argv: list[str], capsys: pytest.CaptureFi
 def sim_command() -> list[str]:
     """The installed console script, or the module when the package is not installed as a script."""
     script = Path(sys.executable).with_name("qlaterm-sim")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "qlaterm.sim"]
+    return [str(script)] if script.exists() else [sys.executable, "-m", "qlaterm.simulator"]
 
 
 class SimProcess:
