@@ -55,9 +55,11 @@ from aiocoap.protocol import Request
 
 from qlaterm.at.codes import StatusCode
 from qlaterm.lwm2m.blockwise import BlockwiseAnswers
-from qlaterm.lwm2m.codec import CodecError, ContentFormat, Link, Path, Scalar, decode, encode, link_format
 from qlaterm.lwm2m.dtls import DTLSTransport
 from qlaterm.lwm2m.dtls_session import module_options
+from qlaterm.lwm2m.formats import CodecError, ContentFormat, Scalar, decode, encode
+from qlaterm.lwm2m.linkformat import Link, link_format
+from qlaterm.lwm2m.paths import Path
 from qlaterm.lwm2m.transport import Endpoint, TransportUnavailable, hostinfo, open_endpoint, scheme_for
 from qlaterm.sim.client import objects
 from qlaterm.sim.client.bootstrap import BootstrapSession

@@ -1,29 +1,21 @@
-"""The CBOR subset (RFC 8949) that plain CBOR values and SenML CBOR records need.
+"""CBOR (RFC 8949) as the content formats use it, and Content-Format 60, one value in CBOR.
 
-cbor2 is not a dependency of the project; definite and indefinite arrays, maps and strings, integers,
+Definite and indefinite arrays, maps and strings, integers,
 floats (half, single, double), booleans and null are handled, tags are skipped, nesting depth is bounded,
 and every read is bounds-checked, so bad input raises only CodecError.
 """
 
 from __future__ import annotations
 
-import math
 import struct
+from collections.abc import Mapping
 from typing import Any
 
 from qlaterm.lwm2m.errors import CodecError
+from qlaterm.lwm2m.formats.values import Scalar, float32_exact, single_base, single_value
+from qlaterm.lwm2m.paths import Path
 
-__all__ = ["cbor_dumps", "cbor_loads", "float32_exact"]
-
-
-def float32_exact(value: float) -> bool:
-    """True when ``value`` survives a float32 round trip (NaN counts: any NaN is a NaN)."""
-    if math.isnan(value):
-        return True
-    try:
-        return struct.unpack(">f", struct.pack(">f", value))[0] == value
-    except OverflowError:
-        return False
+__all__ = ["decode", "dumps", "encode", "loads"]
 
 
 _CBOR_MAX_DEPTH = 16
@@ -39,7 +31,7 @@ def _cbor_head(major: int, arg: int) -> bytes:
     raise CodecError(f"CBOR argument {arg} does not fit in 64 bits")
 
 
-def cbor_dumps(item: Any) -> bytes:
+def dumps(item: Any) -> bytes:
     """Encode ints, floats (float32 when exact), text, bytes, bools, None, lists and dicts."""
     if item is None:
         return b"\xf6"
@@ -57,9 +49,9 @@ def cbor_dumps(item: Any) -> bytes:
         data = item.encode("utf-8")
         return _cbor_head(3, len(data)) + data
     if isinstance(item, list | tuple):
-        return _cbor_head(4, len(item)) + b"".join(cbor_dumps(x) for x in item)
+        return _cbor_head(4, len(item)) + b"".join(dumps(x) for x in item)
     if isinstance(item, dict):
-        return _cbor_head(5, len(item)) + b"".join(cbor_dumps(k) + cbor_dumps(v) for k, v in item.items())
+        return _cbor_head(5, len(item)) + b"".join(dumps(k) + dumps(v) for k, v in item.items())
     raise CodecError(f"cannot encode {type(item).__name__} as CBOR")
 
 
@@ -170,7 +162,7 @@ class _CborReader:
         return out
 
 
-def cbor_loads(data: bytes) -> Any:
+def loads(data: bytes) -> Any:
     """Decode exactly one CBOR item; trailing bytes are an error."""
     reader = _CborReader(bytes(data))
     item = reader.item()
@@ -179,3 +171,16 @@ def cbor_loads(data: bytes) -> Any:
     if reader.pos != len(reader.data):
         raise CodecError(f"{len(reader.data) - reader.pos} bytes after the CBOR item")
     return item
+
+
+def encode(base: Path, values: Mapping[Path, Scalar]) -> bytes:
+    """Content-Format 60: the one value at ``base``."""
+    return dumps(single_value(base, values, "CBOR"))
+
+
+def decode(base: Path, payload: bytes) -> dict[Path, Scalar]:
+    single_base(base, "CBOR")
+    value = loads(payload)
+    if not isinstance(value, str | bytes | int | float):
+        raise CodecError(f"CBOR item is a {type(value).__name__}, not a resource value")
+    return {base: value}
