@@ -1,176 +1,108 @@
-"""CBOR (RFC 8949) as the content formats use it, and Content-Format 60, one value in CBOR.
+"""CBOR (RFC 8949) as the content formats use it, on cbor2; and Content-Format 60, one value in CBOR.
 
-Definite and indefinite arrays, maps and strings, integers,
-floats (half, single, double), booleans and null are handled, tags are skipped, nesting depth is bounded,
-and every read is bounds-checked, so bad input raises only CodecError.
+:func:`loads` and :func:`dumps` keep CBOR to the data model SenML and LwM2M values need — null, booleans,
+integers of up to 64 bits, floats, text and byte strings, arrays, and maps keyed by text or integers —
+and raise only :class:`CodecError`:
+
+* exactly one item: bytes after it are an error;
+* nesting is bounded (16 levels, tags counting as one);
+* a tag is read as the value it tags, whatever its number: tags 0–5 do not become datetimes, bignums or
+  decimals, and the sharing and string-reference tags are not followed;
+* ``undefined`` and the other simple values are refused, as are map keys that are neither text nor an
+  integer;
+* a float is written as float32 when that holds it exactly, else as float64 (cbor2 writes every float as
+  float64, or in canonical mode as the shortest width, half precision included).
 """
 
 from __future__ import annotations
 
+import io
 import struct
 from collections.abc import Mapping
 from typing import Any
+
+import cbor2
 
 from qlaterm.lwm2m.errors import CodecError
 from qlaterm.lwm2m.formats.values import Scalar, float32_exact, single_base, single_value
 from qlaterm.lwm2m.paths import Path
 
-__all__ = ["decode", "dumps", "encode", "loads"]
+__all__ = ["MAX_DEPTH", "decode", "dumps", "encode", "loads"]
+
+MAX_DEPTH = 16
+"""How deep arrays, maps and tags may nest in a decoded item."""
+
+# The tags cbor2 decodes into objects of its own (dates, bignums, decimals, sets, shared references,
+# string references, …). Each is read as the value it tags; cbor2 hands every other tag to the tag hook.
+_CBOR2_TAGS = (0, 1, 2, 3, 4, 5, 25, 28, 29, 30, 35, 36, 37, 52, 54, 100, 256, 258, 260, 261, 1004, 43000, 55799)
+_INT_RANGE = range(-(2**64), 2**64)
 
 
-_CBOR_MAX_DEPTH = 16
-_BREAK = object()
+def _tagged_value(value: Any, immutable: bool) -> Any:
+    return value
 
 
-def _cbor_head(major: int, arg: int) -> bytes:
-    if arg < 24:
-        return bytes([major << 5 | arg])
-    for info, size in ((24, 1), (25, 2), (26, 4), (27, 8)):
-        if arg < 1 << (8 * size):
-            return bytes([major << 5 | info]) + arg.to_bytes(size, "big")
-    raise CodecError(f"CBOR argument {arg} does not fit in 64 bits")
+def _tag_hook(tag: cbor2.CBORTag, immutable: bool) -> Any:
+    return tag.value
 
 
-def dumps(item: Any) -> bytes:
-    """Encode ints, floats (float32 when exact), text, bytes, bools, None, lists and dicts."""
-    if item is None:
-        return b"\xf6"
-    if isinstance(item, bool):
-        return b"\xf5" if item else b"\xf4"
+_SEMANTIC_DECODERS = dict.fromkeys(_CBOR2_TAGS, _tagged_value)
+
+
+def _plain(item: Any) -> Any:
+    """``item`` in the data model above (tagged arrays and maps, which cbor2 may give as tuples and
+    frozen dicts, as lists and dicts); CodecError for anything outside it."""
+    if item is cbor2.undefined:
+        raise CodecError("CBOR undefined is not a value")
+    if isinstance(item, cbor2.CBORSimpleValue):
+        raise CodecError(f"unsupported CBOR simple value {item.value}")
+    if item is None or isinstance(item, bool | float | str | bytes):
+        return item
     if isinstance(item, int):
-        return _cbor_head(0, item) if item >= 0 else _cbor_head(1, -1 - item)
-    if isinstance(item, float):
-        if float32_exact(item):
-            return b"\xfa" + struct.pack(">f", item)
-        return b"\xfb" + struct.pack(">d", item)
-    if isinstance(item, bytes | bytearray):
-        return _cbor_head(2, len(item)) + bytes(item)
-    if isinstance(item, str):
-        data = item.encode("utf-8")
-        return _cbor_head(3, len(data)) + data
+        if item not in _INT_RANGE:
+            raise CodecError(f"integer {item} does not fit in CBOR's 64 bits")
+        return item
+    if isinstance(item, bytearray):
+        return bytes(item)
     if isinstance(item, list | tuple):
-        return _cbor_head(4, len(item)) + b"".join(dumps(x) for x in item)
-    if isinstance(item, dict):
-        return _cbor_head(5, len(item)) + b"".join(dumps(k) + dumps(v) for k, v in item.items())
-    raise CodecError(f"cannot encode {type(item).__name__} as CBOR")
-
-
-class _CborReader:
-    """Recursive-descent CBOR decoder over a bytes buffer; bounded depth, every read bounds-checked."""
-
-    def __init__(self, data: bytes) -> None:
-        self.data = data
-        self.pos = 0
-
-    def take(self, n: int) -> bytes:
-        if self.pos + n > len(self.data):
-            raise CodecError("CBOR data truncated")
-        chunk = self.data[self.pos : self.pos + n]
-        self.pos += n
-        return chunk
-
-    def item(self, depth: int = 0) -> Any:
-        if depth > _CBOR_MAX_DEPTH:
-            raise CodecError("CBOR nested too deeply")
-        initial = self.take(1)[0]
-        major, info = initial >> 5, initial & 0x1F
-        if major == 7:
-            return self._simple(info)
-        if info < 24:
-            arg: int | None = info
-        elif info <= 27:
-            arg = int.from_bytes(self.take(1 << (info - 24)), "big")
-        elif info == 31 and major in (2, 3, 4, 5):
-            arg = None  # indefinite length
-        else:
-            raise CodecError(f"bad CBOR initial byte 0x{initial:02x}")
-        if major == 0:
-            return arg
-        if major == 1:
-            return -1 - arg  # type: ignore[operator]
-        if major in (2, 3):
-            raw = self.take(arg) if arg is not None else self._chunks(major)
-            if major == 2:
-                return raw
-            try:
-                return raw.decode("utf-8")
-            except UnicodeDecodeError:
-                raise CodecError("CBOR text string is not UTF-8") from None
-        if major == 4:
-            return self._array(arg, depth)
-        if major == 5:
-            return self._map(arg, depth)
-        return self.item(depth + 1)  # major 6: a tag; the tagged value is what matters here
-
-    def _simple(self, info: int) -> Any:
-        if info == 20:
-            return False
-        if info == 21:
-            return True
-        if info in (22, 23):
-            return None
-        if info == 25:
-            return float(struct.unpack(">e", self.take(2))[0])
-        if info == 26:
-            return float(struct.unpack(">f", self.take(4))[0])
-        if info == 27:
-            return float(struct.unpack(">d", self.take(8))[0])
-        if info == 31:
-            return _BREAK
-        raise CodecError(f"unsupported CBOR simple value {info}")
-
-    def _chunks(self, major: int) -> bytes:
-        out = bytearray()
-        while True:
-            if self.pos < len(self.data) and self.data[self.pos] == 0xFF:
-                self.pos += 1
-                return bytes(out)
-            initial = self.take(1)[0]
-            info = initial & 0x1F
-            if initial >> 5 != major or info > 27:
-                raise CodecError("bad chunk in indefinite-length CBOR string")
-            n = info if info < 24 else int.from_bytes(self.take(1 << (info - 24)), "big")
-            out += self.take(n)
-
-    def _array(self, arg: int | None, depth: int) -> list[Any]:
-        out = []
-        while arg is None or len(out) < arg:
-            value = self.item(depth + 1)
-            if value is _BREAK:
-                if arg is None:
-                    return out
-                raise CodecError("unexpected CBOR break")
-            out.append(value)
-        return out
-
-    def _map(self, arg: int | None, depth: int) -> dict[Any, Any]:
-        out: dict[Any, Any] = {}
-        count = 0
-        while arg is None or count < arg:
-            key = self.item(depth + 1)
-            if key is _BREAK:
-                if arg is None:
-                    return out
-                raise CodecError("unexpected CBOR break")
-            if isinstance(key, list | dict):
-                raise CodecError("CBOR map key is not a scalar")
-            value = self.item(depth + 1)
-            if value is _BREAK:
-                raise CodecError("CBOR map without a value for its last key")
-            out[key] = value
-            count += 1
-        return out
+        return [_plain(x) for x in item]
+    if isinstance(item, Mapping):
+        for key in item:
+            if type(key) not in (str, int):
+                raise CodecError(f"CBOR map key {key!r} is neither text nor an integer")
+        return {key: _plain(value) for key, value in item.items()}
+    raise CodecError(f"cannot carry {type(item).__name__} in CBOR")
 
 
 def loads(data: bytes) -> Any:
-    """Decode exactly one CBOR item; trailing bytes are an error."""
-    reader = _CborReader(bytes(data))
-    item = reader.item()
-    if item is _BREAK:
-        raise CodecError("unexpected CBOR break")
-    if reader.pos != len(reader.data):
-        raise CodecError(f"{len(reader.data) - reader.pos} bytes after the CBOR item")
-    return item
+    """Decode exactly one CBOR item."""
+    data = bytes(data)
+    stream = io.BytesIO(data)
+    decoder = cbor2.CBORDecoder(
+        stream, tag_hook=_tag_hook, semantic_decoders=_SEMANTIC_DECODERS, max_depth=MAX_DEPTH
+    )
+    try:
+        item = decoder.decode()
+    except cbor2.CBORDecodeError as exc:
+        raise CodecError(f"bad CBOR: {exc}") from None
+    if stream.tell() != len(data):
+        raise CodecError(f"{len(data) - stream.tell()} bytes after the CBOR item")
+    return _plain(item)
+
+
+def _encode_float(encoder: cbor2.CBOREncoder, value: float) -> None:
+    if float32_exact(value):
+        encoder.write(b"\xfa" + struct.pack(">f", value))
+    else:
+        encoder.write(b"\xfb" + struct.pack(">d", value))
+
+
+def dumps(item: Any) -> bytes:
+    """Encode null, booleans, ints, floats (float32 when exact), text, bytes, lists and dicts."""
+    try:
+        return cbor2.dumps(_plain(item), encoders={float: _encode_float})
+    except cbor2.CBOREncodeError as exc:
+        raise CodecError(f"cannot encode as CBOR: {exc}") from None
 
 
 def encode(base: Path, values: Mapping[Path, Scalar]) -> bytes:
