@@ -14,7 +14,7 @@ from typing import Any
 from aiocoap import Code, Context, Message, resource
 from aiocoap.numbers import Reliable, Unreliable
 
-from qlaterm.lwm2m import codec
+from qlaterm.lwm2m import formats, linkformat
 from qlaterm.lwm2m.paths import format_path
 
 
@@ -49,12 +49,12 @@ class ValueResource(resource.ObservableResource):
 
     def _content(self, accept: int | None) -> Message:
         if accept == 40:  # Discover: the resource and its notification attributes
-            link = codec.link_format([codec.Link(format_path(self.path), dict(self.attributes))])
+            link = linkformat.link_format([linkformat.Link(format_path(self.path), dict(self.attributes))])
             return Message(code=Code.CONTENT, payload=link.encode(), content_format=40)
         fmt = 0 if accept is None else accept
         try:
-            payload = codec.encode(fmt, self.path, {self.path: self.value})
-        except codec.CodecError:
+            payload = formats.encode(fmt, self.path, {self.path: self.value})
+        except formats.CodecError:
             return Message(code=Code.NOT_ACCEPTABLE)
         return Message(code=Code.CONTENT, payload=payload, content_format=fmt)
 
@@ -70,7 +70,7 @@ class ValueResource(resource.ObservableResource):
                 self.attributes[name] = value
             return Message(code=Code.CHANGED)
         cf = request.opt.content_format
-        values = codec.decode(int(cf) if cf is not None else 0, self.path, request.payload)
+        values = formats.decode(int(cf) if cf is not None else 0, self.path, request.payload)
         self.value = values[self.path]
         return Message(code=Code.CHANGED)
 
@@ -99,13 +99,13 @@ class InstanceResource(resource.Resource):
     async def render_put(self, request: Message) -> Message:
         self.client.record(request, self.path)
         cf = request.opt.content_format
-        self.values = codec.decode(int(cf), self.path, request.payload)
+        self.values = formats.decode(int(cf), self.path, request.payload)
         return Message(code=Code.CHANGED)
 
     async def render_post(self, request: Message) -> Message:
         self.client.record(request, self.path)
         cf = request.opt.content_format
-        self.values.update(codec.decode(int(cf), self.path, request.payload))
+        self.values.update(formats.decode(int(cf), self.path, request.payload))
         return Message(code=Code.CHANGED)
 
 

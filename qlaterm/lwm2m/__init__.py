@@ -10,16 +10,16 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
-    from qlaterm.lwm2m.codec import ContentFormat, decode, describe, encode
     from qlaterm.lwm2m.dtls import ClientCredentials, DTLSTransport, create_dtls_endpoint
     from qlaterm.lwm2m.dtls_session import DTLSOptions
     from qlaterm.lwm2m.errors import CodecError
+    from qlaterm.lwm2m.formats import ContentFormat, decode, describe, encode
     from qlaterm.lwm2m.linkformat import Link, link_format, parse_link_format
     from qlaterm.lwm2m.paths import Path, PathError, format_path, parse_path
     from qlaterm.lwm2m.psk import parse_psk
 
 _EXPORTS: dict[str, tuple[str, ...]] = {
-    "codec": ("ContentFormat", "decode", "describe", "encode"),
+    "formats": ("ContentFormat", "decode", "describe", "encode"),
     "dtls": ("ClientCredentials", "DTLSTransport", "create_dtls_endpoint"),
     "dtls_session": ("DTLSOptions",),
     "errors": ("CodecError",),

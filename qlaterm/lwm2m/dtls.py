@@ -74,7 +74,7 @@ SessionKey = tuple[str, int, str]
 """``(host, port, identity)``: what a saved session is valid for."""
 
 
-class DTLSError(coap_error.NetworkError):
+class DTLSError(coap_error.NetworkError):  # type: ignore[misc]  # aiocoap ships no type information
     """What requests to a peer fail with when its DTLS session fails or ends (``failure`` says why)."""
 
     def __init__(self, failure: DTLSFailure) -> None:
@@ -144,7 +144,7 @@ class RecordingPSKStore(Mapping[str, bytes]):
 
 
 def _hostinfo(sockaddr: SockAddr) -> str:
-    return hostportjoin(sockaddr[0], sockaddr[1])
+    return str(hostportjoin(sockaddr[0], sockaddr[1]))
 
 
 def _normalise(sockaddr: Any) -> SockAddr:
@@ -157,7 +157,7 @@ def _normalise(sockaddr: Any) -> SockAddr:
     return host, port
 
 
-class DTLSRemote(EndpointAddress):
+class DTLSRemote(EndpointAddress):  # type: ignore[misc]  # aiocoap ships no type information
     """The aiocoap address of one DTLS session with one peer (one per session: a new epoch is a new
     remote).  ``session`` exposes the negotiated cipher, version and whether the handshake was
     abbreviated."""
@@ -238,7 +238,7 @@ _MAX_PENDING = 64
 """CoAP messages held per peer while its handshake runs; more are dropped (CoAP retransmits CONs)."""
 
 
-class DTLSTransport(MessageInterface, asyncio.DatagramProtocol):
+class DTLSTransport(MessageInterface, asyncio.DatagramProtocol):  # type: ignore[misc]  # aiocoap ships no type information
     """aiocoap MessageInterface for ``coaps`` over one UDP socket, server and client role (see module doc)."""
 
     def __init__(
@@ -426,7 +426,7 @@ class DTLSTransport(MessageInterface, asyncio.DatagramProtocol):
             self._transport.close()
         if self._server_cache is not None:
             self._server_cache.close()
-        self._mman = None  # type: ignore[assignment]
+        self._mman = None
 
     # ---- datagrams in ----------------------------------------------------------------------------
 

@@ -42,6 +42,7 @@ from mbedtls.tls import (
     HelloVerifyRequest,
     RaggedEOF,
     ServerContext,
+    TLSVersion,
     TLSWrappedBuffer,
     WantReadError,
     WantWriteError,
@@ -290,6 +291,12 @@ class Progress:
     """The peer sent close_notify."""
 
 
+_VERSION_NAMES: dict[TLSVersion | DTLSVersion, str] = {
+    DTLSVersion.DTLSv1_2: "DTLSv1.2",
+    DTLSVersion.DTLSv1_0: "DTLSv1.0",
+}
+
+
 class DTLSSession:
     """One DTLS association with one peer, in the client or the server role."""
 
@@ -303,7 +310,11 @@ class DTLSSession:
         """``transport_id`` (server role) identifies the client's address for cookies;
         ``resume_blob`` (client role) is a saved session to offer for an abbreviated handshake."""
         self.is_server = isinstance(context, ServerContext)
-        self._buf: TLSWrappedBuffer = context.wrap_buffers() if self.is_server else context.wrap_buffers(None)
+        self._buf: TLSWrappedBuffer
+        if isinstance(context, ServerContext):
+            self._buf = context.wrap_buffers()
+        else:
+            self._buf = context.wrap_buffers(None)
         self._transport_id = transport_id or b"\0"
         if self.is_server:
             self._buf.setcookieparam(self._transport_id)
@@ -332,7 +343,9 @@ class DTLSSession:
     @property
     def cipher(self) -> str | None:
         """The negotiated cipher suite (Mbed TLS name), once open."""
-        return self._buf.cipher() if self.is_open else None
+        if not self.is_open:
+            return None
+        return self._buf.cipher()  # type: ignore[return-value]  # python-mbedtls's stub says bytes; it is str
 
     @property
     def version(self) -> str | None:
@@ -340,7 +353,7 @@ class DTLSSession:
         if not self.is_open:
             return None
         version = self._buf.negotiated_tls_version()
-        return {DTLSVersion.DTLSv1_2: "DTLSv1.2", DTLSVersion.DTLSv1_0: "DTLSv1.0"}.get(version, str(version))
+        return _VERSION_NAMES.get(version, str(version))
 
     def saved_session(self) -> bytes | None:
         """The session to resume next time (client role, once open), or None when unavailable."""
@@ -418,7 +431,8 @@ class DTLSSession:
     def _advance(self, progress: Progress) -> None:
         """Step the handshake until it needs input, completes or fails."""
         while self.handshaking:
-            if self._buf._handshake_state is HandshakeStep.HANDSHAKE_OVER:
+            # python-mbedtls's stub types the HandshakeStep members as int; they are HandshakeStep members.
+            if self._buf._handshake_state is HandshakeStep.HANDSHAKE_OVER:  # type: ignore[comparison-overlap]
                 self._established(progress)
                 return
             try:
@@ -449,7 +463,8 @@ class DTLSSession:
     def _read_records(self, progress: Progress) -> None:
         while True:
             try:
-                size = self._buf.readinto(self._scratch, len(self._scratch))
+                # python-mbedtls's stub says bytes; readinto needs the writable buffer it fills.
+                size = self._buf.readinto(self._scratch, len(self._scratch))  # type: ignore[arg-type]
             except WantReadError:
                 return
             except WantWriteError:

@@ -199,7 +199,7 @@ class Resumption:
         try:
             if lib.mbedtls_ssl_session_load(session, blob, len(blob)) != 0:
                 return False
-            return lib.mbedtls_ssl_set_session(self._ssl(buf), session) == 0
+            return bool(lib.mbedtls_ssl_set_session(self._ssl(buf), session) == 0)
         finally:
             lib.mbedtls_ssl_session_free(session)
 
@@ -225,11 +225,13 @@ class Resumption:
 class ServerSessionCache:
     """A server context's session cache; :meth:`close` detaches and frees it (the context stays usable)."""
 
-    def __init__(self, lib: ctypes.CDLL, context: ServerContext, conf: int | None, cache: ctypes.Array) -> None:
+    def __init__(
+        self, lib: ctypes.CDLL, context: ServerContext, conf: int | None, cache: ctypes.Array[ctypes.c_char]
+    ) -> None:
         self._lib = lib
         self._context = context  # keeps the configuration the cache is attached to alive
         self._conf = conf
-        self._cache: ctypes.Array | None = cache
+        self._cache: ctypes.Array[ctypes.c_char] | None = cache
 
     def close(self) -> None:
         """Detach the cache from the configuration, then free its entries."""

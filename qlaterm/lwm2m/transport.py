@@ -42,7 +42,7 @@ from qlaterm.lwm2m.dtls import DTLSTransport
 from qlaterm.lwm2m.dtls_session import DTLSOptions
 
 
-class RetransmitTuning(TransportTuning):
+class RetransmitTuning(TransportTuning):  # type: ignore[misc]  # aiocoap ships no type information
     """CoAP timing of the BC26: ``ack_timeout`` then doubling, no random factor, ``max_retransmit``
     retransmissions (AT+QLACFG="retransmit"). ``reliability`` picks CON (True), NON (False) or, for
     responses, the request's type (None)."""
@@ -57,7 +57,7 @@ class RetransmitTuning(TransportTuning):
     @property
     def transmit_wait(self) -> float:
         """Seconds from the first transmission until a CON without ACK is given up."""
-        return self.ACK_TIMEOUT * (2 ** (self.MAX_RETRANSMIT + 1) - 1)
+        return float(self.ACK_TIMEOUT * (2 ** (self.MAX_RETRANSMIT + 1) - 1))
 
 
 class ExchangeObserver(Protocol):
@@ -81,7 +81,7 @@ class TransportUnavailable(RuntimeError):
     """The security mode asks for a transport this build cannot open."""
 
 
-class TrackingMessageManager(MessageManager):
+class TrackingMessageManager(MessageManager):  # type: ignore[misc]  # aiocoap ships no type information
     """aiocoap's MessageManager with per-exchange reporting (see the module docstring)."""
 
     def __init__(self, token_manager: TokenManager, observer: ExchangeObserver) -> None:
@@ -119,7 +119,7 @@ class TrackingMessageManager(MessageManager):
         self._continue_backlog(message.remote)
 
 
-class _UDPTransport(MessageInterfaceUDP6):
+class _UDPTransport(MessageInterfaceUDP6):  # type: ignore[misc]  # aiocoap ships no type information
     """udp6 that ignores ICMP errors, as a module on an NB-IoT link never sees them: a server that is
     down looks like a silent one (retransmissions, then timeout), not like an immediate failure."""
 
@@ -127,7 +127,7 @@ class _UDPTransport(MessageInterfaceUDP6):
         self.log.info("ICMP error from %s ignored", address)
 
     @classmethod
-    async def create_server_transport_endpoint(  # type: ignore[override]
+    async def create_server_transport_endpoint(
         cls, ctx: Any, log: logging.Logger, loop: asyncio.AbstractEventLoop, bind: tuple[str, int], multicast: Any
     ) -> _UDPTransport:
         """The module's own socket, bound without SO_REUSEPORT.
@@ -145,7 +145,8 @@ class _UDPTransport(MessageInterfaceUDP6):
         except OSError:
             sock.close()
             raise
-        return await cls._create_transport_endpoint(sock, ctx, log, loop, multicast)
+        transport: _UDPTransport = await cls._create_transport_endpoint(sock, ctx, log, loop, multicast)
+        return transport
 
 
 @dataclass
@@ -183,7 +184,7 @@ def scheme_for(security_mode: int) -> str:
 
 def hostinfo(host: str, port: int) -> str:
     """``host:port`` with IPv6 literals bracketed, as CoAP URIs write it."""
-    return hostportjoin(host, port)
+    return str(hostportjoin(host, port))
 
 
 async def open_endpoint(

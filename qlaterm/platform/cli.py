@@ -23,7 +23,7 @@ import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
-from qlaterm.lwm2m.codec import ContentFormat
+from qlaterm.lwm2m.formats import ContentFormat
 from qlaterm.lwm2m.paths import format_path, parse_path
 from qlaterm.platform.model import (
     CoapRecord,

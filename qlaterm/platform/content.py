@@ -1,4 +1,4 @@
-"""The platform's use of `qlaterm.lwm2m.codec`: one place that decides formats and never raises.
+"""The platform's use of `qlaterm.lwm2m.formats`: one place that decides formats and never raises.
 
 A server must keep serving whatever a device sends, so decoding failures become an empty value map
 plus a description that says what went wrong; only encoding (our own requests) may raise.
@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from qlaterm.lwm2m import codec
-from qlaterm.lwm2m.codec import ContentFormat
+from qlaterm.lwm2m import formats
+from qlaterm.lwm2m.formats import ContentFormat
+from qlaterm.lwm2m.linkformat import parse_link_format
 from qlaterm.lwm2m.paths import Path, to_path
 
 TEXT_FORMATS = {int(ContentFormat.TEXT), int(ContentFormat.OLD_TEXT)}
@@ -37,14 +38,14 @@ def decode_values(fmt: int | None, base: Path, payload: bytes) -> dict[Path, Any
     if fmt is None or not payload or fmt == LINK_FORMAT:
         return {}
     try:
-        return dict(codec.decode(fmt, base, payload))
+        return dict(formats.decode(fmt, base, payload))
     except Exception:
         return {}
 
 
 def describe(fmt: int | None, payload: bytes, base: Path = ()) -> str:
     """Human-readable one-line rendering of a payload for logs and results."""
-    return codec.describe(fmt, payload, base) if payload else ""  # the codec's describe never raises
+    return formats.describe(fmt, payload, base) if payload else ""  # the codec's describe never raises
 
 
 def encode_write(path: Path, value: Any, content_format: int | None) -> tuple[int, bytes]:
@@ -56,14 +57,14 @@ def encode_write(path: Path, value: Any, content_format: int | None) -> tuple[in
     if isinstance(value, Mapping):
         fmt = int(ContentFormat.TLV) if content_format is None else int(content_format)
         values = {_full_path(path, key): v for key, v in value.items()}
-        return fmt, codec.encode(fmt, path, values)
+        return fmt, formats.encode(fmt, path, values)
     if content_format is None:
         fmt = int(ContentFormat.OPAQUE) if isinstance(value, bytes | bytearray) else int(ContentFormat.TEXT)
     else:
         fmt = int(content_format)
     if fmt in TEXT_FORMATS and isinstance(value, str):
         return fmt, value.encode("utf-8")
-    return fmt, codec.encode(fmt, path, {path: value})
+    return fmt, formats.encode(fmt, path, {path: value})
 
 
 def _full_path(base: Path, key: int | Path | str) -> Path:
@@ -76,6 +77,6 @@ def _full_path(base: Path, key: int | Path | str) -> Path:
 def parse_links(text: str) -> list[Any]:
     """Links of a link-format body; [] when it does not parse."""
     try:
-        return list(codec.parse_link_format(text))
+        return list(parse_link_format(text))
     except Exception:
         return []

@@ -12,7 +12,7 @@ from typing import Any, ClassVar
 
 from aiocoap import Code
 
-from qlaterm.lwm2m.codec import Link
+from qlaterm.lwm2m.linkformat import Link
 from qlaterm.lwm2m.paths import Path, PathError, format_path, parse_path
 
 

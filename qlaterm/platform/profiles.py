@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, ClassVar
 
-from qlaterm.lwm2m.codec import ContentFormat
+from qlaterm.lwm2m.formats import ContentFormat
 from qlaterm.platform.bootstrap import BootstrapConfig, BootstrapPlan, default_plan
 from qlaterm.platform.model import Event, Registered, Updated
 from qlaterm.platform.options import PROFILE_NAMES

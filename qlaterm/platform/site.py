@@ -15,7 +15,7 @@ from typing import Any
 
 from aiocoap import Code, Message, interfaces
 
-from qlaterm.lwm2m import codec
+from qlaterm.lwm2m.linkformat import parse_link_format
 from qlaterm.platform.coaplog import remote_address
 from qlaterm.platform.model import Device
 from qlaterm.platform.registry import DEFAULT_LIFETIME, Registry
@@ -71,7 +71,7 @@ def _links(request: Message) -> tuple[list[Any], str]:
     except UnicodeDecodeError as exc:
         raise BadRequest("registration body is not UTF-8") from exc
     try:
-        links = list(codec.parse_link_format(text)) if text.strip() else []
+        links = list(parse_link_format(text)) if text.strip() else []
     except Exception as exc:
         raise BadRequest(f"registration body is not link-format: {exc}") from exc
     return links, text

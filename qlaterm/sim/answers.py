@@ -8,7 +8,7 @@ from collections.abc import Awaitable
 from aiocoap.numbers.codes import Code
 
 from qlaterm.at.codes import StatusCode
-from qlaterm.lwm2m.codec import Scalar
+from qlaterm.lwm2m.formats import Scalar
 
 __all__ = ["Parts", "add_part", "coap_code", "status_of", "within"]
 

@@ -9,7 +9,7 @@ from aiocoap.numbers.codes import Code
 from qlaterm.at.build import urc, urc_data
 from qlaterm.at.codes import LwM2MState, StatusCode
 from qlaterm.at.values import AtValue, ValueType
-from qlaterm.lwm2m.codec import Scalar, scalar_bytes
+from qlaterm.lwm2m.formats import Scalar, scalar_bytes
 from qlaterm.sim.client.core import LwM2MClient, ServerRequest
 from qlaterm.sim.state import ModuleState
 from qlaterm.sim.tasks import Tasks

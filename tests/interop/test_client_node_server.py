@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator
 import pytest
 from aiocoap.numbers.codes import CHANGED, CONTENT
 
-from qlaterm.lwm2m.codec import ContentFormat
+from qlaterm.lwm2m.formats import ContentFormat
 from qlaterm.sim.client.core import LwM2MClient, Retransmit, ServerTarget
 from tests.peers.node_lwm2m import NodeLwm2mServer
 from tests.sim.test_client import Recorder, make_client

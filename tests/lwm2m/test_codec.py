@@ -9,33 +9,16 @@ import math
 import struct
 from typing import Any
 
+import cbor2
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from qlaterm.lwm2m.codec import (
-    CodecError,
-    ContentFormat,
-    Link,
-    Path,
-    Scalar,
-    cbor_dumps,
-    cbor_loads,
-    decode,
-    describe,
-    encode,
-    link_format,
-    objlnk_bytes,
-    parse_link_format,
-    scalar_bytes,
-    text_of,
-    tlv_bool,
-    tlv_float,
-    tlv_int,
-    tlv_objlnk,
-    tlv_str,
-    tlv_value,
-)
+from qlaterm.lwm2m.formats import CodecError, ContentFormat, Scalar, cbor, decode, describe, encode, scalar_bytes
+from qlaterm.lwm2m.formats.text import text_of
+from qlaterm.lwm2m.formats.tlv import objlnk_bytes, tlv_bool, tlv_float, tlv_int, tlv_objlnk, tlv_str, tlv_value
+from qlaterm.lwm2m.linkformat import Link, link_format, parse_link_format
+from qlaterm.lwm2m.paths import Path
 
 CF = ContentFormat
 
@@ -308,11 +291,46 @@ def test_senml_cbor_vectors() -> None:
     assert encode(CF.CBOR, (3, 0, 0), {(3, 0, 0): "ab"}) == b"\x62ab"
     for bad in ("", "1864FF", "9F01", "A1810102", "FF", "7F", "5F61FF", "7F4100FF", "F8", "62C3", "A10102FF"):
         with pytest.raises(CodecError):
-            cbor_loads(bytes.fromhex(bad))
+            cbor.loads(bytes.fromhex(bad))
     with pytest.raises(CodecError):
         decode(CF.CBOR, (3, 0, 0), b"\x80")  # an array is not a resource value
     with pytest.raises(CodecError):
-        cbor_loads(b"\x81" * 1000 + b"\x01")
+        cbor.loads(b"\x81" * 1000 + b"\x01")
+
+
+
+def test_cbor_reads_a_tag_as_the_value_it_tags() -> None:
+    # Standard date/time, epoch time, bignums and decimal fractions (tags 0-4) stay the plain items.
+    assert cbor.loads(bytes.fromhex("C074323031332D30332D32315432303A30343A30305A")) == "2013-03-21T20:04:00Z"
+    assert cbor.loads(bytes.fromhex("C11A514B67B0")) == 1363896240
+    assert cbor.loads(bytes.fromhex("C1FB41D452D9EC200000")) == 1363896240.5
+    assert cbor.loads(bytes.fromhex("C249010000000000000000")) == b"\x01" + bytes(8)
+    assert cbor.loads(bytes.fromhex("C349010000000000000000")) == b"\x01" + bytes(8)
+    assert cbor.loads(bytes.fromhex("C48221196AB3")) == [-2, 27315]
+    # Sharing and string-reference tags are not followed; a set (258) is its array.
+    assert cbor.loads(bytes.fromhex("D81D00")) == 0
+    assert cbor.loads(bytes.fromhex("D9010281F5")) == [True]
+    assert cbor.loads(bytes.fromhex("D81C8201A10263616263")) == [1, {2: "abc"}]
+
+
+def test_every_tag_number_reads_as_its_value() -> None:
+    for tag in (*range(0x10000), 2**32, 2**63, 2**64 - 1):
+        assert cbor.loads(cbor2.dumps(cbor2.CBORTag(tag, [1, {2: "a"}]))) == [1, {2: "a"}], tag
+
+
+def test_cbor_refuses_what_the_content_formats_cannot_carry() -> None:
+    for bad in ("F7", "F0", "F820", "9FF7FF", "A1F501", "A1416101", "A1F90000", "A1F601", "A1A0A0", "186400"):
+        with pytest.raises(CodecError):
+            cbor.loads(bytes.fromhex(bad))
+    assert cbor.loads(b"\x81" * cbor.MAX_DEPTH + b"\x01") is not None
+    for too_deep in (b"\x81" * (cbor.MAX_DEPTH + 1) + b"\x01", b"\xc6" * (cbor.MAX_DEPTH + 1) + b"\x01"):
+        with pytest.raises(CodecError):
+            cbor.loads(too_deep)
+    for unencodable in (2**64, -(2**64) - 1, {1, 2}, object(), {(1,): 2}, [cbor2.undefined]):
+        with pytest.raises(CodecError):
+            cbor.dumps(unencodable)
+    assert cbor.dumps(2**64 - 1) == bytes.fromhex("1BFFFFFFFFFFFFFFFF")
+    assert cbor.dumps(-(2**64)) == bytes.fromhex("3BFFFFFFFFFFFFFFFF")
 
 
 def test_link_format_registration_payload() -> None:
@@ -475,7 +493,7 @@ def test_garbage_raises_only_codec_error(fmt: int, base: Path, payload: bytes) -
 def test_structured_garbage_raises_only_codec_error(base: Path, document: Any, fmt: int) -> None:
     if fmt == CF.LWM2M_JSON:
         document = {"bn": "/3/0/", "e": document} if isinstance(document, list) else document
-    payload = cbor_dumps(document) if fmt == CF.SENML_CBOR else json.dumps(document).encode()
+    payload = cbor.dumps(document) if fmt == CF.SENML_CBOR else json.dumps(document).encode()
     try:
         decode(fmt, base, payload)
     except CodecError:
@@ -534,3 +552,49 @@ def test_link_parser_raises_only_codec_error(text: str) -> None:
         return
     assume(parsed)
     assert parse_link_format(link_format(parsed)) == parsed
+
+
+@given(st.floats())
+def test_cbor_float_width(value: float) -> None:
+    encoded = cbor.dumps(value)
+    try:
+        exact32 = math.isnan(value) or struct.unpack(">f", struct.pack(">f", value))[0] == value
+    except OverflowError:
+        exact32 = False
+    assert encoded[:1] == (b"\xfa" if exact32 else b"\xfb") and len(encoded) == (5 if exact32 else 9)
+    back = cbor.loads(encoded)
+    assert back == value or (math.isnan(back) and math.isnan(value))
+
+
+cbor_items = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**64), 2**64 - 1) | finite | st.text(max_size=10)
+    | st.binary(max_size=10),
+    lambda children: st.lists(children, max_size=4)
+    | st.dictionaries(st.text(max_size=4) | st.integers(-(2**64), 2**64 - 1), children, max_size=4),
+    max_leaves=20,
+)
+
+
+@given(cbor_items)
+def test_cbor_round_trip(item: Any) -> None:
+    back = cbor.loads(cbor.dumps(item))
+    assert back == item and cbor.dumps(back) == cbor.dumps(item)
+
+
+@given(st.binary(max_size=64))
+def test_cbor_garbage_raises_only_codec_error(data: bytes) -> None:
+    try:
+        cbor.loads(data)
+    except CodecError:
+        pass
+
+
+@given(st.integers(0, 3).flatmap(trees))
+def test_senml_cbor_round_trip_keeps_types_and_float_widths(tree: tuple[Path, dict[Path, Scalar]]) -> None:
+    base, values = tree
+    payload = encode(CF.SENML_CBOR, base, values)
+    assert typed(decode(CF.SENML_CBOR, base, payload)) == typed(values)
+    for value in values.values():
+        if isinstance(value, float):  # label 2 ("v"), then float32 when that holds the value, else float64
+            assert b"\x02" + cbor.dumps(value) in payload
+    assert all(set(record) <= {-2, 0, 2, 3, 4, 8} for record in cbor2.loads(payload))

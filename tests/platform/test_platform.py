@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator
 import pytest
 from aiocoap import CON, Code, Message
 
-from qlaterm.lwm2m import codec
+from qlaterm.lwm2m.formats import tlv
 from qlaterm.platform.model import (
     BootstrapFinished,
     CoapRecord,
@@ -227,7 +227,7 @@ async def test_instance_write_goes_as_tlv(platform: Platform, client: TinyClient
     put = client.received[-1]
     assert (put.method, put.path, put.content_format) == ("PUT", ("1", "0"), 11542)
     values = client.instances[(1, 0)].values
-    assert codec.tlv_int(values[(1, 0, 1)]) == 120 and codec.tlv_str(values[(1, 0, 7)]) == "U"
+    assert tlv.tlv_int(values[(1, 0, 1)]) == 120 and tlv.tlv_str(values[(1, 0, 7)]) == "U"
 
 
 async def test_partial_instance_write_goes_as_post(platform: Platform, client: TinyClient) -> None:
@@ -236,7 +236,7 @@ async def test_partial_instance_write_goes_as_post(platform: Platform, client: T
     assert result.code == Code.CHANGED
     post = client.received[-1]
     assert (post.method, post.content_format) == ("POST", 11542)
-    assert codec.tlv_int(client.instances[(1, 0)].values[(1, 0, 1)]) == 90
+    assert tlv.tlv_int(client.instances[(1, 0)].values[(1, 0, 1)]) == 90
 
 
 async def test_requests_follow_the_device_to_the_address_of_its_last_update(platform: Platform) -> None:
@@ -359,15 +359,15 @@ async def test_bootstrap_writes_security_and_server_then_finishes(client: TinyCl
         assert order == [("PUT", ("0", "0")), ("PUT", ("1", "0")), ("POST", ("bs",))]
         assert {r.content_format for r in client.received[:2]} == {11542}
         security = client.instances[(0, 0)].values
-        assert codec.tlv_str(security[(0, 0, 0)]) == f"coap://127.0.0.1:{platform.port}"
-        assert codec.tlv_bool(security[(0, 0, 1)]) is False
-        assert codec.tlv_int(security[(0, 0, 2)]) == 3
-        assert codec.tlv_int(security[(0, 0, 10)]) == 7
+        assert tlv.tlv_str(security[(0, 0, 0)]) == f"coap://127.0.0.1:{platform.port}"
+        assert tlv.tlv_bool(security[(0, 0, 1)]) is False
+        assert tlv.tlv_int(security[(0, 0, 2)]) == 3
+        assert tlv.tlv_int(security[(0, 0, 10)]) == 7
         assert (0, 0, 3) not in security and (0, 0, 5) not in security
         server = client.instances[(1, 0)].values
-        assert codec.tlv_int(server[(1, 0, 0)]) == 7
-        assert codec.tlv_int(server[(1, 0, 1)]) == 120
-        assert codec.tlv_str(server[(1, 0, 7)]) == "UQ"
+        assert tlv.tlv_int(server[(1, 0, 0)]) == 7
+        assert tlv.tlv_int(server[(1, 0, 1)]) == 120
+        assert tlv.tlv_str(server[(1, 0, 7)]) == "UQ"
 
 
 async def test_bootstrap_with_psk_points_at_the_dtls_port(client: TinyClient) -> None:
@@ -377,8 +377,8 @@ async def test_bootstrap_with_psk_points_at_the_dtls_port(client: TinyClient) ->
         await client.bootstrap_request(platform.port)
         assert (await events.wait_for(BootstrapFinished, timeout=5)).ok
         security = client.instances[(0, 0)].values
-        assert codec.tlv_str(security[(0, 0, 0)]) == f"coaps://127.0.0.1:{platform.port + 1}"
-        assert codec.tlv_int(security[(0, 0, 2)]) == 0
+        assert tlv.tlv_str(security[(0, 0, 0)]) == f"coaps://127.0.0.1:{platform.port + 1}"
+        assert tlv.tlv_int(security[(0, 0, 2)]) == 0
         assert security[(0, 0, 3)] == b"dev-1-id" and security[(0, 0, 5)] == b"\x01\x02\x03"
         assert platform.psk_store == {"dev-1-id": b"\x01\x02\x03"}
 
@@ -505,7 +505,7 @@ async def test_bootstrap_from_a_wildcard_bind_names_the_address_the_device_used(
         events = platform.events()
         await client.bootstrap_request(platform.port)
         assert (await events.wait_for(BootstrapFinished, timeout=5)).ok
-        uri = codec.tlv_str(client.instances[(0, 0)].values[(0, 0, 0)])
+        uri = tlv.tlv_str(client.instances[(0, 0)].values[(0, 0, 0)])
         assert uri == f"coap://127.0.0.1:{platform.port}"
 
 

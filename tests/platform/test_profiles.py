@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 import pytest
 from aiocoap import Code
 
-from qlaterm.lwm2m import codec
+from qlaterm.lwm2m.formats import tlv
 from qlaterm.platform.model import (
     BootstrapFinished,
     Event,
@@ -96,9 +96,9 @@ async def test_andlink_bootstraps_then_reads_and_switches_the_outlet_on(client: 
         assert (await events.wait_for(BootstrapFinished, timeout=5)).ok
         server = client.instances[(1, 0)].values
         assert set(server) == {(1, 0, 0), (1, 0, 7)}  # binding written, lifetime left alone
-        assert codec.tlv_str(server[(1, 0, 7)]) == "U"
+        assert tlv.tlv_str(server[(1, 0, 7)]) == "U"
         security = client.instances[(0, 0)].values
-        assert codec.tlv_str(security[(0, 0, 0)]) == f"coap://127.0.0.1:{platform.port}"
+        assert tlv.tlv_str(security[(0, 0, 0)]) == f"coap://127.0.0.1:{platform.port}"
 
         del client.received[:]
         await client.register(platform.port, lifetime=30)

@@ -35,7 +35,7 @@ from aiocoap.numbers.codes import (
 from aiocoap.numbers.types import ACK, CON, NON
 from aiocoap.protocol import Context
 
-from qlaterm.lwm2m.codec import ContentFormat, decode, encode
+from qlaterm.lwm2m.formats import ContentFormat, decode, encode
 from qlaterm.sim.client.core import (
     DeviceInfo,
     LwM2MClient,

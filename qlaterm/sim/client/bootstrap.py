@@ -20,7 +20,7 @@ from typing import Any
 from aiocoap import Message
 from aiocoap.numbers.codes import BAD_REQUEST, CHANGED, DELETE, DELETED, METHOD_NOT_ALLOWED, NOT_FOUND, POST, PUT
 
-from qlaterm.lwm2m.codec import CodecError, Scalar, decode
+from qlaterm.lwm2m.formats import CodecError, Scalar, decode
 from qlaterm.sim.client import objects
 from qlaterm.sim.client.requests import parse_path, reply, write_format
 from qlaterm.sim.client.types import ClientHandler, ServerTarget

@@ -41,8 +41,8 @@ from collections.abc import Callable, Mapping, Sequence
 from aiocoap.numbers.codes import POST, Code
 
 from qlaterm.lwm2m.blockwise import BlockwiseAnswers
-from qlaterm.lwm2m.codec import ContentFormat, Scalar
 from qlaterm.lwm2m.dtls import DTLSTransport
+from qlaterm.lwm2m.formats import ContentFormat, Scalar
 from qlaterm.sim.client.connection import Connection
 from qlaterm.sim.client.exchanges import Exchanges, Outcomes
 from qlaterm.sim.client.objects import DeviceInfo

@@ -7,7 +7,7 @@ schema and values here, apart from the CoAP plumbing of :mod:`qlaterm.sim.client
 client decide "built-in or custom, allowed or not" from data, and gives tests one place to look up what
 a BC26 reports.
 
-Resource data types use the names of :func:`qlaterm.lwm2m.codec.tlv_value` so that a TLV write can be typed
+Resource data types use the names of :func:`qlaterm.lwm2m.formats.tlv.tlv_value` so that a TLV write can be typed
 from the schema.
 """
 
@@ -17,7 +17,11 @@ import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from qlaterm.lwm2m.codec import CodecError, Link, Path, Scalar, link_format, tlv_value
+from qlaterm.lwm2m.errors import CodecError
+from qlaterm.lwm2m.formats import Scalar
+from qlaterm.lwm2m.formats.tlv import tlv_value
+from qlaterm.lwm2m.linkformat import Link, link_format
+from qlaterm.lwm2m.paths import Path
 
 SECURITY, SERVER, DEVICE, CONNECTIVITY, FIRMWARE = 0, 1, 3, 4, 5
 BUILTIN_OBJECTS: frozenset[int] = frozenset({SECURITY, SERVER, DEVICE, CONNECTIVITY, FIRMWARE})

@@ -12,7 +12,8 @@ from aiocoap.interfaces import EndpointAddress
 from aiocoap.numbers.codes import CONTENT
 
 from qlaterm.lwm2m.blockwise import BlockwiseAnswers
-from qlaterm.lwm2m.codec import Path, Scalar, encode
+from qlaterm.lwm2m.formats import Scalar, encode
+from qlaterm.lwm2m.paths import Path
 from qlaterm.lwm2m.transport import Endpoint
 from qlaterm.sim.client import objects
 from qlaterm.sim.client.exchanges import Exchanges

@@ -14,7 +14,8 @@ from aiocoap.interfaces import EndpointAddress
 from aiocoap.numbers.codes import DELETE, POST
 
 from qlaterm.at.codes import StatusCode
-from qlaterm.lwm2m.codec import ContentFormat, Link, Scalar, link_format
+from qlaterm.lwm2m.formats import ContentFormat, Scalar
+from qlaterm.lwm2m.linkformat import Link, link_format
 from qlaterm.lwm2m.transport import TransportUnavailable, hostinfo, scheme_for
 from qlaterm.sim.client import objects
 from qlaterm.sim.client.bootstrap import BootstrapSession

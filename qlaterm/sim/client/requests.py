@@ -23,7 +23,7 @@ from aiocoap.numbers.codes import (
     Code,
 )
 
-from qlaterm.lwm2m.codec import CodecError, ContentFormat, Scalar, decode
+from qlaterm.lwm2m.formats import CodecError, ContentFormat, Scalar, decode
 from qlaterm.lwm2m.paths import Path, PathError, parse_segments
 from qlaterm.sim.client.types import Op, ServerRequest
 

@@ -36,7 +36,8 @@ from aiocoap.pipe import Pipe
 
 from qlaterm.at.codes import StatusCode
 from qlaterm.lwm2m.blockwise import BlockwiseAnswers
-from qlaterm.lwm2m.codec import CodecError, ContentFormat, Path, Scalar, decode, encode
+from qlaterm.lwm2m.formats import CodecError, ContentFormat, Scalar, decode, encode
+from qlaterm.lwm2m.paths import Path
 from qlaterm.sim.client import objects
 from qlaterm.sim.client.exchanges import Exchanges
 from qlaterm.sim.client.objects import DeviceInfo

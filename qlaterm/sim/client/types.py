@@ -15,7 +15,7 @@ from typing import Literal, Protocol
 from aiocoap.numbers.codes import BAD_REQUEST, FORBIDDEN, NOT_FOUND, PRECONDITION_FAILED, Code
 
 from qlaterm.at.codes import StatusCode
-from qlaterm.lwm2m.codec import Scalar
+from qlaterm.lwm2m.formats import Scalar
 from qlaterm.lwm2m.transport import RetransmitTuning
 
 Op = Literal["read", "write", "execute", "observe", "cancel"]
