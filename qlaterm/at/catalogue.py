@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
+from typing import Any
 
 from qlaterm.at.codes import LwM2MState, StatusCode
 
@@ -140,8 +141,8 @@ def _value_index(params: tuple[Param, ...]) -> int | None:
     return next((i for i, p in enumerate(params) if p.kind == "value"), None)
 
 
-def _p(name: str, kind: str = "int", **kw: object) -> Param:
-    return Param(name, kind, **kw)  # type: ignore[arg-type]
+def _p(name: str, kind: str = "int", **kw: Any) -> Param:
+    return Param(name, kind, **kw)
 
 
 MID = _p("messageID", lo=0, hi=65535, help="message ID of the server's request, from the URC")

@@ -36,7 +36,7 @@ import time
 from collections import OrderedDict, deque
 from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from aiocoap import Message
 from aiocoap import error as coap_error
@@ -326,7 +326,7 @@ class DTLSTransport(MessageInterface, asyncio.DatagramProtocol):  # type: ignore
         return self
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self._transport = transport  # type: ignore[assignment]
+        self._transport = cast(asyncio.DatagramTransport, transport)  # create_datagram_endpoint's transport
 
     @property
     def local_address(self) -> SockAddr:

@@ -207,7 +207,7 @@ def server_context(psk_store: object, options: DTLSOptions) -> ServerContext:
     lowest, highest = options.version_range
     return ServerContext(
         DTLSConfiguration(
-            pre_shared_key_store=psk_store,  # type: ignore[arg-type]
+            pre_shared_key_store=psk_store,  # type: ignore[arg-type]  # the stub wants a dict; any Mapping works
             ciphers=options.ciphers or SERVER_CIPHERS,
             lowest_supported_version=lowest,
             highest_supported_version=highest,

@@ -205,7 +205,7 @@ class PlatformShell:
                 raise UsageError(f"not an attribute: {item!r} (pmin=, pmax=, gt=, lt=, st=)")
             number = float(value)
             attrs[name] = int(number) if name in ("pmin", "pmax") or number.is_integer() else number
-        result = await self.platform.write_attributes(args[0], args[1], **attrs)  # type: ignore[arg-type]
+        result = await self.platform.write_attributes(args[0], args[1], **attrs)  # type: ignore[arg-type]  # pmin/pmax are ints by the loop above
         return [format_result("attr", args[0], _path(args[1]), result)]
 
     async def _cmd_observe(self, args: list[str], line: str) -> list[str]:
