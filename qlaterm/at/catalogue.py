@@ -517,7 +517,7 @@ MODULE_COMMANDS: Mapping[str, Command] = {
             "+COPS", "Operator selection", "运营商选择", "test query set",
             (_p("mode", lo=0, hi=4), _p("format", lo=0, hi=2, optional=True),
              _p("oper", "str", max_len=16, optional=True), _p("AcT", choices=(9,), optional=True)),
-            '+COPS: (2,"CHINA MOBILE","CMCC","46000",9),,(0-4),(0-2)',
+            '+COPS: (2,"CHINA TELECOM","CTCC","46011",9),,(0-4),(0-2)',
         ),
         _basic("+CSQ", "Signal quality", "查询信号强度", "test exec", (), "+CSQ: (0-31,99),(0-7,99)"),
         _basic(
