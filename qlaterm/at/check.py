@@ -15,11 +15,11 @@ from typing import Any
 from .catalogue import (
     BASIC_COMMANDS,
     BINDING,
-    QBAND_BANDS,
-    S_REGISTER,
     BUILTIN_OBJECTS,
     CONFIG_SETTINGS,
     LIFETIME,
+    QBAND_BANDS,
+    S_REGISTER,
     Command,
     Form,
     Param,
@@ -162,7 +162,8 @@ def _typed(line: str, params: tuple[Param, ...], tokens: list[Token]) -> dict[st
             args[param.name] = token.text
         elif param.kind == "bits":
             if token.text and not _BITS.get(param.max_len or 0, _NO_BITS).fullmatch(token.text):
-                return Rejected(line, 3, f"<{param.name}> is {param.max_len} binary digits, as \"00100100\"", param.name)
+                why = f"<{param.name}> is {param.max_len} binary digits, as \"00100100\""
+                return Rejected(line, 3, why, param.name)
             if token.text:
                 args[param.name] = token.text
         elif param.kind == "str":

@@ -217,7 +217,8 @@ class RadioCommands:
         for cid in cids:
             if cid not in self._contexts:
                 raise CmeError(BAD_PARAMS)
-            lines.append(f"+CGPADDR: {cid},{self._net.address}" if cid == 1 and self._net.attached else f"+CGPADDR: {cid}")
+            has_address = cid == 1 and self._net.attached
+            lines.append(f"+CGPADDR: {cid},{self._net.address}" if has_address else f"+CGPADDR: {cid}")
         return lines
 
     async def _qidnscfg(self, c: Checked) -> list[str]:
