@@ -238,7 +238,7 @@ async def test_atz_restores_the_profile_saved_with_at_w() -> None:
 # --- the network in time ------------------------------------------------------------------------------------
 
 async def test_attach_after_power_on_under_good_passes_through_searching() -> None:
-    module = Module(nvm=Nvm(None), network="good", time_scale=0.01)
+    module = Module(nvm=Nvm(None), network="good")  # about 2.3 s: the queries below come well before
     d = ModuleDriver(module)
     module.attach(d.write)
     await module.start()
