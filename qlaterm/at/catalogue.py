@@ -17,6 +17,7 @@ from qlaterm.at.codes import LwM2MState, StatusCode
 
 __all__ = [
     "BASIC_COMMANDS",
+    "BASIC_ERRORS",
     "BUILTIN_OBJECTS",
     "COAP_REASONS",
     "COMMANDS",
@@ -24,6 +25,8 @@ __all__ = [
     "ERRORS",
     "EXEC_RESULTS",
     "LWM2M_STATES",
+    "MODULE_COMMANDS",
+    "MODULE_URCS",
     "READ_RESULTS",
     "STATUS_CODES",
     "URCS",
@@ -54,7 +57,7 @@ class Param:
     """One parameter of a command or URC: its type and the range the module accepts."""
 
     name: str
-    kind: str = "int"  # int | str | hex | value | token
+    kind: str = "int"  # int | str | hex | value | token | bits (max_len binary digits, a 3GPP timer)
     lo: int | None = None
     hi: int | None = None
     choices: tuple[int, ...] = ()
@@ -99,6 +102,9 @@ class Command:
     test: tuple[str, ...] = ()  # lines the test form prints before OK
     result: str = ""  # the asynchronous result line, e.g. "+QLAREG: <status_code>"
     help: str = ""
+    cme_params: int | None = None
+    """The ``+CME ERROR`` code of every parameter error (50 for the 3GPP and Quectel basic commands);
+    None: the LwM2M codes of source table 5 (2 wrong count, 3 bad value, 13 odd length)."""
     value_index: int | None = field(init=False, default=None)
     """Position of the ``<value>`` parameter (after ``<value_type>,<len>``), where the line has one."""
 
@@ -269,6 +275,7 @@ def _cmd(
     test: tuple[str, ...] = (),
     result: str = "",
     help: str = "",
+    cme_params: int | None = None,
 ) -> Command:
     return Command(
         name=name,
@@ -279,6 +286,7 @@ def _cmd(
         test=test,
         result=result,
         help=help,
+        cme_params=cme_params,
     )
 
 
@@ -420,23 +428,169 @@ BASIC_COMMANDS: Mapping[str, str] = {
     "AT": "attention: answers OK",
     "ATE": "echo off (same as ATE0)",
     "ATE0": "echo off",
-    "ATE1": "echo on",
-    "ATI": "product information",
-    "AT+CGMR": "firmware revision",
-    "AT+CGSN=1": "IMEI",
-    "AT+CIMI": "IMSI",
-    "AT+CFUN?": "functionality level",
-    "AT+CEREG?": "network registration status",
-    "AT+CSQ": "signal quality",
-    "AT+CGPADDR?": "PDP address",
-    "AT+CGPADDR": "PDP address",
-    "AT+CMEE=0": "errors as plain ERROR",
-    "AT+CMEE=1": "errors as numeric +CME ERROR: <err> (default)",
-    "AT+CMEE=2": "errors as +CME ERROR: <meaning in words>",
-    "AT+CMEE?": "error format in use",
-    "AT+QRST=1": "reboot the module",
+    "ATE1": "echo on (default)",
+    "ATV": "numeric result codes (same as ATV0)",
+    "ATV0": "numeric result codes: 0 OK, 4 ERROR",
+    "ATV1": "verbose result codes (default)",
+    "ATQ": "result codes on (same as ATQ0)",
+    "ATQ0": "result codes on (default)",
+    "ATQ1": "result codes off (information text is still sent)",
+    "ATZ": "restore the user profile saved with AT&W",
+    "ATZ0": "restore the user profile saved with AT&W",
+    "AT&F": "factory defaults of the line settings",
+    "AT&F0": "factory defaults of the line settings",
+    "AT&W": "save the line settings (E, V, Q, S3, S4, CMEE) as the user profile",
+    "AT&W0": "save the line settings (E, V, Q, S3, S4, CMEE) as the user profile",
+    "ATI": "product information: maker, model, revision",
+    "ATS3?": "line termination character (013)",
+    "ATS4?": "response formatting character (010)",
+    "ATS3=": "set the line termination character, 0-127",
+    "ATS4=": "set the response formatting character, 0-127",
 }
-"""Every basic (non-LwM2M) command line the module accepts, exactly as written (any case), with its help."""
+"""The V.250 basic command lines the module accepts, exactly as written (any case), with their help; a key
+ending in ``=`` takes a number 0-127."""
+
+S_REGISTER = _p("value", lo=0, hi=127)
+"""The value of ``ATS3=`` / ``ATS4=``."""
+
+IPR_RATES = (2400, 4800, 9600, 19200, 38400, 57600, 115200, 230400, 460800, 921600)
+QBAND_BANDS = (1, 2, 3, 4, 5, 8, 12, 13, 17, 18, 19, 20, 25, 26, 28, 66)
+"""The NB-IoT bands of the BC26 hardware, as ``AT+QBAND`` takes them."""
+PDP_TYPES = ("IP", "IPV6", "IPV4V6", "Non-IP")
+EDRX_CYCLES = ("0010", "0011", "0101", "1001", "1010", "1011", "1100", "1101", "1110", "1111")
+"""The NB-S1 eDRX cycle codes ``AT+CEDRXS`` accepts (20.48 s … 10485.76 s)."""
+_TIMER = "(\"00000000\"-\"11111111\")"
+
+
+def _basic(
+    name: str, summary: str, summary_zh: str, forms: str, params: tuple[Param, ...] = (), *test: str, help: str = ""
+) -> Command:
+    return _cmd(name, summary, summary_zh, forms, params, tuple(test), help=help, cme_params=50)
+
+
+MODULE_COMMANDS: Mapping[str, Command] = {
+    c.name: c
+    for c in (
+        # identity
+        _basic("+CGMI", "Manufacturer", "查询制造商", "test exec"),
+        _basic("+CGMM", "Model", "查询型号", "test exec"),
+        _basic("+CGMR", "Firmware revision", "查询固件版本", "test exec"),
+        _basic(
+            "+CGSN", "Serial number, IMEI, IMEISV or SVN", "查询产品序列号", "test exec set",
+            (_p("snt", lo=0, hi=3, help="0 serial number, 1 IMEI, 2 IMEISV, 3 SVN"),), "+CGSN: (0-3)",
+        ),
+        _basic("+GSN", "IMEI", "查询 IMEI", "test exec"),
+        _basic("+CIMI", "IMSI of the SIM", "查询 IMSI", "test exec"),
+        _basic("+QCCID", "ICCID of the SIM", "查询 USIM 卡 ICCID", "test exec"),
+        _basic("+CPIN", "SIM state (READY)", "查询 PIN 状态", "test query set", (_p("pin", "str", max_len=8),)),
+        # V.250 and Quectel extended basics
+        _cmd(
+            "+CMEE", "Error reporting: 0 ERROR, 1 numeric, 2 text", "设置错误上报格式", "test query set",
+            (_p("n", lo=0, hi=2, help="0 plain ERROR, 1 +CME ERROR: <err> (default), 2 +CME ERROR: <text>"),),
+            ("+CMEE: (0-2)",),
+        ),
+        _basic(
+            "+IPR", "UART baud rate", "设置 UART 波特率", "test query set", (_p("rate", choices=IPR_RATES),),
+            "+IPR: (" + ",".join(map(str, IPR_RATES[:-1])) + ")",
+        ),
+        _basic("+QRST", "Reboot the module", "重启模块", "test set", (_p("mode", choices=(1,)),), "+QRST: (1)"),
+        # radio and registration
+        _basic(
+            "+CFUN", "Functionality: 0 minimum (detach), 1 full, 4 RF off", "设置功能模式", "test query set",
+            (_p("fun", choices=(0, 1, 4)), _p("rst", choices=(0, 1), optional=True, help="1: reboot after")),
+            "+CFUN: (0,1,4),(0,1)",
+        ),
+        _basic(
+            "+CEREG", "EPS registration status; URCs when n >= 1", "EPS 网络注册状态", "test query set",
+            (_p("n", lo=0, hi=5, optional=True,
+                help="0 no URC, 1 stat, 2 +location, 3 +cause, 4 +PSM timers, 5 all"),),
+            "+CEREG: (0-5)",
+        ),
+        _basic(
+            "+CGREG", "Registration status (2G/3G form, mirrors EPS)", "网络注册状态", "test query set",
+            (_p("n", lo=0, hi=2, optional=True),), "+CGREG: (0-2)",
+        ),
+        _basic("+CGATT", "PS attach: 0 detach, 1 attach", "PS 附着/去附着", "test query set",
+               (_p("state", choices=(0, 1)),), "+CGATT: (0,1)"),
+        _basic("+CSCON", "RRC connection state; URC when n = 1", "信令连接状态", "test query set",
+               (_p("n", choices=(0, 1)),), "+CSCON: (0,1)"),
+        _basic(
+            "+COPS", "Operator selection", "运营商选择", "test query set",
+            (_p("mode", lo=0, hi=4), _p("format", lo=0, hi=2, optional=True),
+             _p("oper", "str", max_len=16, optional=True), _p("AcT", choices=(9,), optional=True)),
+            '+COPS: (2,"CHINA TELECOM","CTCC","46011",9),,(0-4),(0-2)',
+        ),
+        _basic("+CSQ", "Signal quality", "查询信号强度", "test exec", (), "+CSQ: (0-31,99),(0-7,99)"),
+        _basic(
+            "+CESQ", "Extended signal quality (RSRQ, RSRP)", "查询扩展信号质量", "test exec", (),
+            "+CESQ: (0-63,99),(0-7,99),(0-96,255),(0-49,255),(0-34,255),(0-97,255)",
+        ),
+        _basic("+QENG", "Engineering mode: 0 serving cell, 2 time statistics", "工程模式", "test set",
+               (_p("mode", choices=(0, 2)),), "+QENG: (0,2)"),
+        _basic(
+            "+QBAND", "NB-IoT bands to search: count, then the bands (0: all)", "设置搜索频段", "test query set",
+            (_p("band_number", lo=0, hi=len(QBAND_BANDS)), _p("band", choices=QBAND_BANDS, optional=True)),
+            f"+QBAND: (0-{len(QBAND_BANDS)}),(" + ",".join(map(str, QBAND_BANDS)) + ")",
+        ),
+        _basic("+CCLK", "Clock (synchronised by the network)", "查询实时时钟", "test query set",
+               (_p("time", "str", max_len=20, help='"yy/MM/dd,hh:mm:ss±zz", zz in quarter hours'),)),
+        # PDN
+        _basic(
+            "+CGDCONT", "PDP contexts", "定义 PDP 上下文", "test query set",
+            (_p("cid", lo=1, hi=10), _p("PDP_type", "str", optional=True), _p("APN", "str", max_len=99, optional=True)),
+            '+CGDCONT: (1-10),("IP","IPV6","IPV4V6","Non-IP")',
+        ),
+        _basic(
+            "+QCGDEFCONT", "Default PDN used at attach (after a reboot)", "设置默认 PDN", "test query set",
+            (_p("PDP_type", "str"), _p("APN", "str", max_len=99, optional=True),
+             _p("username", "str", max_len=19, optional=True), _p("password", "str", max_len=19, optional=True),
+             _p("auth_type", lo=0, hi=2, optional=True)),
+            '+QCGDEFCONT: ("IP","IPV6","IPV4V6","Non-IP")',
+        ),
+        _basic("+CGACT", "PDP context activation", "激活/去激活 PDP 上下文", "test query set",
+               (_p("state", choices=(0, 1)), _p("cid", lo=1, hi=10, optional=True)), "+CGACT: (0,1)"),
+        _basic("+CGPADDR", "PDP address (none while detached)", "查询 PDP 地址", "test exec set",
+               (_p("cid", lo=1, hi=10),), "+CGPADDR: (1)"),
+        _basic(
+            "+QIDNSCFG", "DNS servers: <cid> alone queries them", "配置 DNS 服务器地址", "test set",
+            (_p("contextID", lo=0, hi=10), _p("pri_dns", "str", max_len=64, optional=True),
+             _p("sec_dns", "str", max_len=64, optional=True)),
+            "+QIDNSCFG: (1),<pri_dns>,<sec_dns>",
+        ),
+        # power saving
+        _basic(
+            "+CPSMS", "Power saving mode: requested periodic TAU (T3412) and active time (T3324)", "设置 PSM",
+            "test query set",
+            (_p("mode", lo=0, hi=2, optional=True, help="0 off, 1 on, 2 off and timers reset"),
+             _p("Requested_Periodic-RAU", "str", optional=True), _p("Requested_GPRS-READY-timer", "str", optional=True),
+             _p("Requested_Periodic-TAU", "bits", max_len=8, optional=True, help="T3412, GPRS Timer 3 octet"),
+             _p("Requested_Active-Time", "bits", max_len=8, optional=True, help="T3324, GPRS Timer 2 octet")),
+            f"+CPSMS: (0-2),,,{_TIMER},{_TIMER}",
+        ),
+        _basic(
+            "+CEDRXS", "eDRX: 0 off, 1 on, 2 on with +CEDRXP, 3 off and reset", "设置 eDRX", "test query set",
+            (_p("mode", lo=0, hi=3, optional=True), _p("AcT", choices=(5,), optional=True),
+             _p("Requested_eDRX_value", "bits", max_len=4, optional=True)),
+            '+CEDRXS: (0-3),(5),("0000"-"1111")',
+        ),
+        _basic("+QSCLK", "Sleep: 0 never, 1 light and deep sleep, 2 light sleep", "设置休眠模式", "test query set",
+               (_p("n", lo=0, hi=2),), "+QSCLK: (0-2)"),
+        _basic("+QNBIOTEVENT", "Report PSM entry and exit", "使能 PSM 事件上报", "test query set",
+               (_p("enable", choices=(0, 1)), _p("event", choices=(1,), help="1 PSM state")),),
+        _basic("+CBC", "Supply voltage", "查询电源电压", "test exec", (), "+CBC: (0,1,2),(0-100),(voltage)"),
+    )
+}
+"""The 3GPP TS 27.007 and Quectel commands of the module's start-up, network and power set (not LwM2M)."""
+
+MODULE_URCS: Mapping[str, str] = {
+    "+CEREG": "EPS registration changed (AT+CEREG=1..5)",
+    "+CSCON": "RRC connection: 1 connected, 0 idle (AT+CSCON=1)",
+    "+QNBIOTEVENT": '"ENTER PSM" / "EXIT PSM" (AT+QNBIOTEVENT=1,1)',
+    "+IP": "the network attach gave the module this address",
+    "+CFUN": "functionality after power-on",
+    "+CPIN": "SIM state after power-on",
+}
+"""Unsolicited lines of the radio side, by prefix."""
 
 
 URCS: Mapping[str, UrcSpec] = {
@@ -501,6 +655,14 @@ ERRORS: Mapping[int, tuple[str, str]] = {
 }
 """``+CME ERROR: <err>`` (source table 5)."""
 
+BASIC_ERRORS: Mapping[int, tuple[str, str]] = {
+    10: ("SIM not inserted", "未插入 SIM 卡"),
+    30: ("no network service", "无网络服务"),
+    50: ("Incorrect parameters", "参数错误"),
+    100: ("unknown", "未知错误"),
+}
+"""``+CME ERROR: <err>`` of the 3GPP TS 27.007 commands (its section 9.2 texts), beside the LwM2M table."""
+
 STATUS_CODES: Mapping[int, tuple[str, str]] = {
     StatusCode.SUCCESS: ("success", "成功"),
     StatusCode.TIMEOUT: ("timeout", "超时"),
@@ -530,7 +692,7 @@ LWM2M_STATES: Mapping[int, tuple[str, str]] = {
 
 def error_text(code: int, *, chinese: bool = False) -> str:
     """Meaning of a ``+CME ERROR`` code; unknown codes say so instead of failing."""
-    entry = ERRORS.get(code)
+    entry = ERRORS.get(code) or BASIC_ERRORS.get(code)
     if entry is None:
         return "unknown error code" if not chinese else "未知错误码"
     return entry[1] if chinese else entry[0]
@@ -545,5 +707,6 @@ def status_text(code: int, *, chinese: bool = False) -> str:
 
 
 def find_command(name: str) -> Command | None:
-    """The command called ``+QLAREG`` (any case), or None."""
-    return COMMANDS.get(name.upper())
+    """The command called ``+QLAREG`` or ``+CEREG`` (any case), or None."""
+    key = name.upper()
+    return COMMANDS.get(key) or MODULE_COMMANDS.get(key)

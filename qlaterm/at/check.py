@@ -9,7 +9,7 @@ can be decided from the line alone lives here.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .catalogue import (
@@ -18,6 +18,8 @@ from .catalogue import (
     BUILTIN_OBJECTS,
     CONFIG_SETTINGS,
     LIFETIME,
+    QBAND_BANDS,
+    S_REGISTER,
     Command,
     Form,
     Param,
@@ -28,6 +30,8 @@ from .values import HEX, InvalidValue, decode_value
 
 __all__ = ["Checked", "Rejected", "check_line", "split_command"]
 
+_BITS = {n: re.compile(f"[01]{{{n}}}") for n in (4, 8)}
+_NO_BITS = re.compile(r"(?!)")
 _HOST_PORT = re.compile(r"^(?P<host>[^,\s]+),\s*(?P<port>\d{1,5})$")
 
 
@@ -104,13 +108,22 @@ def _check(line: str) -> Checked | Rejected:
     except ParamError as exc:
         return Rejected(line, 3, str(exc))
     checker = _CHECKERS.get(command.name, _check_generic)
-    return checker(line, command, tokens)
+    verdict = checker(line, command, tokens)
+    if isinstance(verdict, Rejected) and verdict.code is not None and command.cme_params is not None:
+        return replace(verdict, code=command.cme_params)
+    return verdict
 
 
 def _check_basic(line: str) -> Checked | Rejected:
     text = line.strip().upper()
     if text in BASIC_COMMANDS:
         return Checked(line, text, Form.EXEC)
+    name, equals, value = text.partition("=")
+    if equals and name + "=" in BASIC_COMMANDS:
+        got = _int_arg(S_REGISTER, Token(value, False))
+        if isinstance(got, str):
+            return Rejected(line, None, got, S_REGISTER.name)
+        return Checked(line, name + "=", Form.SET, None, {S_REGISTER.name: got})
     return Rejected(line, None, f"unknown command {text.split('=')[0].rstrip('?')}")
 
 
@@ -132,6 +145,8 @@ def _typed(line: str, params: tuple[Param, ...], tokens: list[Token]) -> dict[st
     """Typed arguments for a plain list of params (count already checked); ``value`` params are kept raw."""
     args: dict[str, Any] = {}
     for param, token in zip(params, tokens, strict=False):
+        if param.optional and token.text == "" and not token.quoted:
+            continue  # an empty optional field (AT+CPSMS=1,,,"00111000") is left out
         if param.kind == "int":
             got = _int_arg(param, token)
             if isinstance(got, str):
@@ -145,6 +160,12 @@ def _typed(line: str, params: tuple[Param, ...], tokens: list[Token]) -> dict[st
             if param.max_len is not None and len(token.text) > param.max_len:
                 return Rejected(line, 3, f"<{param.name}> is at most {param.max_len} digits", param.name)
             args[param.name] = token.text
+        elif param.kind == "bits":
+            if token.text and not _BITS.get(param.max_len or 0, _NO_BITS).fullmatch(token.text):
+                why = f"<{param.name}> is {param.max_len} binary digits, as \"00100100\""
+                return Rejected(line, 3, why, param.name)
+            if token.text:
+                args[param.name] = token.text
         elif param.kind == "str":
             if param.max_len is not None and len(token.text.encode()) > param.max_len:
                 return Rejected(line, 3, f"<{param.name}> is at most {param.max_len} bytes", param.name)
@@ -299,7 +320,35 @@ def _check_delobj(line: str, command: Command, tokens: list[Token]) -> Checked |
     return checked
 
 
+def _check_cmee(line: str, command: Command, tokens: list[Token]) -> Checked | Rejected:
+    """AT+CMEE: a value out of range is a plain ERROR, whatever the current setting."""
+    verdict = _check_generic(line, command, tokens)
+    return replace(verdict, code=None) if isinstance(verdict, Rejected) else verdict
+
+
+def _check_qband(line: str, command: Command, tokens: list[Token]) -> Checked | Rejected:
+    """AT+QBAND=<band_number>[,<band>…]: 0 alone means every band, else that many bands follow."""
+    if not tokens:
+        return Rejected(line, 2, f"{command.signature()}: the number of bands, then the bands")
+    count = _int_arg(command.params[0], tokens[0])
+    if isinstance(count, str):
+        return Rejected(line, 3, count, "band_number")
+    if len(tokens) - 1 != count:
+        return Rejected(line, 2, f"<band_number> is {count} but {len(tokens) - 1} bands follow")
+    bands = []
+    for token in tokens[1:]:
+        band = _int_arg(command.params[1], token)
+        if isinstance(band, str):
+            return Rejected(line, 3, f"{band} (bands: {', '.join(map(str, QBAND_BANDS))})", "band")
+        bands.append(band)
+    if len(set(bands)) != len(bands):
+        return Rejected(line, 3, "a band is listed twice", "band")
+    return Checked(line, command.name, Form.SET, command, {"band_number": count, "bands": tuple(bands)})
+
+
 _CHECKERS = {
+    "+CMEE": _check_cmee,
+    "+QBAND": _check_qband,
     "+QLACONFIG": _check_config,
     "+QLACFG": _check_cfg,
     "+QLAUPDATE": _check_update,

@@ -19,8 +19,11 @@ from qlaterm.at.codes import LwM2MState
 from qlaterm.at.framing import MAX_LINE, decode_line
 from qlaterm.sim.basic import FIRMWARE, BasicCommands, Handler
 from qlaterm.sim.client.core import LwM2MClient
+from qlaterm.sim.conditions import Condition, condition
+from qlaterm.sim.network import Network
 from qlaterm.sim.nvm import Nvm
 from qlaterm.sim.qla import QlaCommands
+from qlaterm.sim.radio import RadioCommands
 from qlaterm.sim.registration import Registration
 from qlaterm.sim.state import ModuleSetup, ModuleState
 from qlaterm.sim.status import CmeError
@@ -41,7 +44,14 @@ BANNER_ROM = (
     "Leaving the BROM",
 )
 BANNER = (*BANNER_ROM, "RDY", "+CFUN: 1", "+CPIN: READY", "+IP: {ip}")
-"""The power-on output; the ROM lines come bare, the rest framed like every response."""
+"""The power-on output; the ROM lines come bare, the rest framed alone; ``+IP:`` once the network attach
+is done."""
+
+SENDING = frozenset({
+    "+QLAREG", "+QLAUPDATE", "+QLADEREG", "+QLANOTIFY", "+QLASENDDATA", "+QLARDRSP", "+QLAWRRSP", "+QLAEXERSP",
+    "+QLAOBSRSP", "+QLARECOVER",
+})
+"""Commands that make the module send: they need the network (and bring it out of PSM)."""
 
 
 class Module:
@@ -67,6 +77,8 @@ class Module:
         hosts: dict[str, str] | None = None,
         time_scale: float = 1.0,
         request_timeout: float = 60.0,
+        iccid: str = "",
+        network: str | Condition = "ideal",
     ) -> None:
         self.setup = ModuleSetup(
             imei=imei,
@@ -75,15 +87,25 @@ class Module:
             hosts=dict(hosts or {}),
             time_scale=time_scale,
             request_timeout=request_timeout,
+            iccid=iccid,
         )
         self.nvm = nvm or Nvm(None)
         self.terminal = Terminal()
         self.state = ModuleState(self.nvm)
         self.tasks = Tasks()
         self.registration = Registration(self.setup, self.state, self.terminal, self.tasks)
+        self.network = Network(
+            condition(network) if isinstance(network, str) else network,
+            address=bind_host,
+            time_scale=time_scale,
+            urc=self.terminal.urc,
+        )
         basic = BasicCommands(self.setup, self.terminal, later=self.tasks.later, reboot=self.reboot)
+        self.radio = RadioCommands(self.network, time_scale=time_scale, later=self.tasks.later, reboot=self.reboot)
         qla = QlaCommands(self.state, self.terminal, self.tasks, self.registration)
-        self._handlers: dict[str, Handler] = {**basic.handlers(), **qla.handlers()}
+        self._handlers: dict[str, Handler] = {**basic.handlers(), **self.radio.handlers(), **qla.handlers()}
+        self.dozing = False
+        """``AT+QSCLK=1|2``: asleep between commands; the first character that comes wakes the module."""
         self._input = bytearray()
         self._overflow = False
         self._queue: asyncio.Queue[tuple[bytes, bool]] = asyncio.Queue()
@@ -118,6 +140,7 @@ class Module:
         """Bytes typed by the terminal: echoed as they arrive, executed line by line."""
         if not self.powered or self.asleep:
             return
+        self.dozing = False
         if self.terminal.echo:
             self.terminal.out(data)
         for byte in data:
@@ -145,16 +168,19 @@ class Module:
         if self._worker is None:
             self._worker = asyncio.get_running_loop().create_task(self._serve(), name="bc26-at")
         self._banner()
+        self.network.power_on()
 
     def _banner(self) -> None:
+        """The boot lines up to ``+CPIN: READY``; the network prints ``+IP:`` when it has attached."""
         for text in BANNER_ROM:
             self.terminal.out(text.encode() + b"\r\n")
-        for text in BANNER[len(BANNER_ROM) :]:
-            self.terminal.line(text.format(ip=self.setup.bind_host))
+        for text in BANNER[len(BANNER_ROM) : -1]:
+            self.terminal.line(text)
 
     async def close(self) -> None:
         """Power off for good."""
         self.powered = False
+        self.network.stop()
         self.registration.cancel_timers()
         if self._worker is not None:
             self._worker.cancel()
@@ -177,7 +203,9 @@ class Module:
         self.state.reset()
         self.terminal.reset()
         self.registration.reset()
+        self.radio.reset()
         self._banner()
+        self.network.power_on()
 
     async def deep_sleep(self) -> None:
         """Enter deep sleep: no AT, no network; the registration and observations are kept."""
@@ -195,6 +223,10 @@ class Module:
         self.asleep = False
         self._discard_input()
         self._banner()
+        if self.network.attached:
+            self.terminal.line(f"+IP: {self.network.address}")
+        else:
+            self.network.power_on()
         state = self.state
         if not self.registration.alive():
             if state.status == LwM2MState.REGISTERED:
@@ -215,12 +247,14 @@ class Module:
             with self.terminal.command():
                 await self._execute(raw, overflow)
             self.tasks.start_later()
+            if self._queue.empty() and self.radio.sleep_mode and not self.network.rrc:
+                self.dozing = True
 
     async def _execute(self, raw: bytes, overflow: bool) -> None:
         terminal = self.terminal
         text, bad = decode_line(raw)
         if overflow or bad:
-            terminal.line("ERROR")
+            terminal.final("ERROR")
             return
         checked = check_line(text)
         if isinstance(checked, Rejected):
@@ -228,8 +262,10 @@ class Module:
             return
         handler = self._handlers.get(checked.name)
         if handler is None:
-            terminal.line("ERROR")
+            terminal.final("ERROR")
             return
+        if checked.name in SENDING and checked.form is not Form.TEST:
+            self.network.traffic()
         try:
             if checked.form is Form.TEST and checked.command is not None:
                 lines = list(checked.command.test)  # the catalogue's lines, whatever the module's state
@@ -244,6 +280,4 @@ class Module:
             terminal.error(1, error_text(1))
             self.tasks.drop_later()
             return
-        for line in lines:
-            terminal.line(line)
-        terminal.line("OK")
+        terminal.answer(lines)

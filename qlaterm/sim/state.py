@@ -13,7 +13,7 @@ from qlaterm.sim.nvm import Nvm
 from qlaterm.sim.settings import CustomObjects, ServerConfig, Settings
 from qlaterm.sim.urcbuffer import UrcBuffer
 
-__all__ = ["ModuleSetup", "ModuleState"]
+__all__ = ["ModuleSetup", "ModuleState", "derived_iccid", "luhn_digit"]
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,32 @@ class ModuleSetup:
     hosts: dict[str, str] = field(default_factory=dict)
     time_scale: float = 1.0
     request_timeout: float = 60.0
+    iccid: str = ""
+    """The SIM's ICCID (``AT+QCCID``); empty: derived from the IMEI."""
+
+    def __post_init__(self) -> None:
+        if not self.iccid:
+            object.__setattr__(self, "iccid", derived_iccid(self.imei))
+
+    @property
+    def serial(self) -> str:
+        """The module's serial number (``AT+CGSN=0``), derived from the IMEI."""
+        return "MPB26" + self.imei[-12:]
+
+
+def luhn_digit(digits: str) -> str:
+    """The Luhn check digit of ``digits`` (the last digit of an ICCID or IMEI)."""
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = int(ch) * (2 if i % 2 == 0 else 1)
+        total += d - 9 if d > 9 else d
+    return str(-total % 10)
+
+
+def derived_iccid(imei: str) -> str:
+    """A 20-digit ICCID of a Chinese SIM (``8986…``) that is the same for the same IMEI."""
+    body = "898611" + imei[-13:].rjust(13, "0")
+    return body + luhn_digit(body)
 
 
 class ModuleState:

@@ -20,7 +20,15 @@ from textual.message import Message
 from textual.suggester import Suggester
 from textual.widgets import Input, Static
 
-from qlaterm.at.catalogue import BASIC_COMMANDS, COMMANDS, CONFIG_SETTINGS, Command, Form, find_command
+from qlaterm.at.catalogue import (
+    BASIC_COMMANDS,
+    COMMANDS,
+    CONFIG_SETTINGS,
+    MODULE_COMMANDS,
+    Command,
+    Form,
+    find_command,
+)
 from qlaterm.at.check import Checked, Rejected, check_line, split_command
 from qlaterm.at.params import ParamError, split_params
 
@@ -30,7 +38,7 @@ __all__ = ["COMPLETIONS", "CommandLine", "CommandSuggester", "hint_for"]
 def _completions() -> list[str]:
     """Every command form an integrator types, most useful first."""
     items: list[str] = []
-    for command in COMMANDS.values():
+    for command in (*COMMANDS.values(), *MODULE_COMMANDS.values()):
         if Form.EXEC in command.forms:
             items.append(command.at)
         if Form.QUERY in command.forms:

@@ -331,18 +331,33 @@ def test_notify_ack_is_optional() -> None:
 
 # --- basic commands and the shape of a line ----------------------------------------------------------------
 
-@pytest.mark.parametrize(
-    "line",
-    ["AT", "at", "ATE0", "ATE1", "ATI", "AT+CGMR", "AT+CGSN=1", "AT+CIMI", "AT+CFUN?", "AT+CEREG?", "AT+CSQ",
-     "AT+CGPADDR?", "AT+CMEE=0", "AT+CMEE=1", "AT+CMEE=2", "AT+QRST=1"],
-)
-def test_basic_commands_of_the_spec_are_accepted(line: str) -> None:
+@pytest.mark.parametrize("line", ["AT", "at", "ATE0", "ATE1", "ATI", "ATV0", "ATQ1", "AT&W", "ATZ", "ATS3?"])
+def test_v250_basic_commands_are_accepted(line: str) -> None:
     assert _ok(line).command is None
 
 
-@pytest.mark.parametrize("line", ["ATX", "AT+CMEE=3", "AT+QRST=0", "AT+FOO", "hello", ""])
+@pytest.mark.parametrize(
+    "line",
+    ["AT+CGMR", "AT+CGSN=1", "AT+CIMI", "AT+CFUN?", "AT+CEREG?", "AT+CSQ", "AT+CGPADDR", "AT+CGPADDR=1",
+     "AT+CMEE=0", "AT+CMEE=1", "AT+CMEE=2", "AT+QRST=1", 'AT+CPSMS=1,,,"00111000","00000001"', "AT+CEREG=",
+     "AT+QBAND=2,5,8", "AT+QBAND=0", "AT+QIDNSCFG=0,8.8.8.8", "AT+COPS=3,2", "ATS3=13"],
+)
+def test_basic_commands_of_the_spec_are_accepted(line: str) -> None:
+    _ok(line)
+
+
+@pytest.mark.parametrize("line", ["ATX", "AT+CMEE=3", "ATS3=128", "AT+FOO", "hello", ""])
 def test_unknown_lines_are_plain_error(line: str) -> None:
     assert _code(line) is None
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["AT+QRST=0", "AT+CEREG=6", "AT+CGSN=4", 'AT+CPSMS=1,,,"0011100"', 'AT+CEDRXS=1,5,"01x1"', "AT+CEDRXS=1,4",
+     "AT+QBAND=2,5", "AT+QBAND=1,7", "AT+CFUN=2", "AT+QNBIOTEVENT=1,2", "AT+IPR=1234"],
+)
+def test_basic_parameter_errors_are_cme_50(line: str) -> None:
+    assert _code(line) == 50
 
 
 @pytest.mark.parametrize("line", [f"AT+{name}=?" for name in (

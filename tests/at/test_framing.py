@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from qlaterm.at.framing import MAX_LINE, Line, LineFramer, decode_line
-from qlaterm.at.parse import Broken, Final, parse_line
+from qlaterm.at.parse import Broken, Final, Info, parse_line
 
 
 def _feed(*chunks: bytes, max_line: int = MAX_LINE) -> list[Line]:
@@ -65,3 +65,14 @@ def test_control_characters_are_flagged_but_tab_is_text() -> None:
     assert decode_line(b"a\x1b[0mb") == ("a\\x1b[0mb", True)
     assert decode_line(b"a\x7fb") == ("a\\x7fb", True)
     assert decode_line(b"\x00") == ("\\x00", True)
+
+
+def test_contiguous_and_separately_framed_answers_give_the_same_lines() -> None:
+    contiguous = b"\r\nQuectel_Ltd\r\nQuectel_BC26\r\nRevision: BC26NBR01A08\r\n\r\nOK\r\n\r\n+CEREG: 1\r\n"
+    separate = b"\r\nQuectel_Ltd\r\n\r\nQuectel_BC26\r\n\r\nRevision: BC26NBR01A08\r\n\r\nOK\r\n\r\n+CEREG: 1\r\n"
+    for wire in (contiguous, separate):
+        lines = [line.text for line in LineFramer().feed(wire)]
+        assert lines == ["Quectel_Ltd", "Quectel_BC26", "Revision: BC26NBR01A08", "OK", "+CEREG: 1"]
+        events = [parse_line(text) for text in lines]
+        assert isinstance(events[3], Final) and events[3].ok
+        assert isinstance(events[4], Info) and events[4].fields == (1,)

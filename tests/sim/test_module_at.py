@@ -64,14 +64,14 @@ async def test_any_line_ending_is_accepted_once(terminator: bytes) -> None:
 
 async def test_basic_commands() -> None:
     async with running_module(imei="861234567890123") as d:
-        assert await d.command("ATI") == ["Quectel", "BC26", f"Revision: {FIRMWARE}", "OK"]
+        assert await d.command("ATI") == ["Quectel_Ltd", "Quectel_BC26", f"Revision: {FIRMWARE}", "OK"]
         assert await d.command("AT+CGMR") == [f"Revision: {FIRMWARE}", "OK"]
         assert await d.command("AT+CGSN=1") == ["+CGSN: 861234567890123", "OK"]
         assert await d.command("AT+CIMI") == ["460111174747875", "OK"]
         assert await d.command("AT+CFUN?") == ["+CFUN: 1", "OK"]
         assert await d.command("AT+CEREG?") == ["+CEREG: 0,1", "OK"]
         assert (await d.command("AT+CSQ"))[-1] == "OK"
-        assert await d.command("AT+CGPADDR?") == ['+CGPADDR: 1,"127.0.0.1"', "OK"]
+        assert await d.command("AT+CGPADDR=1") == ["+CGPADDR: 1,127.0.0.1", "OK"]
         assert await d.command("at") == ["OK"]
 
 
@@ -297,7 +297,8 @@ async def test_every_basic_command_of_the_catalogue_is_answered_ok() -> None:
 
     async with running_module() as d:
         for line in BASIC_COMMANDS:
-            if line == "AT+QRST=1":
-                continue  # reboots: covered with the NVM test
+            if line[:3] in ("ATV", "ATQ"):
+                continue  # they change the result codes themselves: tests/sim/test_basic_commands.py
+            line += "13" if line == "ATS3=" else "10" if line == "ATS4=" else ""
             assert (await d.command(line))[-1] == "OK", line
             await d.command("ATE1")  # "ATE"/"ATE0" turned echo off; the driver expects it on
