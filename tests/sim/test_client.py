@@ -77,6 +77,9 @@ class Recorder:
         self.events.append(f"write {path}")
         self.server_writes.put_nowait((path, value, bootstrap))
 
+    def on_server_changed(self, lifetime: int | None, binding: str | None) -> None:
+        self.events.append(f"changed lt={lifetime} b={binding}")
+
     def on_builtin_execute(self, path: tuple[int, int, int]) -> None:
         self.executes.put_nowait(path)
 

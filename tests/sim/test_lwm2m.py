@@ -243,6 +243,20 @@ async def test_server_changes_lifetime_and_executes_reboot() -> None:
         await d.expect(r'\+QLAURC: "execute",0,3,0,4')
 
 
+async def test_server_write_of_lifetime_and_binding_is_followed_by_an_update() -> None:
+    async with registered() as (d, platform):
+        assert (await platform.write(EP, "/1/0/1", 100)).code == Code.CHANGED
+        await d.expect(r'\+QLAURC: "lifetime_changed",100')
+        await d.expect(r'\+QLAURC: "ping",0')
+        assert platform.devices[EP].lifetime == 100
+        assert (await d.command("AT+QLACONFIG?"))[0].endswith(",100,3,0")
+        assert (await platform.write(EP, "/1/0/7", "UQ")).code == Code.CHANGED
+        await d.expect(r'\+QLAURC: "binding_changed",UQ')
+        await d.expect(r'\+QLAURC: "ping",0')
+        assert platform.devices[EP].binding == "UQ"
+        assert (await d.command("AT+QLACONFIG?"))[0].endswith(",100,3,1")
+
+
 async def test_update_lifetime_and_binding_section_3_4() -> None:
     async with registered() as (d, platform):
         lines = await d.command("AT+QLAUPDATE=0,1000")

@@ -34,7 +34,6 @@ from aiocoap.numbers.codes import (
 )
 from aiocoap.pipe import Pipe
 
-from qlaterm.at.codes import StatusCode
 from qlaterm.lwm2m.blockwise import BlockwiseAnswers
 from qlaterm.lwm2m.codec import CodecError, ContentFormat, Path, Scalar, decode, encode
 from qlaterm.sim.client import objects
@@ -65,10 +64,14 @@ class BlockwisePipe:
         self.request = request
         self._blocks = blocks
 
-    def add_response(self, response: Message, is_last: bool) -> None:
+    def add_response(self, response: Message, is_last: bool) -> Message:
+        """Send ``response`` (its first Block2 piece when it is too large); returns the message that went
+        out, with its type and message ID set by the message layer."""
         if self.request.opt.block1 is not None:
             response.opt.block1 = self.request.opt.block1
-        self._pipe.add_response(self._blocks.first_block(self.request, response), is_last)
+        sent = self._blocks.first_block(self.request, response)
+        self._pipe.add_response(sent, is_last)
+        return sent
 
 
 @dataclass
@@ -136,11 +139,14 @@ class Serving:
         """Requests on custom objects still waiting for an answer, oldest first."""
         return [entry.request for entry in self._pending.values()]
 
-    def respond(self, mid: int, code: Code, values: Mapping[tuple[int, ...], Scalar] | None = None) -> int:
+    def respond(
+        self, mid: int, code: Code, values: Mapping[tuple[int, ...], Scalar] | None = None
+    ) -> asyncio.Future[int]:
         """Answer the pending request ``mid`` (KeyError if there is none) with ``code`` and, for a Read,
         Observe or cancel, ``values`` keyed by full path, encoded per the request's Accept option.
-        Returns 0 once the response is on its way, 2 if it could not be sent. A 2.05 to an Observe
-        establishes the observation; any answer to a cancel removes it."""
+        The result is the response's outcome: 0 piggybacked or acknowledged, 1 when its retransmissions
+        ran out, 9 RST (which also ends an observation it established), 2 if it could not be sent. A 2.05
+        to an Observe establishes the observation; any answer to a cancel removes it."""
         entry = self._pending.pop(mid)
         sreq = entry.request
         response = self._answer(sreq, code, values or {})
@@ -151,15 +157,21 @@ class Serving:
         if not entry.done.done():
             entry.done.set_result(None)
         try:
-            entry.pipe.add_response(response, is_last=True)
+            sent = entry.pipe.add_response(response, is_last=True)
         except Exception:
             log.exception("response to %d not sent", mid)
-            return StatusCode.NOT_SENT
+            return self._exchanges.failed().result
         if observation is not None:
             self._observations.add(observation)
         elif sreq.op == "cancel":
             self._observations.cancel(entry.pipe.request, sreq.path)
-        return StatusCode.SUCCESS
+        established = observation
+
+        def reset() -> None:
+            if established is not None:
+                self._observations.end(established)
+
+        return self._exchanges.response_outcome(sent, on_reset=reset)
 
     def _answer(self, sreq: ServerRequest, code: Code, values: Mapping[tuple[int, ...], Scalar]) -> Message:
         """The CoAP response for the terminal's answer to ``sreq``."""
@@ -351,3 +363,7 @@ class Serving:
         for p, value in written.items():
             if p in (objects.LIFETIME_PATH, objects.BINDING_PATH):
                 self._handler.on_server_write((p[0], p[1], p[2]), value, False)
+        if lifetime is not None or binding is not None:
+            self._handler.on_server_changed(
+                int(lifetime) if lifetime is not None else None, str(binding) if binding is not None else None
+            )

@@ -85,6 +85,12 @@ class ClientHandler(Protocol):
         """The server (or the bootstrap server) wrote /1/x/1 lifetime (int) or /1/x/7 binding (str)."""
         ...
 
+    def on_server_changed(self, lifetime: int | None, binding: str | None) -> None:
+        """A server Write (not the bootstrap's) changed the lifetime and/or the binding of the registration
+        (already answered 2.04 and reported through :meth:`on_server_write`): an Update with the new
+        ``lt`` / ``b`` is due."""
+        ...
+
     def on_builtin_execute(self, path: tuple[int, int, int]) -> None:
         """/3/0/4 reboot or /3/0/5 factory reset was executed (already answered 2.04)."""
         ...
