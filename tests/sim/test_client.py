@@ -773,7 +773,8 @@ async def test_bootstrap_assigns_server(setup: Setup) -> None:
     assert seen.path == ("bs",) and seen.query == ("ep=ep1",) and seen.code == POST
     assert status == 0
     assert assigned == ServerTarget(
-        host="127.0.0.1", port=dm_port, endpoint="ep1", lifetime=45, binding="U", security_mode=3
+        host="127.0.0.1", port=dm_port, endpoint="ep1", lifetime=45, binding="U", security_mode=3,
+        short_server_id=7, security_instance=1, server_instance=0,
     )
     writes = [setup.handler.server_writes.get_nowait() for _ in range(2)]
     assert writes == [((1, 0, 1), 45, True), ((1, 0, 7), "U", True)]

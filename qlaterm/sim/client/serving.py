@@ -280,13 +280,14 @@ class Serving:
         if path[0] == objects.SECURITY:
             pipe.add_response(reply(UNAUTHORIZED), is_last=True)  # never accessible to a DM server
             return
-        if not objects.builtin_exists(path):
+        ids = self._registration.instances
+        if not ids.exists(path):
             pipe.add_response(reply(NOT_FOUND), is_last=True)
             return
         op = operation(req, path)
-        res = objects.builtin_resource(path)
+        res = ids.resource(path)
         if op == "discover":
-            paths = [(path[0], 0, r) for r in objects.SCHEMA[path[0]]]
+            paths = [(path[0], ids.of(path[0]), r) for r in objects.SCHEMA[path[0]]]
             pipe.add_response(reply(CONTENT, objects.discover_links(paths, path).encode(), ContentFormat.LINK), True)
         elif op == "write_attributes":
             pipe.add_response(reply(CHANGED), is_last=True)
@@ -308,7 +309,7 @@ class Serving:
             self._builtin_write(pipe, req, path)
         elif op == "execute" and res is not None and res.executable:
             pipe.add_response(reply(CHANGED), is_last=True)
-            if path == objects.UPDATE_TRIGGER_PATH:
+            if path == ids.server_resource(objects.UPDATE_TRIGGER):
                 self._exchanges.spawn(self._registration.triggered_update())
             else:
                 self._handler.on_builtin_execute((path[0], path[1], path[2]))  # a resource path
@@ -333,9 +334,10 @@ class Serving:
         except CodecError:
             pipe.add_response(reply(BAD_REQUEST if fmt in READ_FORMATS else UNSUPPORTED_CONTENT_FORMAT), True)
             return
+        ids = self._registration.instances
         written: dict[Path, Scalar] = {}
         for p, value in raw.items():
-            res = objects.builtin_resource(p[:3])
+            res = ids.resource(p[:3])
             if res is None:
                 pipe.add_response(reply(NOT_FOUND), is_last=True)
                 return
@@ -347,8 +349,9 @@ class Serving:
             except CodecError:
                 pipe.add_response(reply(BAD_REQUEST), is_last=True)
                 return
-        lifetime = written.get(objects.LIFETIME_PATH)
-        binding = written.get(objects.BINDING_PATH)
+        lifetime_path, binding_path = ids.server_resource(objects.LIFETIME), ids.server_resource(objects.BINDING)
+        lifetime = written.get(lifetime_path)
+        binding = written.get(binding_path)
         low, high = objects.LIFETIME_RANGE
         if (lifetime is not None and not low <= int(lifetime) <= high) or (
             binding is not None and binding not in objects.BINDINGS
@@ -361,7 +364,7 @@ class Serving:
         self._registration.write_server({p[2]: value for p, value in written.items()})
         pipe.add_response(reply(CHANGED), is_last=True)
         for p, value in written.items():
-            if p in (objects.LIFETIME_PATH, objects.BINDING_PATH):
+            if p in (lifetime_path, binding_path):
                 self._handler.on_server_write((p[0], p[1], p[2]), value, False)
         if lifetime is not None or binding is not None:
             self._handler.on_server_changed(

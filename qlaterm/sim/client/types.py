@@ -38,6 +38,9 @@ class ServerTarget:
     bootstrap: bool = False
     dtls_mode: int = 0  # AT+QLACFG="dtls_mode": 1 resumes the DTLS session after deep sleep
     dtls_version: int = 2  # AT+QLACFG="dtls_version": 0 DTLS 1.0, 1 DTLS 1.2, 2 negotiate
+    short_server_id: int = 1
+    security_instance: int = 0  # the Security and Server instances a bootstrap server wrote (/0/x, /1/x)
+    server_instance: int = 0
 
 
 @dataclass
