@@ -689,3 +689,30 @@ async def test_bootstrap_instance_ids_are_registered_and_served() -> None:
         await d.expect(r'\+QLAURC: "ping",0')
         assert platform.devices[EP].lifetime == 600
         assert (await platform.execute(EP, "/1/1/8")).code == Code.CHANGED
+
+
+async def test_server_port_0_is_never_replaced_by_5683() -> None:
+    async with running_module(time_scale=0.01) as d:
+        await d.command(f'AT+QLACONFIG=0,"127.0.0.1",0,"{EP}",300,3')
+        assert await d.command("AT+QLAREG") == ["OK"]
+        await d.expect(r"\+QLAREG: 2")
+        assert await d.command("AT+QLASTATUS?") == ["+QLASTATUS: 0", "OK"]
+        await d.command(f'AT+QLACONFIG=1,"127.0.0.1",0,"{EP}",300,3')
+        assert await d.command("AT+QLAREG") == ["OK"]
+        await d.expect(r"\+QLAREG: 2")
+
+
+class _BootstrapToPortZero(Profile):
+    def bootstrap_plan(self, config: BootstrapConfig, server_uri: str) -> BootstrapPlan:
+        return [
+            BootstrapStep("write", (0, 0), {0: "coap://127.0.0.1:0", 1: False, 2: 3, 10: 1}),
+            BootstrapStep("write", (1, 0), {0: 1, 1: 120, 6: False, 7: "U"}),
+        ]
+
+
+async def test_bootstrap_assigning_port_0_ends_in_status_2() -> None:
+    async with Platform(port=0, profile=_BootstrapToPortZero()) as platform, running_module(time_scale=0.01) as d:
+        await d.command(f'AT+QLACONFIG=1,"127.0.0.1",{platform.port},"{EP}",300,3')
+        assert await d.command("AT+QLAREG") == ["OK"]
+        await d.expect(r'\+QLAURC: "bs_finished"')
+        await d.expect(r"\+QLAREG: 2")

@@ -95,7 +95,7 @@ class BootstrapSession:
         uri = urllib.parse.urlsplit(str(security[0]))
         if uri.scheme not in ("coap", "coaps") or not uri.hostname:
             return None
-        port = uri.port or (5684 if uri.scheme == "coaps" else 5683)
+        port = uri.port if uri.port is not None else (5684 if uri.scheme == "coaps" else 5683)
         host = uri.hostname
         try:
             ipaddress.ip_address(host)

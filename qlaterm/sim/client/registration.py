@@ -63,6 +63,8 @@ class Registration:
     async def bootstrap(self, target: ServerTarget) -> tuple[int, ServerTarget | None]:
         """Bootstrap-Request to ``target``, accept its Writes to objects 0 and 1, and wait for
         Bootstrap-Finish; returns the status and the LwM2M server the bootstrap server assigned."""
+        if not _reachable(target, "bootstrap"):
+            return StatusCode.NOT_SENT, None
         try:
             endpoint = await self._connection.ensure(target)
             remote = await endpoint.resolve(hostinfo(target.host, target.port))
@@ -92,6 +94,8 @@ class Registration:
         self.registered = False
         self.location = None
         self._observations.drop()
+        if not _reachable(target, "register"):
+            return StatusCode.NOT_SENT
         try:
             endpoint = await self._connection.ensure(target)
             self.server_remote = await endpoint.resolve(hostinfo(target.host, target.port))
@@ -239,3 +243,11 @@ class Registration:
         for obj, instances in self._objects().items():
             paths.extend((obj, inst) for inst in instances)
         return link_format(Link(f"/{o}/{i}") for o, i in paths)
+
+
+def _reachable(target: ServerTarget, what: str) -> bool:
+    """Port 0 names no server: nothing is sent (a default port is never put in its place)."""
+    if target.port == 0:
+        log.info("%s: server port 0 cannot be reached", what)
+        return False
+    return True
