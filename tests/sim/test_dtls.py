@@ -121,6 +121,23 @@ async def test_silent_dtls_server_ends_with_a_status_within_the_budget() -> None
     assert elapsed < 2 * 63 * SCALE + 1.0
 
 
+@pytest.mark.parametrize("key_bytes", [33, 128])
+async def test_a_psk_longer_than_mbed_tls_takes_ends_in_status_2_with_one_line(
+    key_bytes: int, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with Platform(port=0, psk_store={IDENTITY: KEY}) as platform, running_module(time_scale=SCALE) as d:
+        key = "AB" * key_bytes
+        config = f'AT+QLACONFIG=0,"127.0.0.1",{platform.port + 1},"{EP}",300,0,"{IDENTITY}","{key}"'
+        assert await d.command(config) == ["OK"]  # the vendor document allows 128 bytes
+        with caplog.at_level("INFO"):
+            assert await d.command("AT+QLAREG") == ["OK"]
+            await d.expect(r"\+QLAREG: 2")
+    assert not [r for r in caplog.records if r.exc_info or r.levelname in ("ERROR", "CRITICAL")]
+    reasons = [r.getMessage() for r in caplog.records if "PSK" in r.getMessage()]
+    assert reasons == [f"register: cannot open transport: a PSK of {key_bytes} bytes cannot be used: "
+                       "Mbed TLS accepts at most 32"]
+
+
 @pytest.mark.parametrize(("dtls_mode", "abbreviated"), [(1, True), (0, False)])
 async def test_deep_sleep_resumes_the_session_when_dtls_mode_is_1(dtls_mode: int, abbreviated: bool) -> None:
     async with registered(f'AT+QLACFG="dtls_mode",{dtls_mode}') as (d, platform):
