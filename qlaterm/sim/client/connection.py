@@ -9,7 +9,7 @@ from typing import Any, Protocol
 
 from aiocoap.pipe import Pipe
 
-from qlaterm.lwm2m.dtls import DTLSTransport
+from qlaterm.lwm2m.dtls import DTLSRemote, DTLSTransport
 from qlaterm.lwm2m.dtls_session import MAX_PSK_BYTES, module_options
 from qlaterm.lwm2m.transport import Endpoint, TransportUnavailable, open_endpoint
 from qlaterm.sim.client.exchanges import Outcomes
@@ -60,6 +60,14 @@ class Connection:
             return None
         transport = self._endpoint.mman.message_interface
         return transport if isinstance(transport, DTLSTransport) else None
+
+    async def secured(self, remote: object) -> bool:
+        """For a DTLS peer: wait until the session's handshake has ended and say whether it is open.
+        Always True for plain UDP."""
+        transport = self.dtls_transport
+        if transport is None or not isinstance(remote, DTLSRemote):
+            return True
+        return await transport.established(remote)
 
     async def ensure(self, target: ServerTarget, port: int = 0) -> Endpoint:
         """The open socket if it suits ``target``'s security, else a new one (on ``port`` if that is

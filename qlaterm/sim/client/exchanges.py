@@ -133,6 +133,11 @@ class Exchanges:
         except error.Error as exc:
             log.info("request not sent: %s", exc)
             return None
+        # Over DTLS the retransmission schedule starts once the handshake is done (RFC 6347 gives the
+        # handshake its own, within the same budget).
+        if not await self._connection.secured(msg.remote):
+            log.info("request not sent: the DTLS handshake with %s failed", msg.remote.hostinfo)
+            return None
         pipe = Pipe(msg, endpoint.ctx.log)
         req = Request(pipe, asyncio.get_running_loop(), endpoint.ctx.log)
         req.response.add_done_callback(_consume)
