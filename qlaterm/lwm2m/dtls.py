@@ -232,6 +232,7 @@ class _Peer:
     identity: str | None = None
     session_key: SessionKey | None = None
     pending: list[bytes] = field(default_factory=list)
+    waiting: list[asyncio.Future[bool]] = field(default_factory=list)  # for the handshake to end
 
 
 _MAX_PENDING = 64
@@ -390,6 +391,21 @@ class DTLSTransport(MessageInterface, asyncio.DatagramProtocol):  # type: ignore
             return peer.remote
         credentials = self._credentials_for(target, message)
         return self._open_client(target, sockaddr, credentials)
+
+    async def established(self, remote: DTLSRemote) -> bool:
+        """Wait until the handshake of ``remote``'s session has ended: True when the session is open,
+        False when the handshake failed (its own retransmissions ran out, the key was refused …).
+
+        A client that starts its CoAP retransmission schedule only now does not spend it while the
+        handshake runs (and does not send a burst of copies when the handshake ends)."""
+        peer = self._peers.get(remote.sockaddr)
+        if peer is None or peer.remote is not remote:
+            return remote.alive
+        if not peer.session.handshaking:
+            return peer.session.is_open
+        waiter: asyncio.Future[bool] = self.loop.create_future()
+        peer.waiting.append(waiter)
+        return await waiter
 
     def send(self, message: Message) -> None:
         remote = message.remote
@@ -576,6 +592,7 @@ class DTLSTransport(MessageInterface, asyncio.DatagramProtocol):  # type: ignore
         )
         if self.on_handshake is not None:
             self.on_handshake(record)
+        _wake(peer, True)
         pending, peer.pending = peer.pending, []
         for data in pending:
             try:
@@ -611,6 +628,7 @@ class DTLSTransport(MessageInterface, asyncio.DatagramProtocol):  # type: ignore
                 self.log.warning(
                     "DTLS handshake with %s as %r failed: %s", _hostinfo(peer.sockaddr), peer.identity, failure.reason
                 )
+        _wake(peer, False)
         if peer.remote is not None:
             self._dispatch_error(DTLSError(failure), peer.remote)
 
@@ -667,6 +685,14 @@ class DTLSTransport(MessageInterface, asyncio.DatagramProtocol):  # type: ignore
                 handshaking = True
         if handshaking:
             self._ensure_ticker()
+
+
+def _wake(peer: _Peer, open_: bool) -> None:
+    """The handshake of ``peer`` ended: tell whoever waits for it."""
+    waiting, peer.waiting = peer.waiting, []
+    for waiter in waiting:
+        if not waiter.done():
+            waiter.set_result(open_)
 
 
 def dtls_transport_of(ctx: Context) -> DTLSTransport | None:

@@ -184,6 +184,11 @@ def module_options(dtls_mode: int, dtls_version: int, ack_timeout: float, max_re
     )
 
 
+MAX_PSK_BYTES = 32
+"""The longest pre-shared key Mbed TLS takes in its default build (MBEDTLS_PSK_MAX_LEN); the vendor
+document allows 128 bytes, which AT+QLACONFIG therefore accepts."""
+
+
 def client_context(identity: str, key: bytes, options: DTLSOptions) -> ClientContext:
     """A python-mbedtls client context for one PSK and one profile."""
     lowest, highest = options.version_range

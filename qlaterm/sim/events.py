@@ -30,6 +30,9 @@ class SessionTimers(Protocol):
     def expire(self) -> None:
         """The registration is lost: status 5."""
 
+    async def server_changed(self, lifetime: int | None, binding: str | None) -> None:
+        """The server wrote a new lifetime or binding: the Update that announces it, reported as ``"ping"``."""
+
 
 class NetworkEvents:
     """What the LwM2M client reports, printed (or buffered) as ``+QLAURC`` lines."""
@@ -115,6 +118,10 @@ class NetworkEvents:
             if state.config is not None and not bootstrap:
                 state.keep_config(state.config.with_(binding=1 if binding == "UQ" else 0))
             self._terminal.urc(urc("binding_changed", binding))
+
+    def on_server_changed(self, lifetime: int | None, binding: str | None) -> None:
+        """After the URCs of a server Write of the lifetime or the binding: the Update with the new values."""
+        self._tasks.spawn(self._session.server_changed(lifetime, binding))
 
     def on_builtin_execute(self, path: tuple[int, int, int]) -> None:
         self._buffered_or_direct(urc_data("execute", 0, *path))

@@ -197,6 +197,17 @@ class Registration:
         self.after_update(code)
         self._terminal.urc(urc("ping", code))
 
+    async def server_changed(self, lifetime: int | None, binding: str | None) -> None:
+        """The server wrote a new lifetime or binding (already kept and the timers re-armed): an Update
+        with the new ``lt`` / ``b`` (LwM2M 1.0 section 5.3.2: an Update is due whenever they change),
+        reported like an automatic one."""
+        if self.client is None or self._state.status != LwM2MState.REGISTERED:
+            return
+        exchange = await self.client.update(lifetime=lifetime, binding=binding)
+        code = await status_of(exchange.result)
+        self.after_update(code)
+        self._terminal.urc(urc("ping", code))
+
     def after_update(self, code: int) -> None:
         """A Register, Update or recovery succeeded (0): the lifetime counts from now; else status 5."""
         if code == StatusCode.SUCCESS:

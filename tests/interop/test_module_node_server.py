@@ -69,3 +69,14 @@ async def test_node_server_reads_writes_executes_and_observes_through_at(node_se
         # lwm2m-node-lib does not acknowledge CON notifications: the module reports the timeout (status 1)
         # once the retransmissions of "retransmit" are spent (fast-forwarded by the time scale)
         await d.expect(r'\+QLAURC: "report_ack",[01],\d+', timeout=10)
+
+
+async def test_node_server_writes_the_lifetime_and_the_module_sends_an_update(node_server: NodeLwm2mServer) -> None:
+    async with running_module(time_scale=0.01) as d:
+        await _register(d, node_server)
+        out = await node_server.command("write 1 /1/0/1 100", r"(Success|Error).*")
+        assert "Success" in out, out
+        await d.expect(r'\+QLAURC: "lifetime_changed",100')
+        await d.expect(r'\+QLAURC: "ping",0')  # the server knows the registration under its new lifetime
+        listing = await node_server.command("list", r".*[Ll]ifetime.*")
+        assert '"lifetime": "100"' in listing, listing

@@ -77,6 +77,9 @@ class Recorder:
         self.events.append(f"write {path}")
         self.server_writes.put_nowait((path, value, bootstrap))
 
+    def on_server_changed(self, lifetime: int | None, binding: str | None) -> None:
+        self.events.append(f"changed lt={lifetime} b={binding}")
+
     def on_builtin_execute(self, path: tuple[int, int, int]) -> None:
         self.executes.put_nowait(path)
 
@@ -770,7 +773,8 @@ async def test_bootstrap_assigns_server(setup: Setup) -> None:
     assert seen.path == ("bs",) and seen.query == ("ep=ep1",) and seen.code == POST
     assert status == 0
     assert assigned == ServerTarget(
-        host="127.0.0.1", port=dm_port, endpoint="ep1", lifetime=45, binding="U", security_mode=3
+        host="127.0.0.1", port=dm_port, endpoint="ep1", lifetime=45, binding="U", security_mode=3,
+        short_server_id=7, security_instance=1, server_instance=0,
     )
     writes = [setup.handler.server_writes.get_nowait() for _ in range(2)]
     assert writes == [((1, 0, 1), 45, True), ((1, 0, 7), "U", True)]

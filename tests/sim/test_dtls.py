@@ -123,6 +123,86 @@ async def test_silent_dtls_server_ends_with_a_status_within_the_budget() -> None
     assert elapsed < 2 * 63 * SCALE + 1.0
 
 
+class SlowHandshakeRelay(asyncio.DatagramProtocol):
+    """Between the module and the platform: the platform's handshake flights (DTLS content type 22)
+    reach the module ``delay`` seconds late, everything else at once."""
+
+    def __init__(self, server: tuple[str, int], delay: float) -> None:
+        self.server = server
+        self.delay = delay
+        self.client: tuple[str, int] | None = None
+        self.transport: asyncio.DatagramTransport | None = None
+        self.upstream: asyncio.DatagramTransport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]  # a datagram endpoint's transport
+
+    def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
+        self.client = addr
+        assert self.upstream is not None
+        self.upstream.sendto(data, self.server)
+
+    def from_server(self, data: bytes) -> None:
+        assert self.transport is not None and self.client is not None
+        if data[:1] == b"\x16":
+            asyncio.get_running_loop().call_later(self.delay, self.transport.sendto, data, self.client)
+        else:
+            self.transport.sendto(data, self.client)
+
+
+async def test_the_register_is_sent_once_the_handshake_is_done(caplog: pytest.LogCaptureFixture) -> None:
+    """A handshake that takes longer than the whole CoAP schedule: the Register's retransmissions are
+    not spent while it runs (nor sent together when it ends); its schedule starts afterwards."""
+    loop = asyncio.get_running_loop()
+    async with Platform(port=0, psk_store={IDENTITY: KEY}) as platform, running_module(time_scale=SCALE) as d:
+        relay = SlowHandshakeRelay(("127.0.0.1", platform.port + 1), delay=0.035)
+        front, _ = await loop.create_datagram_endpoint(lambda: relay, local_addr=("127.0.0.1", 0))
+        back, _ = await loop.create_datagram_endpoint(
+            lambda: _Upstream(relay), local_addr=("127.0.0.1", 0)
+        )
+        relay.upstream = back
+        try:
+            assert await d.command('AT+QLACFG="retransmit",2,2') == ["OK"]  # 20, 40, 80 ms: 140 ms in all
+            port = front.get_extra_info("sockname")[1]
+            config = f'AT+QLACONFIG=0,"127.0.0.1",{port},"{EP}",300,0,"{IDENTITY}","{KEY.hex()}"'
+            assert await d.command(config) == ["OK"]
+            with caplog.at_level("DEBUG", logger="qlaterm.sim.client"):
+                assert await d.command("AT+QLAREG") == ["OK"]
+                await d.expect(r"\+QLAREG: 0")
+            assert module_dtls(d).handshakes[-1].seconds > 0.06  # two delayed flights: past two CoAP waits
+        finally:
+            front.close()
+            back.close()
+    sent = [r.args[0] for r in caplog.records if r.msg == "sent %s" and r.args]
+    registers = [m for m in sent if m.code == Code.POST and tuple(m.opt.uri_path) == ("rd",)]
+    assert len(registers) == 1, registers
+
+
+class _Upstream(asyncio.DatagramProtocol):
+    def __init__(self, relay: SlowHandshakeRelay) -> None:
+        self.relay = relay
+
+    def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
+        self.relay.from_server(data)
+
+
+@pytest.mark.parametrize("key_bytes", [33, 128])
+async def test_a_psk_longer_than_mbed_tls_takes_ends_in_status_2_with_one_line(
+    key_bytes: int, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with Platform(port=0, psk_store={IDENTITY: KEY}) as platform, running_module(time_scale=SCALE) as d:
+        key = "AB" * key_bytes
+        config = f'AT+QLACONFIG=0,"127.0.0.1",{platform.port + 1},"{EP}",300,0,"{IDENTITY}","{key}"'
+        assert await d.command(config) == ["OK"]  # the vendor document allows 128 bytes
+        with caplog.at_level("INFO"):
+            assert await d.command("AT+QLAREG") == ["OK"]
+            await d.expect(r"\+QLAREG: 2")
+    assert not [r for r in caplog.records if r.exc_info or r.levelname in ("ERROR", "CRITICAL")]
+    reasons = [r.getMessage() for r in caplog.records if "PSK" in r.getMessage()]
+    assert reasons == [f"register: cannot open transport: a PSK of {key_bytes} bytes cannot be used: "
+                       "Mbed TLS accepts at most 32"]
+
+
 @pytest.mark.parametrize(("dtls_mode", "abbreviated"), [(1, True), (0, False)])
 async def test_deep_sleep_resumes_the_session_when_dtls_mode_is_1(dtls_mode: int, abbreviated: bool) -> None:
     async with registered(f'AT+QLACFG="dtls_mode",{dtls_mode}') as (d, platform):

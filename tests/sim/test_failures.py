@@ -86,6 +86,7 @@ async def test_buffer_mode_keeps_lifetime_changes_and_reboot_requests_too() -> N
     async with registered(settings=('AT+QLACFG="access_mode",1',)) as (d, platform):
         assert (await platform.write(EP, "/1/0/1", 600)).code == Code.CHANGED
         await d.expect(r'\+QLAURC: "buffer"')
+        await d.expect(r'\+QLAURC: "ping",0')  # the Update announcing the new lifetime is not buffered
         await platform.execute(EP, "/3/0/4")
         assert await d.command("AT+QLARD?") == ["+QLARD: 2", "OK"]
         assert await d.command("AT+QLARD") == ['+QLARD: 1,"lifetime_changed",600', "OK"]

@@ -13,7 +13,9 @@ import pytest
 from aiocoap.numbers.codes import Code
 
 from qlaterm.at.catalogue import EXEC_RESULTS, READ_RESULTS, update_interval
+from qlaterm.platform.bootstrap import BootstrapConfig, BootstrapPlan, BootstrapStep
 from qlaterm.platform.model import Notification, PlatformError
+from qlaterm.platform.profiles import Profile
 from qlaterm.platform.server import Platform
 from qlaterm.sim.nvm import Nvm
 from tests.simkit import ModuleDriver, observed, running_module
@@ -241,6 +243,20 @@ async def test_server_changes_lifetime_and_executes_reboot() -> None:
         assert (await d.command("AT+QLACONFIG?"))[0].endswith(",600,3,0")
         await platform.execute(EP, "/3/0/4")
         await d.expect(r'\+QLAURC: "execute",0,3,0,4')
+
+
+async def test_server_write_of_lifetime_and_binding_is_followed_by_an_update() -> None:
+    async with registered() as (d, platform):
+        assert (await platform.write(EP, "/1/0/1", 100)).code == Code.CHANGED
+        await d.expect(r'\+QLAURC: "lifetime_changed",100')
+        await d.expect(r'\+QLAURC: "ping",0')
+        assert platform.devices[EP].lifetime == 100
+        assert (await d.command("AT+QLACONFIG?"))[0].endswith(",100,3,0")
+        assert (await platform.write(EP, "/1/0/7", "UQ")).code == Code.CHANGED
+        await d.expect(r'\+QLAURC: "binding_changed",UQ')
+        await d.expect(r'\+QLAURC: "ping",0')
+        assert platform.devices[EP].binding == "UQ"
+        assert (await d.command("AT+QLACONFIG?"))[0].endswith(",100,3,1")
 
 
 async def test_update_lifetime_and_binding_section_3_4() -> None:
@@ -642,3 +658,61 @@ async def test_waking_after_the_lifetime_ran_out_leaves_the_registration_invalid
         await d.module.wake()
         await d.expect(r"\+IP: .*")
         assert await d.command("AT+QLASTATUS?") == ["+QLASTATUS: 5", "OK"]
+
+
+class _BootstrapToInstanceOne(Profile):
+    """A bootstrap server that puts the LwM2M server in /0/1 and /1/1 with short server ID 5."""
+
+    def bootstrap_plan(self, config: BootstrapConfig, server_uri: str) -> BootstrapPlan:
+        return [
+            BootstrapStep("delete", ()),
+            BootstrapStep("write", (0, 1), {0: server_uri, 1: False, 2: 3, 10: 5}),
+            BootstrapStep("write", (1, 1), {0: 5, 1: 120, 6: False, 7: "U"}),
+        ]
+
+
+async def test_bootstrap_instance_ids_are_registered_and_served() -> None:
+    async with Platform(port=0, profile=_BootstrapToInstanceOne()) as platform, running_module() as d:
+        await d.command(f'AT+QLACONFIG=1,"127.0.0.1",{platform.port},"{EP}",300,3')
+        assert await d.command("AT+QLAREG") == ["OK"]
+        await d.expect(r'\+QLAURC: "bs_finished"')
+        await d.expect(r"\+QLAREG: 0")
+        device = await platform.wait_for_registration(EP)
+        paths = set(device.object_paths())
+        assert (1, 1) in paths and (1, 0) not in paths
+        assert device.lifetime == 120
+        assert (await platform.read(EP, "/1/1/0")).value == "5"
+        assert (await platform.read(EP, "/1/1/1")).value == "120"
+        assert (await platform.read(EP, "/1/0/1")).code == Code.NOT_FOUND
+        assert (await platform.write(EP, "/1/1/1", 600)).code == Code.CHANGED
+        await d.expect(r'\+QLAURC: "lifetime_changed",600')
+        await d.expect(r'\+QLAURC: "ping",0')
+        assert platform.devices[EP].lifetime == 600
+        assert (await platform.execute(EP, "/1/1/8")).code == Code.CHANGED
+
+
+async def test_server_port_0_is_never_replaced_by_5683() -> None:
+    async with running_module(time_scale=0.01) as d:
+        await d.command(f'AT+QLACONFIG=0,"127.0.0.1",0,"{EP}",300,3')
+        assert await d.command("AT+QLAREG") == ["OK"]
+        await d.expect(r"\+QLAREG: 2")
+        assert await d.command("AT+QLASTATUS?") == ["+QLASTATUS: 0", "OK"]
+        await d.command(f'AT+QLACONFIG=1,"127.0.0.1",0,"{EP}",300,3')
+        assert await d.command("AT+QLAREG") == ["OK"]
+        await d.expect(r"\+QLAREG: 2")
+
+
+class _BootstrapToPortZero(Profile):
+    def bootstrap_plan(self, config: BootstrapConfig, server_uri: str) -> BootstrapPlan:
+        return [
+            BootstrapStep("write", (0, 0), {0: "coap://127.0.0.1:0", 1: False, 2: 3, 10: 1}),
+            BootstrapStep("write", (1, 0), {0: 1, 1: 120, 6: False, 7: "U"}),
+        ]
+
+
+async def test_bootstrap_assigning_port_0_ends_in_status_2() -> None:
+    async with Platform(port=0, profile=_BootstrapToPortZero()) as platform, running_module(time_scale=0.01) as d:
+        await d.command(f'AT+QLACONFIG=1,"127.0.0.1",{platform.port},"{EP}",300,3')
+        assert await d.command("AT+QLAREG") == ["OK"]
+        await d.expect(r'\+QLAURC: "bs_finished"')
+        await d.expect(r"\+QLAREG: 2")

@@ -85,16 +85,17 @@ class BootstrapSession:
         """The LwM2M server of the non-bootstrap Security instance and its Server instance (the one with
         the same Short Server ID), None when the bootstrap server did not provide a usable one."""
         security = None
-        for (obj, _inst), res in sorted(self.instances.items()):
+        security_instance = 0
+        for (obj, inst), res in sorted(self.instances.items()):
             if obj == objects.SECURITY and not res.get(1, False) and res.get(0):
-                security = res
+                security, security_instance = res, inst
                 break
         if security is None:
             return None
         uri = urllib.parse.urlsplit(str(security[0]))
         if uri.scheme not in ("coap", "coaps") or not uri.hostname:
             return None
-        port = uri.port or (5684 if uri.scheme == "coaps" else 5683)
+        port = uri.port if uri.port is not None else (5684 if uri.scheme == "coaps" else 5683)
         host = uri.hostname
         try:
             ipaddress.ip_address(host)
@@ -106,10 +107,12 @@ class BootstrapSession:
             host = str(infos[0][4][0])
         ssid = security.get(10)
         server: dict[int, Scalar] = {}
-        for (obj, _inst), res in sorted(self.instances.items()):
+        server_instance = 0
+        for (obj, inst), res in sorted(self.instances.items()):
             if obj == objects.SERVER and (ssid is None or res.get(0) == ssid):
-                server = res
+                server, server_instance = res, inst
                 break
+        short_id = server.get(0, ssid if ssid is not None else 1)
         mode = int(security.get(2, 3))
         identity = security.get(3)
         key = security.get(5)
@@ -123,4 +126,7 @@ class BootstrapSession:
             psk_id=identity.decode("utf-8", "replace") if isinstance(identity, bytes) and identity else None,
             psk=key if isinstance(key, bytes) and key else None,
             bootstrap=False,
+            short_server_id=int(short_id),
+            security_instance=security_instance,
+            server_instance=server_instance,
         )

@@ -9,9 +9,9 @@ from typing import Any, Protocol
 
 from aiocoap.pipe import Pipe
 
-from qlaterm.lwm2m.dtls import DTLSTransport
-from qlaterm.lwm2m.dtls_session import module_options
-from qlaterm.lwm2m.transport import Endpoint, open_endpoint
+from qlaterm.lwm2m.dtls import DTLSRemote, DTLSTransport
+from qlaterm.lwm2m.dtls_session import MAX_PSK_BYTES, module_options
+from qlaterm.lwm2m.transport import Endpoint, TransportUnavailable, open_endpoint
 from qlaterm.sim.client.exchanges import Outcomes
 from qlaterm.sim.client.types import Retransmit, ServerTarget
 
@@ -61,10 +61,22 @@ class Connection:
         transport = self._endpoint.mman.message_interface
         return transport if isinstance(transport, DTLSTransport) else None
 
+    async def secured(self, remote: object) -> bool:
+        """For a DTLS peer: wait until the session's handshake has ended and say whether it is open.
+        Always True for plain UDP."""
+        transport = self.dtls_transport
+        if transport is None or not isinstance(remote, DTLSRemote):
+            return True
+        return await transport.established(remote)
+
     async def ensure(self, target: ServerTarget, port: int = 0) -> Endpoint:
         """The open socket if it suits ``target``'s security, else a new one (on ``port`` if that is
-        still free, else on any port)."""
+        still free, else on any port). TransportUnavailable when the target's PSK cannot be used."""
         psk = (target.psk_id or "", target.psk or b"") if target.security_mode == 0 else None
+        if psk is not None and len(psk[1]) > MAX_PSK_BYTES:
+            raise TransportUnavailable(
+                f"a PSK of {len(psk[1])} bytes cannot be used: Mbed TLS accepts at most {MAX_PSK_BYTES}"
+            )
         dtls = None
         if target.security_mode == 0:
             schedule = self._retransmit()

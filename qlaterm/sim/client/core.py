@@ -199,9 +199,10 @@ class LwM2MClient:
     ) -> int:
         """Answer the pending request ``mid`` (KeyError if there is none) with ``code`` and, for a Read,
         Observe or cancel, ``values`` keyed by full path, encoded per the request's Accept option.
-        Returns 0 once the response is on its way, 2 if it could not be sent. A 2.05 to an Observe
-        establishes the observation; any answer to a cancel removes it."""
-        return self._serving.respond(mid, code, values)
+        Returns the response's outcome once it is settled: 0 piggybacked on the request's ACK or
+        acknowledged, 1 when its retransmissions ran out, 9 RST, 2 if it could not be sent. A 2.05 to an
+        Observe establishes the observation (a RST to it ends it again); any answer to a cancel removes it."""
+        return await self._serving.respond(mid, code, values)
 
     async def notify(
         self, path: tuple[int, int, int], values: Mapping[tuple[int, ...], Scalar], *, con: bool

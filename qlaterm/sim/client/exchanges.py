@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from aiocoap import Message, error
 from aiocoap.interfaces import EndpointAddress
 from aiocoap.numbers.codes import Code
+from aiocoap.numbers.types import CON
 from aiocoap.pipe import Pipe
 from aiocoap.protocol import Request
 
@@ -132,6 +133,11 @@ class Exchanges:
         except error.Error as exc:
             log.info("request not sent: %s", exc)
             return None
+        # Over DTLS the retransmission schedule starts once the handshake is done (RFC 6347 gives the
+        # handshake its own, within the same budget).
+        if not await self._connection.secured(msg.remote):
+            log.info("request not sent: the DTLS handshake with %s failed", msg.remote.hostinfo)
+            return None
         pipe = Pipe(msg, endpoint.ctx.log)
         req = Request(pipe, asyncio.get_running_loop(), endpoint.ctx.log)
         req.response.add_done_callback(_consume)
@@ -247,6 +253,27 @@ class Exchanges:
             return status_code(outcome)
 
         return Exchange(mid=msg.mid, result=self.spawn(complete()))
+
+    def response_outcome(self, msg: Message, *, on_reset: Callable[[], None]) -> asyncio.Future[int]:
+        """How a response the client just handed to the message layer ends: 0 at once when it was
+        piggybacked on the request's ACK or sent NON; for a separate confirmable response 0 on its ACK,
+        1 when its retransmissions ran out, 9 on RST (then ``on_reset()`` runs), 2 if the socket closed
+        first."""
+        if msg.mtype is not CON or msg.mid is None:
+            return self.succeeded(msg.mid or 0).result
+        key = (msg.remote, msg.mid)
+        watch = self._outcomes.watch(key)
+
+        async def complete() -> int:
+            try:
+                outcome = await watch
+            finally:
+                self._outcomes.forget(key)
+            if outcome is Outcome.RESET:
+                on_reset()
+            return status_code(outcome)
+
+        return self.spawn(complete())
 
     def spawn(self, coro: Coroutine[Any, Any, int]) -> asyncio.Task[int]:
         """Run ``coro`` until it ends or the client closes."""

@@ -25,19 +25,50 @@ from qlaterm.lwm2m.paths import Path
 
 SECURITY, SERVER, DEVICE, CONNECTIVITY, FIRMWARE = 0, 1, 3, 4, 5
 BUILTIN_OBJECTS: frozenset[int] = frozenset({SECURITY, SERVER, DEVICE, CONNECTIVITY, FIRMWARE})
-REGISTERED_INSTANCES: tuple[Path, ...] = ((1, 0), (3, 0), (4, 0), (5, 0))
-"""What a Register lists before the custom instances (the Security object is never announced)."""
 
 LIFETIME_RANGE = (20, 31536000)
 """The lifetimes AT+QLACONFIG accepts; a server Write outside it is refused with 4.00."""
 BINDINGS = ("U", "UQ")
 
-# /1/0/1 lifetime, /1/0/7 binding: the writes the module reports to the terminal.
-LIFETIME_PATH: Path = (SERVER, 0, 1)
-BINDING_PATH: Path = (SERVER, 0, 7)
-UPDATE_TRIGGER_PATH: Path = (SERVER, 0, 8)
+# Resources of the Server object: /1/x/1 lifetime and /1/x/7 binding are the writes the module reports
+# to the terminal; /1/x/8 is the Registration Update Trigger.
+LIFETIME, BINDING, UPDATE_TRIGGER = 1, 7, 8
 REBOOT_PATH: Path = (DEVICE, 0, 4)
 FACTORY_RESET_PATH: Path = (DEVICE, 0, 5)
+
+
+@dataclass(frozen=True)
+class InstanceIds:
+    """The instance of each built-in object: 0, except the Security and Server instances that a
+    bootstrap server wrote (LwM2M lets it choose them; ``/0/1`` and ``/1/1`` are common)."""
+
+    security: int = 0
+    server: int = 0
+
+    def of(self, obj: int) -> int:
+        return {SECURITY: self.security, SERVER: self.server}.get(obj, 0)
+
+    def registered(self) -> tuple[Path, ...]:
+        """What a Register lists before the custom instances (the Security object is never announced)."""
+        return ((SERVER, self.server), (DEVICE, 0), (CONNECTIVITY, 0), (FIRMWARE, 0))
+
+    def exists(self, path: Path) -> bool:
+        """Whether a built-in object path (an object, its instance, or a resource of it) exists."""
+        if not path or path[0] not in SCHEMA:
+            return False
+        if len(path) >= 2 and path[1] != self.of(path[0]):
+            return False
+        return len(path) < 3 or path[2] in SCHEMA[path[0]]
+
+    def resource(self, path: Path) -> Res | None:
+        """The schema entry of a built-in resource path, None for anything else."""
+        if len(path) != 3 or not self.exists(path):
+            return None
+        return SCHEMA[path[0]][path[2]]
+
+    def server_resource(self, res: int) -> Path:
+        """The path of a resource of the Server instance (``/1/x/1`` lifetime …)."""
+        return (SERVER, self.server, res)
 
 
 @dataclass(frozen=True)
@@ -143,9 +174,10 @@ class DeviceInfo:
 
 @dataclass
 class ServerAccount:
-    """Object 1 instance 0: what the registration is using (the module's configured values, updated by
-    server Writes)."""
+    """The Server object instance (``instance``, 0 unless bootstrap chose another): what the
+    registration is using (the module's configured values, updated by server Writes)."""
 
+    instance: int = 0
     short_id: int = 1
     lifetime: int = 86400
     binding: str = "U"
@@ -157,8 +189,9 @@ class ServerAccount:
 
 @dataclass
 class SecurityAccount:
-    """Object 0 instance 0 as the module would hold it for the configured server."""
+    """The Security object instance (``instance``) as the module would hold it for the configured server."""
 
+    instance: int = 0
     uri: str = ""
     bootstrap: bool = False
     mode: int = 3
@@ -170,23 +203,24 @@ class SecurityAccount:
 def builtin_values(device: DeviceInfo, server: ServerAccount, security: SecurityAccount) -> dict[Path, Scalar]:
     """Every readable value of the built-in objects, keyed by full path (multi-instance resources by
     their 4-element path)."""
+    sec, srv = security.instance, server.instance
     values: dict[Path, Scalar] = {
-        (0, 0, 0): security.uri,
-        (0, 0, 1): security.bootstrap,
-        (0, 0, 2): security.mode,
-        (0, 0, 3): security.identity,
-        (0, 0, 4): b"",
-        (0, 0, 5): security.key,
-        (0, 0, 10): security.short_id,
-        (0, 0, 11): 0,
-        (0, 0, 12): 0,
-        (1, 0, 0): server.short_id,
-        (1, 0, 1): server.lifetime,
-        (1, 0, 2): server.pmin,
-        (1, 0, 3): server.pmax,
-        (1, 0, 5): server.disable_timeout,
-        (1, 0, 6): server.storing,
-        (1, 0, 7): server.binding,
+        (0, sec, 0): security.uri,
+        (0, sec, 1): security.bootstrap,
+        (0, sec, 2): security.mode,
+        (0, sec, 3): security.identity,
+        (0, sec, 4): b"",
+        (0, sec, 5): security.key,
+        (0, sec, 10): security.short_id,
+        (0, sec, 11): 0,
+        (0, sec, 12): 0,
+        (1, srv, 0): server.short_id,
+        (1, srv, 1): server.lifetime,
+        (1, srv, 2): server.pmin,
+        (1, srv, 3): server.pmax,
+        (1, srv, 5): server.disable_timeout,
+        (1, srv, 6): server.storing,
+        (1, srv, 7): server.binding,
         (3, 0, 0): device.manufacturer,
         (3, 0, 1): device.model,
         (3, 0, 2): device.imei,
@@ -210,22 +244,6 @@ def builtin_values(device: DeviceInfo, server: ServerAccount, security: Security
         (5, 0, 5): 0,
     }
     return values
-
-
-def builtin_exists(path: Path) -> bool:
-    """Whether a built-in object path (object, instance 0, or a resource of instance 0) exists."""
-    if not path or path[0] not in SCHEMA:
-        return False
-    if len(path) >= 2 and path[1] != 0:
-        return False
-    return len(path) < 3 or path[2] in SCHEMA[path[0]]
-
-
-def builtin_resource(path: Path) -> Res | None:
-    """The schema entry of a built-in resource path, None for anything else."""
-    if len(path) != 3 or not builtin_exists(path):
-        return None
-    return SCHEMA[path[0]][path[2]]
 
 
 def under(path: Path, base: Path) -> bool:

@@ -116,6 +116,10 @@ class Observations:
 
         return self._exchanges.notify(msg, con=con, on_reset=reset)
 
+    def end(self, obs: Observation) -> None:
+        """End ``obs`` (its peer answered with RST)."""
+        self._end(obs)
+
     def _end(self, obs: Observation) -> None:
         if obs in self._table:
             self._table.remove(obs)

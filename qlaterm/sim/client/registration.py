@@ -28,7 +28,7 @@ from qlaterm.sim.client.types import ClientHandler, Exchange, ServerTarget
 log = logging.getLogger("qlaterm.sim.client")
 
 _SERVER_ATTRIBUTES = {2: "pmin", 3: "pmax", 5: "disable_timeout", 6: "storing", 1: "lifetime", 7: "binding"}
-"""The writable resources of /1/0 and the ServerAccount fields they set."""
+"""The writable resources of the Server instance and the ServerAccount fields they set."""
 
 
 class Registration:
@@ -64,6 +64,8 @@ class Registration:
     async def bootstrap(self, target: ServerTarget) -> tuple[int, ServerTarget | None]:
         """Bootstrap-Request to ``target``, accept its Writes to objects 0 and 1, and wait for
         Bootstrap-Finish; returns the status and the LwM2M server the bootstrap server assigned."""
+        if not _reachable(target, "bootstrap"):
+            return StatusCode.NOT_SENT, None
         try:
             endpoint = await self._connection.ensure(target)
             remote = await endpoint.resolve(hostinfo(target.host, target.port))
@@ -93,6 +95,8 @@ class Registration:
         self.registered = False
         self.location = None
         self._observations.drop()
+        if not _reachable(target, "register"):
+            return StatusCode.NOT_SENT
         try:
             endpoint = await self._connection.ensure(target)
             self.server_remote = await endpoint.resolve(hostinfo(target.host, target.port))
@@ -100,8 +104,15 @@ class Registration:
             log.info("register: cannot open transport: %s", exc)
             return StatusCode.NOT_SENT
         self.target = dataclasses.replace(target)
-        self.server = ServerAccount(lifetime=target.lifetime, binding=target.binding)
+        self.server = ServerAccount(
+            instance=target.server_instance,
+            short_id=target.short_server_id,
+            lifetime=target.lifetime,
+            binding=target.binding,
+        )
         self.security = SecurityAccount(
+            instance=target.security_instance,
+            short_id=target.short_server_id,
             uri=f"{scheme_for(target.security_mode)}://{hostinfo(target.host, target.port)}",
             mode=target.security_mode,
             identity=(target.psk_id or "").encode(),
@@ -186,8 +197,13 @@ class Registration:
         await self.close()
         return status
 
+    @property
+    def instances(self) -> objects.InstanceIds:
+        """The instances of the built-in objects this registration serves."""
+        return objects.InstanceIds(security=self.security.instance, server=self.server.instance)
+
     def write_server(self, written: Mapping[int, Scalar]) -> None:
-        """The server wrote resources of /1/0 (keyed by resource id, already typed and checked)."""
+        """The server wrote resources of its Server instance (keyed by resource id, already typed and checked)."""
         for res, value in written.items():
             setattr(self.server, _SERVER_ATTRIBUTES[res], value)
         if self.target is not None:
@@ -222,9 +238,17 @@ class Registration:
         await self._connection.close()
 
     def links(self) -> str:
-        """The Register payload: ``</1/0>,</3/0>,</4/0>,</5/0>`` then every custom instance in the
-        order added."""
-        paths = list(objects.REGISTERED_INSTANCES)
+        """The Register payload: ``</1/x>,</3/0>,</4/0>,</5/0>`` (x the Server instance, 0 unless
+        bootstrap chose another) then every custom instance in the order added."""
+        paths = list(self.instances.registered())
         for obj, instances in self._objects().items():
             paths.extend((obj, inst) for inst in instances)
         return link_format(Link(f"/{o}/{i}") for o, i in paths)
+
+
+def _reachable(target: ServerTarget, what: str) -> bool:
+    """Port 0 names no server: nothing is sent (a default port is never put in its place)."""
+    if target.port == 0:
+        log.info("%s: server port 0 cannot be reached", what)
+        return False
+    return True

@@ -34,7 +34,6 @@ from aiocoap.numbers.codes import (
 )
 from aiocoap.pipe import Pipe
 
-from qlaterm.at.codes import StatusCode
 from qlaterm.lwm2m.blockwise import BlockwiseAnswers
 from qlaterm.lwm2m.formats import CodecError, ContentFormat, Scalar, decode, encode
 from qlaterm.lwm2m.paths import Path
@@ -66,10 +65,14 @@ class BlockwisePipe:
         self.request = request
         self._blocks = blocks
 
-    def add_response(self, response: Message, is_last: bool) -> None:
+    def add_response(self, response: Message, is_last: bool) -> Message:
+        """Send ``response`` (its first Block2 piece when it is too large); returns the message that went
+        out, with its type and message ID set by the message layer."""
         if self.request.opt.block1 is not None:
             response.opt.block1 = self.request.opt.block1
-        self._pipe.add_response(self._blocks.first_block(self.request, response), is_last)
+        sent = self._blocks.first_block(self.request, response)
+        self._pipe.add_response(sent, is_last)
+        return sent
 
 
 @dataclass
@@ -137,11 +140,14 @@ class Serving:
         """Requests on custom objects still waiting for an answer, oldest first."""
         return [entry.request for entry in self._pending.values()]
 
-    def respond(self, mid: int, code: Code, values: Mapping[tuple[int, ...], Scalar] | None = None) -> int:
+    def respond(
+        self, mid: int, code: Code, values: Mapping[tuple[int, ...], Scalar] | None = None
+    ) -> asyncio.Future[int]:
         """Answer the pending request ``mid`` (KeyError if there is none) with ``code`` and, for a Read,
         Observe or cancel, ``values`` keyed by full path, encoded per the request's Accept option.
-        Returns 0 once the response is on its way, 2 if it could not be sent. A 2.05 to an Observe
-        establishes the observation; any answer to a cancel removes it."""
+        The result is the response's outcome: 0 piggybacked or acknowledged, 1 when its retransmissions
+        ran out, 9 RST (which also ends an observation it established), 2 if it could not be sent. A 2.05
+        to an Observe establishes the observation; any answer to a cancel removes it."""
         entry = self._pending.pop(mid)
         sreq = entry.request
         response = self._answer(sreq, code, values or {})
@@ -152,15 +158,21 @@ class Serving:
         if not entry.done.done():
             entry.done.set_result(None)
         try:
-            entry.pipe.add_response(response, is_last=True)
+            sent = entry.pipe.add_response(response, is_last=True)
         except Exception:
             log.exception("response to %d not sent", mid)
-            return StatusCode.NOT_SENT
+            return self._exchanges.failed().result
         if observation is not None:
             self._observations.add(observation)
         elif sreq.op == "cancel":
             self._observations.cancel(entry.pipe.request, sreq.path)
-        return StatusCode.SUCCESS
+        established = observation
+
+        def reset() -> None:
+            if established is not None:
+                self._observations.end(established)
+
+        return self._exchanges.response_outcome(sent, on_reset=reset)
 
     def _answer(self, sreq: ServerRequest, code: Code, values: Mapping[tuple[int, ...], Scalar]) -> Message:
         """The CoAP response for the terminal's answer to ``sreq``."""
@@ -269,13 +281,14 @@ class Serving:
         if path[0] == objects.SECURITY:
             pipe.add_response(reply(UNAUTHORIZED), is_last=True)  # never accessible to a DM server
             return
-        if not objects.builtin_exists(path):
+        ids = self._registration.instances
+        if not ids.exists(path):
             pipe.add_response(reply(NOT_FOUND), is_last=True)
             return
         op = operation(req, path)
-        res = objects.builtin_resource(path)
+        res = ids.resource(path)
         if op == "discover":
-            paths = [(path[0], 0, r) for r in objects.SCHEMA[path[0]]]
+            paths = [(path[0], ids.of(path[0]), r) for r in objects.SCHEMA[path[0]]]
             pipe.add_response(reply(CONTENT, objects.discover_links(paths, path).encode(), ContentFormat.LINK), True)
         elif op == "write_attributes":
             pipe.add_response(reply(CHANGED), is_last=True)
@@ -297,7 +310,7 @@ class Serving:
             self._builtin_write(pipe, req, path)
         elif op == "execute" and res is not None and res.executable:
             pipe.add_response(reply(CHANGED), is_last=True)
-            if path == objects.UPDATE_TRIGGER_PATH:
+            if path == ids.server_resource(objects.UPDATE_TRIGGER):
                 self._exchanges.spawn(self._registration.triggered_update())
             else:
                 self._handler.on_builtin_execute((path[0], path[1], path[2]))  # a resource path
@@ -322,9 +335,10 @@ class Serving:
         except CodecError:
             pipe.add_response(reply(BAD_REQUEST if fmt in READ_FORMATS else UNSUPPORTED_CONTENT_FORMAT), True)
             return
+        ids = self._registration.instances
         written: dict[Path, Scalar] = {}
         for p, value in raw.items():
-            res = objects.builtin_resource(p[:3])
+            res = ids.resource(p[:3])
             if res is None:
                 pipe.add_response(reply(NOT_FOUND), is_last=True)
                 return
@@ -336,8 +350,9 @@ class Serving:
             except CodecError:
                 pipe.add_response(reply(BAD_REQUEST), is_last=True)
                 return
-        lifetime = written.get(objects.LIFETIME_PATH)
-        binding = written.get(objects.BINDING_PATH)
+        lifetime_path, binding_path = ids.server_resource(objects.LIFETIME), ids.server_resource(objects.BINDING)
+        lifetime = written.get(lifetime_path)
+        binding = written.get(binding_path)
         low, high = objects.LIFETIME_RANGE
         if (lifetime is not None and not low <= int(lifetime) <= high) or (
             binding is not None and binding not in objects.BINDINGS
@@ -350,5 +365,9 @@ class Serving:
         self._registration.write_server({p[2]: value for p, value in written.items()})
         pipe.add_response(reply(CHANGED), is_last=True)
         for p, value in written.items():
-            if p in (objects.LIFETIME_PATH, objects.BINDING_PATH):
+            if p in (lifetime_path, binding_path):
                 self._handler.on_server_write((p[0], p[1], p[2]), value, False)
+        if lifetime is not None or binding is not None:
+            self._handler.on_server_changed(
+                int(lifetime) if lifetime is not None else None, str(binding) if binding is not None else None
+            )

@@ -38,6 +38,9 @@ class ServerTarget:
     bootstrap: bool = False
     dtls_mode: int = 0  # AT+QLACFG="dtls_mode": 1 resumes the DTLS session after deep sleep
     dtls_version: int = 2  # AT+QLACFG="dtls_version": 0 DTLS 1.0, 1 DTLS 1.2, 2 negotiate
+    short_server_id: int = 1
+    security_instance: int = 0  # the Security and Server instances a bootstrap server wrote (/0/x, /1/x)
+    server_instance: int = 0
 
 
 @dataclass
@@ -83,6 +86,12 @@ class ClientHandler(Protocol):
 
     def on_server_write(self, path: tuple[int, int, int], value: Scalar, bootstrap: bool) -> None:
         """The server (or the bootstrap server) wrote /1/x/1 lifetime (int) or /1/x/7 binding (str)."""
+        ...
+
+    def on_server_changed(self, lifetime: int | None, binding: str | None) -> None:
+        """A server Write (not the bootstrap's) changed the lifetime and/or the binding of the registration
+        (already answered 2.04 and reported through :meth:`on_server_write`): an Update with the new
+        ``lt`` / ``b`` is due."""
         ...
 
     def on_builtin_execute(self, path: tuple[int, int, int]) -> None:
