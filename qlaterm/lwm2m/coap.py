@@ -169,6 +169,8 @@ def format_error(data: bytes) -> tuple[str, str] | None:
         return "code", f"reserved code class {code >> 5}"
     if mtype == 3 and code != 0:
         return "code", "RST that is not Empty"
+    if mtype == 1 and code == 0:
+        return "code", "Empty non-confirmable message"
     if mtype == 2 and 1 <= code < 32:
         return "code", "ACK carrying a request"
     return _option_error(data, 4 + tkl)

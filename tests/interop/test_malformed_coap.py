@@ -111,6 +111,7 @@ FORMAT_ERRORS = {
     "extended delta cut short": b"\x41\x01\x00\x11\x01\xe0\x01",
     "Empty with a token": b"\x41\x00\x00\x11\x01",
     "reserved code class 1": b"\x41\x21\x00\x11\x01",
+    "Empty (a ping when confirmable, a format error otherwise)": b"\x40\x00\x00\x11",
 }
 
 
@@ -238,8 +239,10 @@ async def test_fuzzed_datagrams_get_nothing_rst_or_a_response_and_the_port_keeps
         for reply in await target.peer.exchange(datagram):
             assert format_error(reply) is None, reply
             answer = Message.decode(reply)
-            if answer.mtype in (RST, ACK):
+            if answer.mtype is ACK:
                 assert int(CON) in sent.get(answer.mid, set()), (batch, reply)
+            if answer.mtype is RST:  # a CON, or a NON notification nobody asked for (RFC 7641 section 3.6)
+                assert sent.get(answer.mid, set()) & {int(CON), int(NON)}, (batch, reply)
             if answer.mtype is RST:
                 assert answer.code is Code.EMPTY
             if answer.mtype is NON:
