@@ -15,10 +15,24 @@ this keeps aiocoap's key, timeout and cutting, and stores answers synchronously.
 from __future__ import annotations
 
 from aiocoap import Message, error
-from aiocoap.blockwise import Block1Spool, _extract_block_key
+from aiocoap import blockwise as aiocoap_blockwise
+from aiocoap.blockwise import _extract_block_key
 from aiocoap.numbers import TransportTuning
 from aiocoap.numbers.codes import Code
 from aiocoap.util.asyncio.timeoutdict import TimeoutDict
+
+
+class Block1Spool(aiocoap_blockwise.Block1Spool):  # type: ignore[misc]  # aiocoap ships no type information
+    """aiocoap's assembly of Block1 pieces, with a piece out of sequence (a gap, an overlap, a repeat
+    of an earlier piece) answered 4.08 Request Entity Incomplete as RFC 7959 section 2.3 asks instead of
+    escaping as an error (5.00).  The pieces received so far stay: the peer may still send the one that
+    comes next."""
+
+    def feed_and_take(self, req: Message) -> Message:
+        try:
+            return super().feed_and_take(req)
+        except ValueError:
+            raise aiocoap_blockwise.IncompleteException from None
 
 
 class BlockwiseAnswers:

@@ -48,7 +48,7 @@ from aiocoap.tokenmanager import TokenManager
 from aiocoap.util import hostportjoin, hostportsplit
 from mbedtls.tls import ClientContext
 
-from qlaterm.lwm2m.coap import append_transport, transport_of
+from qlaterm.lwm2m.coap import CheckingMessageManager, append_transport, receive, transport_of
 from qlaterm.lwm2m.dtls_session import (
     ERR_PEER_CLOSED,
     ERR_TIMEOUT,
@@ -602,13 +602,8 @@ class DTLSTransport(MessageInterface, asyncio.DatagramProtocol):  # type: ignore
                 return
 
     def _dispatch(self, record: bytes, remote: DTLSRemote) -> None:
-        try:
-            message = Message.decode(record, remote)
-        except coap_error.UnparsableMessage:
-            self.log.info("DTLS: dropped an unparsable CoAP message from %s", remote.hostinfo)
-            return
         if self._mman is not None:
-            self._mman.dispatch_message(message)
+            receive(self._mman, record, remote)
 
     def _dispatch_error(self, error: Exception, remote: DTLSRemote) -> None:
         if self._mman is not None and not self._closed:
@@ -717,7 +712,7 @@ async def create_dtls_endpoint(
     psk_store: Mapping[str, bytes] | None = None,
     server_options: DTLSOptions | None = None,
     session_store: MutableMapping[SessionKey, bytes] | None = None,
-    message_manager: Callable[[TokenManager], MessageManager] = MessageManager,
+    message_manager: Callable[[TokenManager], MessageManager] = CheckingMessageManager,
     token_manager: Callable[[Context], TokenManager] = TokenManager,
     max_sessions: int = 4096,
 ) -> DTLSTransport:

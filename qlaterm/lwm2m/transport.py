@@ -28,7 +28,6 @@ from typing import Any, Protocol
 from aiocoap import Message
 from aiocoap.interfaces import EndpointAddress
 from aiocoap.message import UndecidedRemote
-from aiocoap.messagemanager import MessageManager
 from aiocoap.numbers.codes import GET
 from aiocoap.numbers.constants import TransportTuning
 from aiocoap.numbers.types import ACK, RST
@@ -37,7 +36,7 @@ from aiocoap.tokenmanager import TokenManager
 from aiocoap.transports.udp6 import MessageInterfaceUDP6
 from aiocoap.util import hostportjoin
 
-from qlaterm.lwm2m.coap import append_transport, new_context, open_udp
+from qlaterm.lwm2m.coap import CheckedUDP6, CheckingMessageManager, append_transport, new_context, open_udp
 from qlaterm.lwm2m.dtls import DTLSTransport
 from qlaterm.lwm2m.dtls_session import DTLSOptions
 
@@ -81,7 +80,7 @@ class TransportUnavailable(RuntimeError):
     """The security mode asks for a transport this build cannot open."""
 
 
-class TrackingMessageManager(MessageManager):  # type: ignore[misc]  # aiocoap ships no type information
+class TrackingMessageManager(CheckingMessageManager):
     """aiocoap's MessageManager with per-exchange reporting (see the module docstring)."""
 
     def __init__(self, token_manager: TokenManager, observer: ExchangeObserver) -> None:
@@ -119,7 +118,7 @@ class TrackingMessageManager(MessageManager):  # type: ignore[misc]  # aiocoap s
         self._continue_backlog(message.remote)
 
 
-class _UDPTransport(MessageInterfaceUDP6):  # type: ignore[misc]  # aiocoap ships no type information
+class _UDPTransport(CheckedUDP6):
     """udp6 that ignores ICMP errors, as a module on an NB-IoT link never sees them: a server that is
     down looks like a silent one (retransmissions, then timeout), not like an immediate failure."""
 

@@ -2,8 +2,13 @@
 
 After answering `POST /bs?ep=` with 2.04 the platform (acting as bootstrap server) writes the
 Security object instance /0/0 and the Server object instance /1/0, then sends Bootstrap-Finish.
-The list of writes is data (a `BootstrapPlan`) so that a profile can change it, e.g. AndLink only
-sets the binding and leaves the lifetime alone.
+The list of writes is data (a `BootstrapPlan`) so that a profile can change it.
+
+Each write is a complete instance: every mandatory resource of Security (server URI, bootstrap flag,
+security mode, PSK identity and key for DTLS, short server ID) and of Server (short server ID,
+lifetime, default minimum and maximum period, notification storing, binding).  A client that keeps
+only what it was written (as C clients do) must not end up with lifetime 0 and register again without
+pause.
 """
 
 from __future__ import annotations
@@ -27,15 +32,22 @@ class BootstrapConfig:
     psk_identity: str | None = None
     psk_key: bytes | None = None
     short_server_id: int = 1
-    lifetime: int | None = None
-    binding: str | None = "U"
+    lifetime: int = 300
+    binding: str = "U"
     server_uri: str | None = None
+    default_pmin: int = 1
+    default_pmax: int = 60
+    notification_storing: bool = True
 
     def __post_init__(self) -> None:
         if self.security_mode not in (SECURITY_NOSEC, SECURITY_PSK):
             raise ValueError("security_mode must be 3 (NoSec) or 0 (PSK)")
         if self.security_mode == SECURITY_PSK and (not self.psk_identity or self.psk_key is None):
             raise ValueError("PSK security needs psk_identity and psk_key")
+        if self.lifetime <= 0:
+            raise ValueError("lifetime must be positive")
+        if not 0 <= self.default_pmin <= self.default_pmax:
+            raise ValueError("default pmin and pmax must satisfy 0 <= pmin <= pmax")
 
     def uri_for(self, host: str, port: int) -> str:
         """The LwM2M server URI to write into /0/0/0."""
@@ -74,13 +86,15 @@ def security_values(config: BootstrapConfig, server_uri: str) -> dict[int, Any]:
 
 
 def server_values(config: BootstrapConfig) -> dict[int, Any]:
-    """Resources of the Server object instance: short id, optional lifetime, binding."""
-    values: dict[int, Any] = {0: config.short_server_id}
-    if config.lifetime is not None:
-        values[1] = config.lifetime
-    if config.binding is not None:
-        values[7] = config.binding
-    return values
+    """Resources of the Server object instance: every mandatory one."""
+    return {
+        0: config.short_server_id,
+        1: config.lifetime,
+        2: config.default_pmin,
+        3: config.default_pmax,
+        6: config.notification_storing,
+        7: config.binding,
+    }
 
 
 def default_plan(config: BootstrapConfig, server_uri: str) -> BootstrapPlan:

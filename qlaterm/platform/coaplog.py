@@ -14,6 +14,7 @@ from typing import Any
 
 from aiocoap import Code, Message
 
+from qlaterm.lwm2m.coap import Malformed
 from qlaterm.lwm2m.paths import parse_path
 from qlaterm.platform.content import describe
 from qlaterm.platform.model import CoapRecord
@@ -76,9 +77,12 @@ class CoapLog(list[CoapRecord]):
             except Exception:
                 log.exception("CoAP log listener %r failed", listener)
 
-    def record_malformed(self, remote: Any, data: bytes, problem: str) -> None:
-        """Record a datagram that is not a well-formed CoAP message (it gets no answer, or RST)."""
+    def record_malformed(self, malformed: Malformed, suppressed: int = 0) -> None:
+        """Record a datagram that is not a well-formed CoAP message (it got RST, 4.00 or nothing), with
+        the number of such datagrams not recorded since the last record of its kind."""
+        data = malformed.data
         head = data[:32].hex() + ("…" if len(data) > 32 else "")
+        more = f" (+{suppressed} more since the last)" if suppressed else ""
         rec = CoapRecord(
             time=time.time(),
             direction="in",
@@ -88,8 +92,8 @@ class CoapLog(list[CoapRecord]):
             token="",
             path="",
             content_format=None,
-            payload=f"malformed ({problem}) {len(data)}B {head}",
-            remote=remote_address(remote),
+            payload=f"malformed: {malformed.describe()}{more} {head}",
+            remote=remote_address(malformed.remote),
         )
         self._append(rec)
 
@@ -116,7 +120,8 @@ class CoapLog(list[CoapRecord]):
         except ValueError:
             base = ()
         block = _block_label(message)
-        payload = bytes(message.payload)
+        raw = message.payload
+        payload = raw.encode() if isinstance(raw, str) else bytes(raw)  # aiocoap's own RSTs carry ""
         return CoapRecord(
             time=time.time(),
             direction=direction,

@@ -7,7 +7,8 @@ platform logs a failure and reports it as a ProfileError event, it never stops s
 * `generic` — does nothing by itself.
 * `aep`     — CTWing AEP: after a registration that lists /19/0, observe /19/0/0.
 * `andlink` — China Mobile AndLink, used with bootstrap: the bootstrap writes the binding "U" in
-  /1/0/7 and no lifetime; after registration read /19/1/0, then write the text
+  /1/0/7 and no lifetime, as AndLink does (the default plan writes complete instances); after
+  registration read /19/1/0, then write the text
   `{"outletStatus":"1"}` to it; Send on /dp is accepted.
 * `telit`   — a Telit-style device profile with "Observe: yes": after registration observe /19/0/0.
 """
@@ -18,7 +19,7 @@ import logging
 from typing import TYPE_CHECKING, ClassVar
 
 from qlaterm.lwm2m.formats import ContentFormat
-from qlaterm.platform.bootstrap import BootstrapConfig, BootstrapPlan, default_plan
+from qlaterm.platform.bootstrap import BootstrapConfig, BootstrapPlan, BootstrapStep, default_plan
 from qlaterm.platform.model import Event, Registered, Updated
 from qlaterm.platform.options import PROFILE_NAMES
 
@@ -91,12 +92,19 @@ class TelitProfile(Profile):
 
 
 class AndlinkProfile(Profile):
-    """AndLink: bootstrap sets binding U only; then read the outlet state and switch it on."""
+    """AndLink: bootstrap with binding U; then read the outlet state and switch it on."""
 
     name = "andlink"
 
     def bootstrap_config(self) -> BootstrapConfig:
-        return BootstrapConfig(binding="U", lifetime=None)
+        return BootstrapConfig(binding="U")
+
+    def bootstrap_plan(self, config: BootstrapConfig, server_uri: str) -> BootstrapPlan:
+        """What AndLink writes (the vendor transcript shows it): the Server instance gets its short
+        server ID and the binding only, and the BC26 keeps the lifetime it was configured with."""
+        security, server = default_plan(config, server_uri)
+        partial = {rid: server.values[rid] for rid in (0, 7)}
+        return [security, BootstrapStep(server.operation, server.path, partial)]
 
     def wants(self, event: Event) -> bool:
         return isinstance(event, Registered)

@@ -15,6 +15,7 @@ from typing import Any
 
 from aiocoap import Code, Message, interfaces
 
+from qlaterm.lwm2m.blockwise import Block1Spool
 from qlaterm.lwm2m.linkformat import parse_link_format
 from qlaterm.platform.coaplog import remote_address
 from qlaterm.platform.model import Device
@@ -92,6 +93,7 @@ class PlatformSite(interfaces.Resource):
         on_send: SendHandler,
     ) -> None:
         super().__init__()
+        self._block1 = Block1Spool()  # the assembly aiocoap's Resource uses, with 4.08 for pieces out of sequence
         self.registry = registry
         self.on_bootstrap = on_bootstrap
         self.on_send = on_send

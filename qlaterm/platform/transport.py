@@ -17,19 +17,26 @@ from collections.abc import Mapping
 from typing import Any
 
 from aiocoap import EMPTY, NON, RST, Context, Message
-from aiocoap.messagemanager import MessageManager
 from aiocoap.tokenmanager import TokenManager
-from aiocoap.transports.udp6 import MessageInterfaceUDP6, UDP6EndpointAddress
 
-from qlaterm.lwm2m.coap import append_transport, bound_port, new_context, open_udp
+from qlaterm.lwm2m.coap import (
+    CheckedUDP6,
+    CheckingMessageManager,
+    Malformed,
+    append_transport,
+    bound_port,
+    new_context,
+    open_udp,
+)
 from qlaterm.lwm2m.dtls import create_dtls_endpoint
 from qlaterm.platform.coaplog import CoapLog
 
 log = logging.getLogger(__name__)
 
 
-class LoggingMessageManager(MessageManager):
-    """A MessageManager that reports every incoming and outgoing message to the CoAP log."""
+class LoggingMessageManager(CheckingMessageManager):
+    """A MessageManager that reports every incoming and outgoing message to the CoAP log, and the
+    malformed datagrams as often as they are logged (at most one record per kind a second)."""
 
     def __init__(self, token_manager: TokenManager, coap_log: CoapLog) -> None:
         super().__init__(token_manager)
@@ -43,6 +50,11 @@ class LoggingMessageManager(MessageManager):
         self._coap_log.record("out", message)
         super()._send_via_transport(message)
 
+    def malformed(self, malformed: Malformed) -> None:
+        suppressed = self.malformed_log.report(malformed)
+        if suppressed is not None:
+            self._coap_log.record_malformed(malformed, suppressed)
+
     def _process_response(self, response: Message) -> bool:
         matched = super()._process_response(response)
         if not matched and response.mtype == NON and not response.remote.is_multicast_locally:
@@ -53,74 +65,10 @@ class LoggingMessageManager(MessageManager):
         return matched
 
     def reject(self, remote: Any, mid: int) -> None:
-        """Send RST for a Confirmable message that could not be processed (RFC 7252 section 4.2)."""
+        """Send RST for a message that could not be processed (RFC 7252 section 4.2)."""
         rst = Message(_mtype=RST, _mid=mid, code=EMPTY, payload=b"")
         rst.remote = remote
         self._send_via_transport(rst)
-
-
-def coap_format_error(data: bytes) -> str | None:
-    """What makes a datagram a CoAP message format error, or None when its framing is sound.
-
-    aiocoap's decoder is lenient (it accepts token lengths 9-15, short tokens and Empty messages
-    with content); RFC 7252 sections 3 and 4.1 call those format errors, to be dropped, or rejected
-    with RST when they are Confirmable. Option-level errors are still found by aiocoap's decoder.
-    """
-    if len(data) < 4:
-        return "shorter than a CoAP header"
-    if data[0] >> 6 != 1:
-        return f"CoAP version {data[0] >> 6}"
-    tkl = data[0] & 0x0F
-    if tkl > 8:
-        return f"reserved token length {tkl}"
-    if len(data) < 4 + tkl:
-        return "token shorter than its length field"
-    code_class = data[1] >> 5
-    if data[1] == 0 and len(data) > 4:
-        return "Empty message with a token, options or payload"
-    if code_class in (1, 6, 7):
-        return f"reserved code class {code_class}"
-    if _payload_marker(data, 4 + tkl) == len(data) - 1:
-        return "payload marker without payload"
-    return None
-
-
-def _payload_marker(data: bytes, pos: int) -> int | None:
-    """Offset of the payload marker after the options starting at `pos`; None if there is none
-    or the options do not parse (aiocoap's decoder reports those)."""
-    while pos < len(data):
-        if data[pos] == 0xFF:
-            return pos
-        nibbles = [data[pos] >> 4, data[pos] & 0x0F]
-        pos += 1
-        for index, nibble in enumerate(nibbles):
-            if nibble == 13:
-                nibbles[index], pos = (data[pos] + 13 if pos < len(data) else 0), pos + 1
-            elif nibble == 14:
-                nibbles[index], pos = int.from_bytes(data[pos : pos + 2], "big") + 269, pos + 2
-            elif nibble == 15:
-                return None
-        pos += nibbles[1]
-    return None
-
-
-class StrictUDP6(MessageInterfaceUDP6):
-    """aiocoap's udp6 transport with the format checks aiocoap leaves out (see coap_format_error)."""
-
-    coap_log: CoapLog | None = None
-
-    def datagram_msg_received(self, data: bytes, ancdata: Any, flags: int, address: Any) -> None:
-        problem = coap_format_error(data)
-        if problem is None:
-            super().datagram_msg_received(data, ancdata, flags, address)
-            return
-        remote = UDP6EndpointAddress(address, self)
-        if self.coap_log is not None:
-            self.coap_log.record_malformed(remote, data, problem)
-        log.info("dropping a malformed datagram from %s: %s", remote, problem)
-        is_con = len(data) >= 4 and data[0] >> 6 == 1 and (data[0] >> 4) & 0x03 == 0
-        if is_con and isinstance(self._ctx, LoggingMessageManager):
-            self._ctx.reject(remote, int.from_bytes(data[2:4], "big"))
 
 
 class ForcedTokenManager(TokenManager):
@@ -166,7 +114,7 @@ async def create_context(
 
         stack = await append_transport(
             ctx,
-            functools.partial(_open_strict_udp, ctx=ctx, bind=(host, port), coap_log=coap_log),
+            functools.partial(_open_udp, ctx=ctx, bind=(host, port)),
             message_manager=functools.partial(LoggingMessageManager, coap_log=coap_log),
             token_manager=ForcedTokenManager,
         )
@@ -193,12 +141,8 @@ async def create_context(
 _PORT_PAIR_ATTEMPTS = 20
 
 
-async def _open_strict_udp(
-    mman: LoggingMessageManager, *, ctx: Context, bind: tuple[str, int], coap_log: CoapLog
-) -> StrictUDP6:
-    transport = await open_udp(StrictUDP6, mman, bind=bind, log=ctx.log, loop=ctx.loop)
-    transport.coap_log = coap_log
-    return transport
+async def _open_udp(mman: LoggingMessageManager, *, ctx: Context, bind: tuple[str, int]) -> CheckedUDP6:
+    return await open_udp(CheckedUDP6, mman, bind=bind, log=ctx.log, loop=ctx.loop)
 
 
 def _ensure_port_free(host: str, port: int) -> None:

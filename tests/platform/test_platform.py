@@ -536,3 +536,22 @@ async def test_stopping_with_requests_in_flight_leaves_no_stray_errors() -> None
     finally:
         loop.set_exception_handler(previous)
         silent.close()
+
+
+async def test_the_default_bootstrap_writes_every_mandatory_resource(client: TinyClient) -> None:
+    async with Platform(port=0) as platform:
+        events = platform.events()
+        await client.bootstrap_request(platform.port)
+        assert (await events.wait_for(BootstrapFinished, timeout=5)).ok
+        security = client.instances[(0, 0)].values
+        assert {(0, 0, 0), (0, 0, 1), (0, 0, 2), (0, 0, 10)} <= set(security)
+        server = client.instances[(1, 0)].values
+        assert tlv.tlv_int(server[(1, 0, 1)]) == 300  # never left out: a client may take it as 0
+        assert tlv.tlv_int(server[(1, 0, 2)]) == 1 and tlv.tlv_int(server[(1, 0, 3)]) == 60
+        assert tlv.tlv_bool(server[(1, 0, 6)]) is True
+        assert tlv.tlv_str(server[(1, 0, 7)]) == "U"
+
+
+def test_a_bootstrap_lifetime_must_be_positive() -> None:
+    with pytest.raises(ValueError):
+        BootstrapConfig(lifetime=0)
