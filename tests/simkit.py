@@ -97,6 +97,7 @@ class ModuleDriver:
 async def running_module(**kwargs: object) -> AsyncIterator[ModuleDriver]:
     """A powered-on Module with its boot banner consumed."""
     kwargs.setdefault("nvm", Nvm(None))
+    kwargs.setdefault("network", "ideal")
     module = Module(**kwargs)  # type: ignore[arg-type]
     driver = ModuleDriver(module)
     module.attach(driver.write)
