@@ -89,6 +89,11 @@ class SteadyRadio:
         return self._address
 
 
+_AFTER = 1e-6
+"""Seconds between two datagrams that queue behind each other (timers due at the same time may fire in
+any order)."""
+
+
 class RadioLink:
     """The shaper of every socket the module opens (:class:`qlaterm.lwm2m.shaping.DatagramShaper`).
 
@@ -139,6 +144,6 @@ class RadioLink:
             return last
         loop = asyncio.get_running_loop()
         delay = self.random.uniform(low, high) / 1000 * self.time_scale
-        arrival = max(loop.time() + delay, last)
+        arrival = max(loop.time() + delay, last + _AFTER)
         loop.call_at(arrival, action)
         return arrival
