@@ -7,6 +7,12 @@ This is where the two ends meet: the emulated module (:mod:`qlaterm.sim`) and th
 By default the bundled LwM2M platform runs beside the module on UDP 127.0.0.1:5683, so
 ``AT+QLACONFIG=0,"127.0.0.1",5683,...`` followed by ``AT+QLAREG`` works offline.
 
+The module's datagrams cross a simulated NB-IoT link (``--network``, default ``good``; ``--loss``, ``--delay``,
+``--seed``); ``--route-all`` sends every configured server to the bundled platform, ``--route`` single ones.
+Over ``--tcp`` the module powers on when the first client connects.  Control signals: SIGUSR1 deep sleep
+and wake, SIGHUP power-cycle, SIGUSR2 reset pulse; the Python API is ``module.network.set_condition(...)``,
+``module.power_cycle()``, ``module.reset()``.
+
 The first line on stdout is where to connect (the device path, or ``HOST:PORT`` with the port actually
 bound, so ``--tcp 127.0.0.1:0`` is usable); everything else goes to stderr.  The program runs until
 SIGINT or SIGTERM and then exits with status 0.
