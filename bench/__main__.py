@@ -21,6 +21,7 @@ def _benchmarks() -> list[Benchmark]:
         ("roundtrip-pty", link_bench.pty_round_trip),
         ("register-udp", sim_bench.register),
         ("register-dtls", sim_bench.register_dtls),
+        ("register-good", sim_bench.register_good),
         ("read-answer", sim_bench.read_answer),
         ("console-start", console_bench.console_start),
         ("fleet", fleet_bench.fleet),

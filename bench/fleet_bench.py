@@ -53,7 +53,7 @@ async def _fleet(module_class: type, platform_class: type, count: int) -> Result
     try:
         start = time.perf_counter()
         for i in range(count):
-            module = module_class(imei=f"86697103{i:07d}")
+            module = module_class(imei=f"86697103{i:07d}", network="ideal")
             watcher = _Watcher(asyncio.Event())
             module.attach(watcher)
             await module.start()

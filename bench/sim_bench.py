@@ -2,7 +2,8 @@
 
 * AT round trip, in-process: ``AT\\r`` fed to ``qlaterm.sim.module.Module`` until ``OK`` has been framed and parsed.
 * register → ``+QLAREG: 0`` over loopback UDP against the bundled platform, deregistering between rounds
-  (and the same with DTLS-PSK, with the handshake time).
+  (and the same with DTLS-PSK, with the handshake time), under the ``ideal`` network; and the same under
+  ``good``, where the figure sits near its physical floor of a few one-way delays.
 * server read → ``+QLAURC: "read"`` → ``AT+QLARDRSP`` → value at the server (the simulator's part: the
   terminal answers at once).
 """
@@ -22,6 +23,8 @@ ROUND_TRIP = "AT round trip, in-process sim"
 ROUND_TRIP_BAR = Bar("p50 ≤ 1 ms", 1.0)
 REGISTER = "register → +QLAREG: 0, loopback UDP"
 REGISTER_BAR = Bar("p50 ≤ 20 ms", 20.0)
+REGISTER_GOOD = "register → +QLAREG: 0, good network (100-300 ms each way)"
+REGISTER_GOOD_BAR = Bar("p50 ≤ 1000 ms (two one-way delays and the AT answer: ~0.45 s)", 1000.0)
 REGISTER_DTLS = "register → +QLAREG: 0, DTLS-PSK"
 REGISTER_DTLS_BAR = Bar("p50 ≤ 60 ms", 60.0)
 READ = "server read → URC → answer → value at server, sim part"
@@ -75,7 +78,7 @@ def round_trip(samples: int = 3000, warmup: int = 200) -> Result:
 
 
 async def _round_trip(module_class: type, samples: int, warmup: int) -> Result:
-    module = module_class()
+    module = module_class(network="ideal")
     terminal = _attach(module)
     await module.start()
     try:
@@ -92,12 +95,12 @@ class _Rig:
     """The bundled platform on a free loopback port and one module configured for it."""
 
     def __init__(self, module_class: type, platform_class: type, security: int = 3,
-                 psk: tuple[str, str] | None = None) -> None:
+                 psk: tuple[str, str] | None = None, network: str = "ideal") -> None:
         self.security = security
         self.psk = psk
         store = {psk[0]: bytes.fromhex(psk[1])} if psk else None
         self.platform = platform_class(host="127.0.0.1", port=0, profile="generic", psk_store=store)
-        self.module = module_class()
+        self.module = module_class(network=network)
         self.terminal = _attach(self.module)
 
     async def __aenter__(self) -> _Rig:
@@ -130,6 +133,14 @@ class _Rig:
 def register(rounds: int = 40, warmup: int = 3) -> Result:
     module_class, platform_class = sim_classes()
     return asyncio.run(_register(_Rig(module_class, platform_class), REGISTER, REGISTER_BAR, rounds, warmup))
+
+
+def register_good(rounds: int = 8, warmup: int = 1) -> Result:
+    """Registration as an NB-IoT cell in good coverage carries it: the Register out, its response back,
+    each datagram 100-300 ms on the way, and the module's 20-40 ms answer to AT+QLAREG."""
+    module_class, platform_class = sim_classes()
+    rig = _Rig(module_class, platform_class, network="good")
+    return asyncio.run(_register(rig, REGISTER_GOOD, REGISTER_GOOD_BAR, rounds, warmup))
 
 
 def register_dtls(rounds: int = 20, warmup: int = 2) -> Result:

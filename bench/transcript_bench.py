@@ -30,7 +30,7 @@ from qlaterm.link.session import Kind, Traffic
 from qlaterm.ui.app import QlatermApp
 
 async def main():
-    app = QlatermApp(InProcTransport(platform_port=None))
+    app = QlatermApp(InProcTransport(platform_port=None, network="ideal"))
     async with app.run_test(size=(120, 40)) as pilot:
         await app.workers.wait_for_complete()
         await pilot.pause()

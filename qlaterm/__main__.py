@@ -10,6 +10,7 @@ from pathlib import Path
 from qlaterm import __version__
 from qlaterm.lwm2m.psk import psk_argument
 from qlaterm.platform.options import add_platform_options
+from qlaterm.sim.options import add_network_options, network_setup
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -29,6 +30,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--state", metavar="DIR", type=Path, help="--sim: keep the module's NVM in DIR")
     parser.add_argument("--psk", type=psk_argument, action="append", default=[], metavar="IDENTITY:HEXKEY",
                         help="--sim: a DTLS-PSK identity the bundled platform accepts on port+1 (repeatable)")
+    add_network_options(parser, prefix="--sim: ")
     parser.add_argument("--keymap", metavar="FILE", type=Path, help="key remapping file (TOML)")
     parser.add_argument("--show-psk", action="store_true", help="do not mask PSKs in the transcript and saved logs")
     parser.add_argument("--version", action="version", version=f"qlaterm {__version__}")
@@ -52,7 +54,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from qlaterm.link.inproc import InProcTransport
 
         transport = InProcTransport(profile=args.profile, platform_port=args.platform_port, state_dir=args.state,
-                                    psk_store=args.psk)
+                                    psk_store=args.psk, network=network_setup(args))
     else:
         from qlaterm.link.serial import SerialTransport
 

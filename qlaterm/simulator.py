@@ -7,6 +7,12 @@ This is where the two ends meet: the emulated module (:mod:`qlaterm.sim`) and th
 By default the bundled LwM2M platform runs beside the module on UDP 127.0.0.1:5683, so
 ``AT+QLACONFIG=0,"127.0.0.1",5683,...`` followed by ``AT+QLAREG`` works offline.
 
+The module's datagrams cross a simulated NB-IoT link (``--network``, default ``good``; ``--loss``, ``--delay``,
+``--seed``); ``--route-all`` sends every configured server to the bundled platform, ``--route`` single ones.
+Over ``--tcp`` the module powers on when the first client connects.  Control signals: SIGUSR1 deep sleep
+and wake, SIGHUP power-cycle, SIGUSR2 reset pulse; the Python API is ``module.network.set_condition(...)``,
+``module.power_cycle()``, ``module.reset()``.
+
 The first line on stdout is where to connect (the device path, or ``HOST:PORT`` with the port actually
 bound, so ``--tcp 127.0.0.1:0`` is usable); everything else goes to stderr.  The program runs until
 SIGINT or SIGTERM and then exits with status 0.
@@ -26,11 +32,23 @@ from pathlib import Path
 from qlaterm.lwm2m.psk import psk_argument
 from qlaterm.platform.options import add_platform_options
 from qlaterm.platform.server import Platform
+from qlaterm.sim.conditions import DEFAULT_CONDITION, condition
 from qlaterm.sim.module import Module
 from qlaterm.sim.nvm import Nvm
+from qlaterm.sim.options import NetworkSetup, add_network_options, network_setup
+from qlaterm.sim.routes import Destination, Routes, parse_route
 from qlaterm.sim.serve import Link, PtyLink, TcpLink, note, serving
 
-__all__ = ["DEFAULT_IMEI", "build_module", "build_parser", "main", "parse_args", "serve", "start_platform"]
+__all__ = [
+    "DEFAULT_IMEI",
+    "build_module",
+    "build_parser",
+    "main",
+    "parse_args",
+    "platform_routes",
+    "serve",
+    "start_platform",
+]
 
 log = logging.getLogger(__name__)
 
@@ -38,9 +56,32 @@ DEFAULT_IMEI = "866971030603068"
 
 
 # -- the parts ------------------------------------------------------------------------------------------
-def build_module(*, imei: str = DEFAULT_IMEI, state_dir: Path | None = None, time_scale: float = 1.0) -> Module:
-    """A module whose NVM lives in ``state_dir`` (None: in memory)."""
-    return Module(imei=imei, nvm=Nvm(state_dir), time_scale=time_scale)
+def build_module(
+    *,
+    imei: str = DEFAULT_IMEI,
+    state_dir: Path | None = None,
+    time_scale: float = 1.0,
+    network: NetworkSetup | str | None = None,
+    routes: Routes | None = None,
+) -> Module:
+    """A module whose NVM lives in ``state_dir`` (None: in memory), in the ``network`` the options ask for
+    (or the condition of that name; default ``good``), its servers reached through ``routes``."""
+    if not isinstance(network, NetworkSetup):
+        network = NetworkSetup(condition(network or DEFAULT_CONDITION))
+    return Module(
+        imei=imei,
+        nvm=Nvm(state_dir),
+        time_scale=time_scale,
+        network=network.condition,
+        seed=network.seed,
+        answer_delay=network.answer_delay,
+        routes=routes,
+    )
+
+
+def platform_routes(platform: Platform, routes: Routes | None = None) -> Routes:
+    """``routes`` with every other server sent to ``platform``: NoSec to its UDP port, DTLS to its DTLS port."""
+    return (routes or Routes()).with_everything(Destination(platform.host, platform.port, platform.dtls_port))
 
 
 async def start_platform(
@@ -100,7 +141,13 @@ async def serve(
         state_dir = Path(args.state) if args.state else None
         if state_dir is not None:
             state_dir.mkdir(parents=True, exist_ok=True)
-        async with serving(build_module(imei=args.imei, state_dir=state_dir), make_link(args)) as address:
+        routes = Routes(routes=dict(args.route))
+        if args.route_all:
+            if platform is None:
+                raise OSError("--route-all needs the bundled platform (drop --no-server)")
+            routes = platform_routes(platform, routes)
+        module = build_module(imei=args.imei, state_dir=state_dir, network=network_setup(args), routes=routes)
+        async with serving(module, make_link(args)) as address:
             (ready or _announce)(address)
             if platform is not None:
                 note(f"bundled LwM2M platform on udp {platform.host}:{platform.port} ({args.profile})")
@@ -127,6 +174,13 @@ def _host_port(text: str) -> tuple[str, int]:
     host = host.strip("[]") or "127.0.0.1"
     return host, int(port)
 
+
+
+def _route(text: str) -> tuple[tuple[str, int | None], tuple[str, int]]:
+    try:
+        return parse_route(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _imei(text: str) -> str:
@@ -166,6 +220,21 @@ def build_parser() -> argparse.ArgumentParser:
         default=[],
         metavar="IDENTITY:HEXKEY",
         help="a DTLS-PSK identity the bundled platform accepts (repeatable)",
+    )
+    add_network_options(parser)
+    parser.add_argument(
+        "--route-all",
+        action="store_true",
+        help="every server the module is configured with (any address or host name, any port) reaches the "
+        "bundled platform: NoSec on its UDP port, DTLS on its DTLS port",
+    )
+    parser.add_argument(
+        "--route",
+        type=_route,
+        action="append",
+        default=[],
+        metavar="HOST[:PORT]=HOST:PORT",
+        help="send the module's datagrams for one server elsewhere (repeatable)",
     )
     return parser
 

@@ -22,7 +22,7 @@ async def shoot(out: Path = OUT) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     key = "000102030405060708090A0B0C0D0E0F"
-    app = QlatermApp(InProcTransport(platform_port=0, psk_store={"bc26-demo": bytes.fromhex(key)}))
+    app = QlatermApp(InProcTransport(platform_port=0, network="ideal", psk_store={"bc26-demo": bytes.fromhex(key)}))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         platform = app.transport.platform  # type: ignore[attr-defined]

@@ -95,13 +95,14 @@ class ModuleDriver:
 
 @asynccontextmanager
 async def running_module(**kwargs: object) -> AsyncIterator[ModuleDriver]:
-    """A powered-on Module with its boot banner consumed."""
+    """A powered-on Module with its boot banner consumed (out of coverage: up to ``+CPIN: READY``)."""
     kwargs.setdefault("nvm", Nvm(None))
+    kwargs.setdefault("network", "ideal")
     module = Module(**kwargs)  # type: ignore[arg-type]
     driver = ModuleDriver(module)
     module.attach(driver.write)
     await module.start()
-    await driver.expect(r"\+IP: .*")
+    await driver.expect(r"\+IP: .*" if module.network.condition.coverage else r"\+CPIN: READY")
     try:
         yield driver
     finally:

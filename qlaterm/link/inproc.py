@@ -23,6 +23,7 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
     from qlaterm.lwm2m.dtls import RefusedIdentity
     from qlaterm.platform.server import Platform
     from qlaterm.sim.module import Module
+    from qlaterm.sim.options import NetworkSetup
 
 __all__ = ["DEFAULT_PLATFORM_PORT", "InProcTransport"]
 
@@ -48,7 +49,9 @@ class InProcTransport:
     """The simulator in this process: ``open`` powers it on, ``write`` types into it.
 
     ``platform_port`` None runs without the bundled platform; 0 picks a free port.  ``state_dir`` keeps the
-    module's NVM on disk between runs (None: in memory, forgotten on exit).
+    module's NVM on disk between runs (None: in memory, forgotten on exit).  ``network`` is the radio
+    condition (a name, or the parsed ``--network``/``--loss``/``--delay``/``--seed``/``--instant``).  Every
+    server address the module is configured with reaches the bundled platform.
     """
 
     def __init__(
@@ -60,12 +63,14 @@ class InProcTransport:
         imei: str = "866971030603068",
         time_scale: float = 1.0,
         psk_store: Mapping[str, bytes] | None = None,
+        network: NetworkSetup | str | None = None,
     ) -> None:
         self.profile = profile
         self.platform_port = platform_port
         self.state_dir = state_dir
         self.imei = imei
         self.time_scale = time_scale
+        self.network_setup = network
         self.name = "simulator"
         self.module: Module | None = None
         self.platform: Platform | None = None
@@ -80,7 +85,7 @@ class InProcTransport:
         # The simulator and the platform (aiocoap, Mbed TLS) load beside the running event loop: a console
         # keeps drawing and taking keys meanwhile.
         await asyncio.to_thread(_load_simulator)
-        from qlaterm.simulator import build_module, start_platform
+        from qlaterm.simulator import build_module, platform_routes, start_platform
 
         if self.platform_port is not None:
             # One store object: identities the platform adds (a profile's bootstrap PSK) show up here too.
@@ -88,7 +93,12 @@ class InProcTransport:
                 port=self.platform_port, profile=self.profile, psk_store=self.psk_store, any_port_if_busy=True
             )
             self._watch_refusals(self.platform)
-        self.module = build_module(imei=self.imei, state_dir=self.state_dir, time_scale=self.time_scale)
+        # Every server the module is configured with reaches the bundled platform, whatever its address.
+        routes = platform_routes(self.platform) if self.platform is not None else None
+        self.module = build_module(
+            imei=self.imei, state_dir=self.state_dir, time_scale=self.time_scale, network=self.network_setup,
+            routes=routes,
+        )
         self.module.attach(self._deliver)
         where = f" · platform {self.platform.host}:{self.platform.port}" if self.platform else ""
         self.name = f"simulator{where}"
@@ -148,6 +158,26 @@ class InProcTransport:
         """Wake the module: it prints the boot banner (so the console re-reads its state) and recovers."""
         if self.module is not None:
             await self.module.wake()
+
+    @property
+    def network(self) -> str | None:
+        """The name of the module's radio condition (None before the link opens)."""
+        return self.module.network.condition.name if self.module is not None else None
+
+    def set_network(self, name: str) -> None:
+        """Put the module in the radio condition ``name`` (``ideal``, ``good``, ``poor``, ``edge``, ``none``)."""
+        if self.module is not None:
+            self.module.network.set_condition(name)
+
+    async def power_cycle(self) -> None:
+        """Switch the module off and on again (its NVM is kept; it prints the boot banner)."""
+        if self.module is not None:
+            await self.module.power_cycle()
+
+    async def reset(self) -> None:
+        """Pulse the module's RESET line: it restarts as after ``AT+QRST=1``, without the ``OK``."""
+        if self.module is not None:
+            await self.module.reset()
 
     def _deliver(self, data: bytes) -> None:
         if self._on_data is not None:

@@ -1,4 +1,5 @@
-"""What the in-process simulator offers beyond the bytes of a serial port: facts, deep sleep, the platform.
+"""What the in-process simulator offers beyond the bytes of a serial port: facts, deep sleep, the radio
+condition, power and reset, the platform.
 
 The console sees the simulated module and the bundled platform only through these small protocols, which
 the simulator's link and the platform satisfy by their shape; the UI never imports either of them, and a
@@ -159,3 +160,20 @@ class SimulatorControls(Protocol):
     async def deep_sleep(self) -> None: ...
 
     async def wake(self) -> None: ...
+
+    @property
+    def network(self) -> str | None:
+        """The name of the module's radio condition (``good`` …; None before the simulator runs)."""
+        ...
+
+    def set_network(self, name: str) -> None:
+        """Put the module in another radio condition: ``ideal``, ``good``, ``poor``, ``edge`` or ``none``."""
+        ...
+
+    async def power_cycle(self) -> None:
+        """Switch the module off and on, as an MCU does through its power switch or PWRKEY."""
+        ...
+
+    async def reset(self) -> None:
+        """Pulse the module's RESET line."""
+        ...

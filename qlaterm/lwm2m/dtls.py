@@ -63,6 +63,7 @@ from qlaterm.lwm2m.dtls_session import (
     server_context,
 )
 from qlaterm.lwm2m.mbedtls_resume import ServerSessionCache, resumption
+from qlaterm.lwm2m.shaping import DatagramShaper, ShapedTransport
 
 COAPS_PORT = 5684
 
@@ -270,6 +271,7 @@ class DTLSTransport(MessageInterface, asyncio.DatagramProtocol):  # type: ignore
         self._credentials: dict[Target | None, ClientCredentials] = {}
         self._client_contexts: dict[ClientCredentials, ClientContext] = {}
         self._transport: asyncio.DatagramTransport | None = None
+        self._shaper: DatagramShaper | None = None
         self._family = socket.AF_INET
         self._ticker: asyncio.TimerHandle | None = None
         self._closed = False
@@ -328,6 +330,13 @@ class DTLSTransport(MessageInterface, asyncio.DatagramProtocol):  # type: ignore
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self._transport = cast(asyncio.DatagramTransport, transport)  # create_datagram_endpoint's transport
+
+    def shape(self, shaper: DatagramShaper) -> None:
+        """Pass every datagram of this socket, both ways, through ``shaper`` from now on (a simulated
+        radio link under the module's DTLS)."""
+        assert self._transport is not None
+        self._shaper = shaper
+        self._transport = ShapedTransport(self._transport, shaper)
 
     @property
     def local_address(self) -> SockAddr:
@@ -447,6 +456,17 @@ class DTLSTransport(MessageInterface, asyncio.DatagramProtocol):  # type: ignore
     # ---- datagrams in ----------------------------------------------------------------------------
 
     def datagram_received(self, data: bytes, addr: Any) -> None:
+        if self._shaper is None:
+            self._received(data, addr)
+            return
+
+        def deliver() -> None:
+            if not self._closed:
+                self._received(data, addr)
+
+        self._shaper.incoming(deliver)
+
+    def _received(self, data: bytes, addr: Any) -> None:
         sockaddr = _normalise(addr)
         peer = self._peers.get(sockaddr)
         if peer is None:

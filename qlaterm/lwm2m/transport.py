@@ -39,6 +39,7 @@ from aiocoap.util import hostportjoin
 from qlaterm.lwm2m.coap import CheckedUDP6, CheckingMessageManager, append_transport, new_context, open_udp
 from qlaterm.lwm2m.dtls import DTLSTransport
 from qlaterm.lwm2m.dtls_session import DTLSOptions
+from qlaterm.lwm2m.shaping import DatagramShaper, ShapedTransport
 
 
 class RetransmitTuning(TransportTuning):  # type: ignore[misc]  # aiocoap ships no type information
@@ -122,8 +123,27 @@ class _UDPTransport(CheckedUDP6):
     """udp6 that ignores ICMP errors, as a module on an NB-IoT link never sees them: a server that is
     down looks like a silent one (retransmissions, then timeout), not like an immediate failure."""
 
+    shaper: DatagramShaper | None = None
+    transport: Any  # set by aiocoap's udp6 when the socket is made; wrapped by shape()
+
     def datagram_errqueue_received(self, data: bytes, ancdata: Any, flags: int, address: Any) -> None:
         self.log.info("ICMP error from %s ignored", address)
+
+    def shape(self, shaper: DatagramShaper) -> None:
+        """Pass every datagram of this socket, both ways, through ``shaper`` from now on."""
+        self.shaper = shaper
+        self.transport = ShapedTransport(self.transport, shaper)
+
+    def datagram_msg_received(self, data: bytes, ancdata: Any, flags: int, address: Any) -> None:
+        if self.shaper is None:
+            super().datagram_msg_received(data, ancdata, flags, address)
+            return
+
+        def deliver() -> None:
+            if not self.transport.is_closing():
+                super(_UDPTransport, self).datagram_msg_received(data, ancdata, flags, address)
+
+        self.shaper.incoming(deliver)
 
     @classmethod
     async def create_server_transport_endpoint(
@@ -196,6 +216,7 @@ async def open_endpoint(
     psk: tuple[str, bytes] | None = None,
     dtls: DTLSOptions | None = None,
     dtls_sessions: MutableMapping[Any, bytes] | None = None,
+    shaper: DatagramShaper | None = None,
     log_name: str = "qlaterm.sim.client",
 ) -> Endpoint:
     """Open a socket on ``bind_host``:``port`` (0: any free port) whose incoming requests ``site``
@@ -203,7 +224,8 @@ async def open_endpoint(
 
     Security mode 3 gets plain UDP. Security mode 0 gets DTLS-PSK (:mod:`qlaterm.lwm2m.dtls`) with ``psk``
     (identity, key) and the ``dtls`` profile; ``dtls_sessions`` keeps the saved session across endpoints,
-    for the resumption that AT+QLACFG="dtls_mode",1 asks for after deep sleep.
+    for the resumption that AT+QLACFG="dtls_mode",1 asks for after deep sleep.  Every datagram of the
+    socket, both ways and DTLS records included, passes through ``shaper`` when one is given.
     """
     if security_mode == 0 and psk is None:
         raise TransportUnavailable("security mode 0 needs a PSK identity and key")
@@ -211,12 +233,16 @@ async def open_endpoint(
     ctx = new_context(site, log_name)
 
     async def make_transport(mman: TrackingMessageManager) -> MessageInterfaceUDP6 | DTLSTransport:
+        transport: _UDPTransport | DTLSTransport
         if psk is None:
-            return await open_udp(_UDPTransport, mman, bind=(bind_host, port), log=log, loop=ctx.loop)
-        transport = await DTLSTransport.create(
-            mman, bind=(bind_host, port), session_store=dtls_sessions, log=log, loop=ctx.loop
-        )
-        transport.set_client_credentials(None, psk[0], psk[1], dtls)
+            transport = await open_udp(_UDPTransport, mman, bind=(bind_host, port), log=log, loop=ctx.loop)
+        else:
+            transport = await DTLSTransport.create(
+                mman, bind=(bind_host, port), session_store=dtls_sessions, log=log, loop=ctx.loop
+            )
+            transport.set_client_credentials(None, psk[0], psk[1], dtls)
+        if shaper is not None:
+            transport.shape(shaper)
         return transport
 
     stack = await append_transport(

@@ -10,7 +10,9 @@ warn before it sends, so both sides agree on every ``+CME ERROR``.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
+import random
 from collections.abc import Callable
 
 from qlaterm.at.catalogue import Form, error_text
@@ -19,18 +21,20 @@ from qlaterm.at.codes import LwM2MState
 from qlaterm.at.framing import MAX_LINE, decode_line
 from qlaterm.sim.basic import FIRMWARE, BasicCommands, Handler
 from qlaterm.sim.client.core import LwM2MClient
-from qlaterm.sim.conditions import Condition, condition
+from qlaterm.sim.conditions import Condition
 from qlaterm.sim.network import Network
 from qlaterm.sim.nvm import Nvm
 from qlaterm.sim.qla import QlaCommands
 from qlaterm.sim.radio import RadioCommands
+from qlaterm.sim.radiolink import RadioLink, as_condition
 from qlaterm.sim.registration import Registration
+from qlaterm.sim.routes import Routes
 from qlaterm.sim.state import ModuleSetup, ModuleState
 from qlaterm.sim.status import CmeError
 from qlaterm.sim.tasks import Tasks
 from qlaterm.sim.terminal import Terminal
 
-__all__ = ["BANNER", "FIRMWARE", "CmeError", "Module"]
+__all__ = ["ANSWER_DELAY", "BANNER", "FIRMWARE", "CmeError", "Module"]
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +47,9 @@ BANNER_ROM = (
     "T0: 0000 00B4",
     "Leaving the BROM",
 )
+ANSWER_DELAY = (0.020, 0.040)
+"""How long a real BC26 takes to answer a basic command, seconds."""
+
 BANNER = (*BANNER_ROM, "RDY", "+CFUN: 1", "+CPIN: READY", "+IP: {ip}")
 """The power-on output; the ROM lines come bare, the rest framed alone; ``+IP:`` once the network attach
 is done."""
@@ -64,7 +71,13 @@ class Module:
     the command loop and the power states.
 
     ``time_scale`` multiplies every timer of the module (update interval, lifetime, retransmission waits,
-    the 60 s request timeout) so that demos and tests can fast-forward time without changing behaviour.
+    the 60 s request timeout, the network's delays) so that demos and tests can fast-forward time without
+    changing behaviour.
+
+    ``network`` is the radio condition to start in (``ideal``, ``good`` …; :mod:`qlaterm.sim.conditions`),
+    ``seed`` makes its delays and losses repeatable, ``routes`` says where server addresses lead
+    (:mod:`qlaterm.sim.routes`; ``hosts`` adds names to its DNS).  ``answer_delay`` is how long a command
+    line takes to answer (default: 20–40 ms as a real module, at once under ``ideal``).
     """
 
     def __init__(
@@ -75,16 +88,22 @@ class Module:
         nvm: Nvm | None = None,
         bind_host: str = "127.0.0.1",
         hosts: dict[str, str] | None = None,
+        routes: Routes | None = None,
         time_scale: float = 1.0,
         request_timeout: float = 60.0,
         iccid: str = "",
         network: str | Condition = "ideal",
+        seed: int | None = None,
+        answer_delay: tuple[float, float] | None = None,
     ) -> None:
+        routes = routes or Routes()
+        if hosts:
+            routes = dataclasses.replace(routes, hosts={**routes.hosts, **hosts})
         self.setup = ModuleSetup(
             imei=imei,
             imsi=imsi,
             bind_host=bind_host,
-            hosts=dict(hosts or {}),
+            routes=routes,
             time_scale=time_scale,
             request_timeout=request_timeout,
             iccid=iccid,
@@ -93,13 +112,23 @@ class Module:
         self.terminal = Terminal()
         self.state = ModuleState(self.nvm)
         self.tasks = Tasks()
-        self.registration = Registration(self.setup, self.state, self.terminal, self.tasks)
         self.network = Network(
-            condition(network) if isinstance(network, str) else network,
+            as_condition(network),
             address=bind_host,
             time_scale=time_scale,
             urc=self.terminal.urc,
         )
+        """The radio and the network it is attached to (``module.network.set_condition("poor")``)."""
+        self.radio_link = RadioLink(self.network, seed=seed, time_scale=time_scale)
+        """What every datagram of the module crosses."""
+        condition = self.network.condition
+        if answer_delay is None:
+            answer_delay = (0.0, 0.0) if condition.name == "ideal" else ANSWER_DELAY
+        self.answer_delay = answer_delay
+        """How long the module takes to answer a command line, seconds (low, high): 20–40 ms as a real
+        BC26, (0, 0) answers at once."""
+        self._think = random.Random(seed)
+        self.registration = Registration(self.setup, self.state, self.terminal, self.tasks, self.radio_link)
         basic = BasicCommands(self.setup, self.terminal, later=self.tasks.later, reboot=self.reboot)
         self.radio = RadioCommands(self.network, time_scale=time_scale, later=self.tasks.later, reboot=self.reboot)
         qla = QlaCommands(self.state, self.terminal, self.tasks, self.registration)
@@ -193,6 +222,28 @@ class Module:
         await self.registration.close_client()
         self.registration.client = None
 
+    async def power_cycle(self) -> None:
+        """Switch the power off and on, as an MCU does through its supply switch or PWRKEY: whatever was
+        running stops (a command in progress gets no answer), the NVM is kept, the banner follows."""
+        await self._restart()
+
+    async def reset(self) -> None:
+        """A pulse on the RESET line: the firmware restarts from the ROM as at power-on (the BC26 gives a
+        reset the same boot as a power-up), without the ``OK`` that ``AT+QRST=1`` prints first."""
+        await self._restart()
+
+    async def _restart(self) -> None:
+        await self.close()
+        while not self._queue.empty():
+            self._queue.get_nowait()
+        self._discard_input()
+        self.asleep = False
+        self.state.load()
+        self.state.reset()
+        self.terminal.reset()
+        self.registration.reset()
+        await self.start()
+
     async def reboot(self) -> None:
         """``AT+QRST=1``: forget the session, keep the NVM, print the banner again."""
         self.registration.cancel_timers()
@@ -251,6 +302,9 @@ class Module:
                 self.dozing = True
 
     async def _execute(self, raw: bytes, overflow: bool) -> None:
+        low, high = self.answer_delay
+        if high:
+            await asyncio.sleep(self._think.uniform(low, high) * self.setup.time_scale)
         terminal = self.terminal
         text, bad = decode_line(raw)
         if overflow or bad:

@@ -99,7 +99,7 @@ class QlaCommands:
             raise CmeError(15)
         if self._state.config is None:
             raise CmeError(34)
-        address = await self._registration.resolve(self._state.config.server)
+        address = await self._registration.resolve(self._state.config)
         if address is None:
             raise CmeError(34)
         self._state.status = LwM2MState.REGISTERING

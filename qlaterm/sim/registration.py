@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 import asyncio
-import ipaddress
+import dataclasses
 import logging
 import time
 
@@ -16,6 +16,7 @@ from qlaterm.at.catalogue import update_interval
 from qlaterm.at.codes import LwM2MState, StatusCode
 from qlaterm.sim.answers import status_of
 from qlaterm.sim.basic import FIRMWARE
+from qlaterm.sim.client.connection import Radio
 from qlaterm.sim.client.core import DeviceInfo, LwM2MClient, Retransmit, ServerTarget
 from qlaterm.sim.events import NetworkEvents
 from qlaterm.sim.settings import ServerConfig
@@ -31,8 +32,11 @@ log = logging.getLogger("qlaterm.sim.module")
 class Registration:
     """Registration, automatic Updates and lifetime expiry, and the client they run on."""
 
-    def __init__(self, setup: ModuleSetup, state: ModuleState, terminal: Terminal, tasks: Tasks) -> None:
+    def __init__(
+        self, setup: ModuleSetup, state: ModuleState, terminal: Terminal, tasks: Tasks, radio: Radio | None = None
+    ) -> None:
         self._setup = setup
+        self._radio = radio
         self._state = state
         self._terminal = terminal
         self._tasks = tasks
@@ -53,25 +57,16 @@ class Registration:
         if self.client is not None:
             await self.client.close()
 
-    async def resolve(self, name: str) -> str | None:
-        """The server's IP address; None when the name does not resolve (err 34)."""
-        name = self._setup.hosts.get(name, name)
-        try:
-            ipaddress.ip_address(name)
-            return name
-        except ValueError:
-            pass
-        try:
-            infos = await asyncio.wait_for(asyncio.get_running_loop().getaddrinfo(name, None), 0.25)
-        except (OSError, TimeoutError):
-            return None
-        return str(infos[0][4][0]) if infos else None
+    async def resolve(self, config: ServerConfig) -> tuple[str, int] | None:
+        """Where the configured server's datagrams go (IP address, port), as the network routes them; None
+        when its name does not resolve (err 34)."""
+        return await self._setup.routes.resolve(config.server, config.port, config.security_mode)
 
-    def _target(self, config: ServerConfig, address: str) -> ServerTarget:
+    def _target(self, config: ServerConfig, address: tuple[str, int]) -> ServerTarget:
         settings = self._state.settings
         return ServerTarget(
-            host=address,
-            port=config.port,
+            host=address[0],
+            port=address[1],
             endpoint=config.endpoint,
             lifetime=config.lifetime,
             binding=config.binding_text,
@@ -91,6 +86,7 @@ class Registration:
             retransmit=self._retransmit,
             bind_host=self._setup.bind_host,
             request_timeout=self._setup.request_timeout * self._setup.time_scale,
+            radio=self._radio,
         )
 
     def _device_info(self) -> DeviceInfo:
@@ -105,7 +101,7 @@ class Registration:
         ack_timeout, max_times = self._state.settings.get("retransmit")
         return Retransmit(ack_timeout=float(ack_timeout) * self._setup.time_scale, max_retransmit=int(max_times))
 
-    async def register(self, config: ServerConfig, address: str) -> None:
+    async def register(self, config: ServerConfig, address: tuple[str, int]) -> None:
         """Register (after a bootstrap when ``config`` asks for one), then print ``+QLAREG: <status_code>``."""
         if self.client is not None:
             await self.client.close()
@@ -121,7 +117,8 @@ class Registration:
                 self._state.status = LwM2MState.NOT_REGISTERED
                 self._terminal.urc(f"+QLAREG: {code or StatusCode.TIMEOUT}")
                 return
-            target = assigned
+            routed = await self._setup.routes.resolve(assigned.host, assigned.port, assigned.security_mode)
+            target = assigned if routed is None else dataclasses.replace(assigned, host=routed[0], port=routed[1])
             config = ServerConfig(
                 bs_flag=0,
                 server=assigned.host,

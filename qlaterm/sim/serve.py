@@ -7,7 +7,7 @@ A firmware developer points an MCU's AT driver, minicom or qlaterm at the simula
     qlaterm-sim --tcp 127.0.0.1:7000           # raw TCP like ser2net: socket://127.0.0.1:7000
 
 The file has two layers: byte links (:class:`PtyLink`, :class:`TcpLink`) that know nothing of AT, and
-:func:`serving`, which wires a link to a module (and SIGUSR1 to its deep sleep).
+:func:`serving`, which wires a link to a module and the control signals to it (:class:`ControlSignals`).
 """
 
 from __future__ import annotations
@@ -20,13 +20,13 @@ import signal
 import sys
 import termios
 import tty
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Coroutine
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from qlaterm.sim.module import Module
 
-__all__ = ["Link", "PtyLink", "Sink", "TcpLink", "note", "serving"]
+__all__ = ["ControlSignals", "Link", "PtyLink", "Sink", "TcpLink", "note", "serving"]
 
 Sink = Callable[[bytes], None]
 """Where a link delivers the bytes the terminal typed."""
@@ -43,6 +43,9 @@ class Link(Protocol):
 
     def write(self, data: bytes) -> None:
         """Send module output to the terminal; never blocks, dropped when no terminal is there."""
+
+    terminal: asyncio.Event
+    """Set once a terminal is there (the module's board is powered when its MCU is)."""
 
     async def close(self) -> None:
         """Stop serving and release the device or socket."""
@@ -72,6 +75,9 @@ class PtyLink:
         self._writing = False
         self._loop: asyncio.AbstractEventLoop | None = None
         self._linked = False
+        self.terminal = asyncio.Event()
+        """A pseudo-terminal counts as connected from the start: output waits in it for the terminal
+        that opens the device."""
 
     async def open(self, sink: Sink) -> None:
         """Create the pseudo-terminal (and the symlink, if asked) and start reading from it."""
@@ -85,6 +91,7 @@ class PtyLink:
             _replace_symlink(self.link_path, self.address)
             self._linked = True
         self._loop.add_reader(self._master, self._on_readable)
+        self.terminal.set()
 
     def _on_readable(self) -> None:
         try:
@@ -159,7 +166,8 @@ class TcpLink:
     """The module behind a raw TCP socket, like ser2net in raw mode: bytes in, bytes out, no telnet.
 
     One terminal at a time, as on a serial line: a new connection replaces the current one, which is
-    closed.  Output produced while no terminal is connected is dropped.
+    closed.  Output produced while no terminal is connected is dropped; :attr:`terminal` is set when
+    the first terminal connects.
     """
 
     def __init__(self, host: str, port: int) -> None:
@@ -170,6 +178,7 @@ class TcpLink:
         self._server: asyncio.Server | None = None
         self._writer: asyncio.StreamWriter | None = None
         self._connections: dict[asyncio.Task[object], asyncio.StreamWriter] = {}
+        self.terminal = asyncio.Event()
 
     async def open(self, sink: Sink) -> None:
         """Listen on HOST:PORT (port 0 picks a free one; :attr:`address` tells which)."""
@@ -184,6 +193,7 @@ class TcpLink:
         old, self._writer = self._writer, writer
         if old is not None:
             old.close()
+        self.terminal.set()
         task = asyncio.current_task()
         if task is not None:
             self._connections[task] = writer
@@ -232,46 +242,91 @@ class TcpLink:
 # -- wiring --------------------------------------------------------------------------------------------
 @contextlib.asynccontextmanager
 async def serving(module: Module, link: Link) -> AsyncIterator[str]:
-    """Power ``module`` on behind ``link``; yields the address a terminal connects to.  SIGUSR1 toggles
-    deep sleep meanwhile.  On leaving, the module is powered off and the link closed."""
+    """Put ``module`` behind ``link``; yields the address a terminal connects to.  The module powers on
+    once a terminal is there (at once on a pty; when the first client connects over TCP, so that the
+    banner reaches it) and keeps running when the terminal goes.  Meanwhile the control signals work:
+    SIGUSR1 toggles deep sleep, SIGHUP power-cycles the module, SIGUSR2 pulses its reset.  On leaving,
+    the module is powered off and the link closed."""
     loop = asyncio.get_running_loop()
-    installed = False
+    installed: list[signal.Signals] = []
+    controls = ControlSignals(module)
+    power_on: asyncio.Task[None] | None = None
     try:
         await link.open(module.feed)
         module.attach(link.write)
-        await module.start()
-        sleeper = _DeepSleepSwitch(module)
-        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError, AttributeError):
-            loop.add_signal_handler(signal.SIGUSR1, sleeper.toggle)
-            installed = True
+
+        if link.terminal.is_set():
+            await module.start()
+        else:
+
+            async def power_on_when_connected() -> None:
+                await link.terminal.wait()
+                await module.start()
+
+            power_on = loop.create_task(power_on_when_connected(), name="bc26-power-on")
+        for signum, action in controls.actions().items():
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError, AttributeError):
+                loop.add_signal_handler(signum, controls.run, action)
+                installed.append(signum)
         yield link.address
     finally:
-        if installed:
-            loop.remove_signal_handler(signal.SIGUSR1)
+        for signum in installed:
+            loop.remove_signal_handler(signum)
+        if power_on is not None and not power_on.done():
+            power_on.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await power_on
+        await controls.close()
         await module.close()
         await link.close()
 
 
-class _DeepSleepSwitch:
-    """SIGUSR1 puts the module into deep sleep, the next one wakes it (the simulator's control interface:
-    a real module sleeps when the network lets it, which a terminal cannot command over AT)."""
+class ControlSignals:
+    """The simulator's control interface over signals: what an MCU does to a module through its pins, and
+    what the network does to it, which a terminal cannot command over AT.
+
+    ========  ==============================================================
+    SIGUSR1   deep sleep; the next one wakes the module (banner, recovery)
+    SIGHUP    power-cycle (supply off and on: banner, NVM kept)
+    SIGUSR2   reset pulse (RESET pin: the firmware restarts, banner)
+    ========  ==============================================================
+
+    One action runs at a time; a signal arriving meanwhile is ignored.
+    """
 
     def __init__(self, module: Module) -> None:
         self.module = module
         self._task: asyncio.Task[None] | None = None
 
-    def toggle(self) -> None:
+    def actions(self) -> dict[signal.Signals, Callable[[], Coroutine[Any, Any, None]]]:
+        return {signal.SIGUSR1: self.toggle_sleep, signal.SIGHUP: self.power_cycle, signal.SIGUSR2: self.reset}
+
+    def run(self, action: Callable[[], Coroutine[Any, Any, None]]) -> None:
         if self._task is not None and not self._task.done():
             return
-        self._task = asyncio.get_running_loop().create_task(self._toggle())
+        self._task = asyncio.get_running_loop().create_task(action())
 
-    async def _toggle(self) -> None:
+    async def toggle_sleep(self) -> None:
         if self.module.asleep:
             await self.module.wake()
             note("module woke from deep sleep")
         else:
             await self.module.deep_sleep()
             note("module in deep sleep (SIGUSR1 again to wake it)")
+
+    async def power_cycle(self) -> None:
+        note("power-cycling the module")
+        await self.module.power_cycle()
+
+    async def reset(self) -> None:
+        note("reset pulse")
+        await self.module.reset()
+
+    async def close(self) -> None:
+        if self._task is not None and not self._task.done():
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
 
 
 def note(text: str) -> None:

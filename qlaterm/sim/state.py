@@ -10,6 +10,7 @@ from typing import Any
 from qlaterm.at.codes import LwM2MState
 from qlaterm.sim.answers import Parts
 from qlaterm.sim.nvm import Nvm
+from qlaterm.sim.routes import Routes
 from qlaterm.sim.settings import CustomObjects, ServerConfig, Settings
 from qlaterm.sim.urcbuffer import UrcBuffer
 
@@ -27,7 +28,8 @@ class ModuleSetup:
     imei: str = "866971030603068"
     imsi: str = "460111174747875"
     bind_host: str = "127.0.0.1"
-    hosts: dict[str, str] = field(default_factory=dict)
+    routes: Routes = field(default_factory=Routes)
+    """Where the configured servers' datagrams go: host names, routes, the default destination."""
     time_scale: float = 1.0
     request_timeout: float = 60.0
     iccid: str = ""

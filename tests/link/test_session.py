@@ -161,7 +161,7 @@ async def test_against_the_simulator_register_and_answer_a_read() -> None:
     from qlaterm.link.inproc import InProcTransport
     from qlaterm.state import DeviceState
 
-    transport = InProcTransport(platform_port=0)
+    transport = InProcTransport(platform_port=0, network="ideal")
     session = Session(transport)
     state = DeviceState()
     session.subscribe(state.apply)

@@ -10,7 +10,7 @@ from tests.simkit import ModuleDriver, running_module
 
 
 async def test_boot_banner_is_the_vendor_one() -> None:
-    module = Module(nvm=Nvm(None))
+    module = Module(nvm=Nvm(None), network="ideal")
     driver = ModuleDriver(module)
     module.attach(driver.write)
     await module.start()

@@ -53,6 +53,15 @@ async def read_until(reader: asyncio.StreamReader, marker: bytes) -> bytes:
     return await asyncio.wait_for(reader.readuntil(marker), TIMEOUT)
 
 
+async def powered_on(host: str, port: int) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    """Connect to ``qlaterm-sim --tcp`` as an MCU does: the module powers on and its banner arrives, ending
+    with ``+IP:``; only then does the MCU type (a real module drops what comes before ``RDY``)."""
+    reader, writer = await asyncio.open_connection(host, port)
+    banner = await read_until(reader, b"+IP: 127.0.0.1\r\n")
+    assert banner.startswith(b"F1: 0000 0000\r\n") and b"\r\nRDY\r\n" in banner
+    return reader, writer
+
+
 # -- the links, in-process ---------------------------------------------------------------------------
 async def test_pty_link_carries_bytes_both_ways_and_survives_reopen(tmp_path: Path) -> None:
     received = ByteQueue()
@@ -191,6 +200,8 @@ class SimProcess:
 async def running_sim(*argv: str) -> AsyncIterator[SimProcess]:
     proc = await asyncio.create_subprocess_exec(
         *sim_command(),
+        "--network",
+        "ideal",
         *argv,
         stdin=asyncio.subprocess.DEVNULL,
         stdout=asyncio.subprocess.PIPE,
@@ -233,7 +244,7 @@ async def test_pty_answers_at_with_echo_then_ok(tmp_path: Path) -> None:
 async def test_tcp_answers_at_like_ser2net() -> None:
     async with running_sim("--tcp", "127.0.0.1:0", "--no-server") as sim:
         host, port = sim.address.rsplit(":", 1)
-        reader, writer = await asyncio.open_connection(host, int(port))
+        reader, writer = await powered_on(host, int(port))
         writer.write(b"AT\r")
         assert await read_until(reader, b"OK\r\n") == b"AT\r\r\nOK\r\n"
         writer.write(b"AT+CGSN=1\r")
@@ -248,7 +259,7 @@ async def test_sigint_exits_cleanly_with_the_platform_running() -> None:
     port = free_udp_port()
     async with running_sim("--tcp", "127.0.0.1:0", "--server-port", str(port), "--imei", "123456789012345") as sim:
         host, tcp_port = sim.address.rsplit(":", 1)
-        reader, writer = await asyncio.open_connection(host, int(tcp_port))
+        reader, writer = await powered_on(host, int(tcp_port))
         writer.write(b"AT+CGSN=1\r")
         assert b"+CGSN: 123456789012345\r\n" in await read_until(reader, b"OK\r\n")
         status, err = await sim.finish(signal.SIGINT)  # with the terminal still connected
@@ -262,7 +273,7 @@ async def test_state_dir_keeps_settings_across_runs(tmp_path: Path) -> None:
     async def exchange(line: bytes) -> bytes:
         async with running_sim("--tcp", "127.0.0.1:0", "--no-server", "--state", str(tmp_path)) as sim:
             host, port = sim.address.rsplit(":", 1)
-            reader, writer = await asyncio.open_connection(host, int(port))
+            reader, writer = await powered_on(host, int(port))
             writer.write(line)
             reply = await read_until(reader, b"OK\r\n")
             writer.close()
@@ -277,7 +288,7 @@ async def test_state_dir_keeps_settings_across_runs(tmp_path: Path) -> None:
 async def test_sigusr1_puts_the_module_to_deep_sleep_and_wakes_it() -> None:
     async with running_sim("--tcp", "127.0.0.1:0", "--no-server") as sim:
         host, port = sim.address.rsplit(":", 1)
-        reader, writer = await asyncio.open_connection(host, int(port))
+        reader, writer = await powered_on(host, int(port))
         writer.write(b"AT\r")
         await read_until(reader, b"OK\r\n")
         assert sim.proc.stderr is not None
@@ -294,12 +305,47 @@ async def test_sigusr1_puts_the_module_to_deep_sleep_and_wakes_it() -> None:
     assert status == 0, err
 
 
+async def test_tcp_module_powers_on_at_the_first_connection_and_keeps_running_after_it() -> None:
+    async with running_sim("--tcp", "127.0.0.1:0", "--no-server") as sim:
+        host, port = sim.address.rsplit(":", 1)
+        reader, writer = await powered_on(host, int(port))  # the banner went to this first client
+        writer.write(b"ATE0\r")
+        await read_until(reader, b"OK\r\n")
+        writer.close()
+        reader, writer = await asyncio.open_connection(host, int(port))
+        writer.write(b"AT\r")  # still running: no banner, and ATE0 still holds
+        assert await read_until(reader, b"OK\r\n") == b"\r\nOK\r\n"
+        writer.close()
+        status, err = await sim.finish(signal.SIGTERM)
+    assert status == 0, err
+
+
+@pytest.mark.parametrize(("signum", "said"), [(signal.SIGHUP, b"power-cycling"), (signal.SIGUSR2, b"reset pulse")])
+async def test_sighup_power_cycles_and_sigusr2_resets_the_module(signum: int, said: bytes) -> None:
+    async with running_sim("--tcp", "127.0.0.1:0", "--no-server") as sim:
+        host, port = sim.address.rsplit(":", 1)
+        reader, writer = await powered_on(host, int(port))
+        writer.write(b"ATE0\r")
+        await read_until(reader, b"OK\r\n")
+        assert sim.proc.stderr is not None
+        sim.proc.send_signal(signum)
+        while said not in await asyncio.wait_for(sim.proc.stderr.readline(), TIMEOUT):
+            pass
+        banner = await read_until(reader, b"+IP: 127.0.0.1\r\n")
+        assert b"Leaving the BROM\r\n" in banner and b"\r\nRDY\r\n" in banner
+        writer.write(b"AT\r")  # echo is back on, as after every power-up
+        assert await read_until(reader, b"OK\r\n") == b"AT\r\r\nOK\r\n"
+        writer.close()
+        status, err = await sim.finish(signal.SIGTERM)
+    assert status == 0, err
+
+
 async def test_psk_option_lets_a_module_register_over_dtls() -> None:
     port = free_udp_port_pair()
     key = "00112233445566778899AABBCCDDEEFF"
     async with running_sim("--tcp", "127.0.0.1:0", "--server-port", str(port), "--psk", f"sim-id:{key}") as sim:
         host, tcp_port = sim.address.rsplit(":", 1)
-        reader, writer = await asyncio.open_connection(host, int(tcp_port))
+        reader, writer = await powered_on(host, int(tcp_port))
         writer.write(f'ATE0\rAT+QLACONFIG=0,"127.0.0.1",{port + 1},"psk-ep",300,0,"sim-id","{key}"\r'.encode())
         await read_until(reader, b"OK\r\n\r\nOK\r\n")
         writer.write(b"AT+QLAREG\r")

@@ -51,7 +51,7 @@ URCS = (
 
 def fixed_app() -> QlatermApp:
     """The console over the simulator, no platform, every timestamp the same."""
-    return QlatermApp(InProcTransport(platform_port=None), clock=lambda: FIXED_TIME)
+    return QlatermApp(InProcTransport(platform_port=None, network="ideal"), clock=lambda: FIXED_TIME)
 
 
 async def settle(pilot: Pilot[None]) -> None:

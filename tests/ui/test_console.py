@@ -194,7 +194,7 @@ async def test_keymap_file_remaps_a_binding(tmp_path: Path) -> None:
     keymap = tmp_path / "keymap.toml"
     keymap.write_text('[keys]\nadd_object = "f12"\nnot_a_binding = "x"\n'
                       '"platform.go" = "ctrl+g"\n"log.wrap" = "ctrl+w"\n')
-    app = QlatermApp(InProcTransport(platform_port=0), keymap_file=keymap)
+    app = QlatermApp(InProcTransport(platform_port=0, network="ideal"), keymap_file=keymap)
     async with app.run_test(size=SIZE) as pilot:
         await app.workers.wait_for_complete()
         await pilot.press("f12")

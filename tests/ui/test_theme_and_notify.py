@@ -48,7 +48,7 @@ async def test_notify_keys_open_the_notify_dialog(console: Console) -> None:
 async def test_notify_binding_id_is_remappable(tmp_path: Path) -> None:
     keymap = tmp_path / "keymap.toml"
     keymap.write_text('[keys]\nnotify = "ctrl+y"\n"objects.notify" = "m"\n')
-    app = QlatermApp(InProcTransport(platform_port=None), keymap_file=keymap)
+    app = QlatermApp(InProcTransport(platform_port=None, network="ideal"), keymap_file=keymap)
     async with app.run_test(size=SIZE) as pilot:
         await app.workers.wait_for_complete()
         assert not app._notifications  # both ids are known

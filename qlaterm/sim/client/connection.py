@@ -11,6 +11,7 @@ from aiocoap.pipe import Pipe
 
 from qlaterm.lwm2m.dtls import DTLSRemote, DTLSTransport
 from qlaterm.lwm2m.dtls_session import MAX_PSK_BYTES, module_options
+from qlaterm.lwm2m.shaping import DatagramShaper
 from qlaterm.lwm2m.transport import Endpoint, TransportUnavailable, open_endpoint
 from qlaterm.sim.client.exchanges import Outcomes
 from qlaterm.sim.client.types import Retransmit, ServerTarget
@@ -26,12 +27,29 @@ class Site(Protocol):
         ...
 
 
+class Radio(DatagramShaper, Protocol):
+    """The radio under the socket: it shapes every datagram and says whether anything can be sent."""
+
+    @property
+    def online(self) -> bool:
+        """The module is attached to the network: a datagram can go out."""
+        ...
+
+
 class Connection:
     """The open socket, if any. Its message layer reports to ``outcomes``; incoming requests go to the
-    site given to :meth:`serve`."""
+    site given to :meth:`serve`.  With a ``radio``, every datagram of the socket crosses it."""
 
-    def __init__(self, outcomes: Outcomes, *, bind_host: str, retransmit: Callable[[], Retransmit]) -> None:
+    def __init__(
+        self,
+        outcomes: Outcomes,
+        *,
+        bind_host: str,
+        retransmit: Callable[[], Retransmit],
+        radio: Radio | None = None,
+    ) -> None:
         self._outcomes = outcomes
+        self._radio = radio
         self._bind_host = bind_host
         self._retransmit = retransmit
         self._site: Site | None = None
@@ -47,6 +65,11 @@ class Connection:
     @property
     def endpoint(self) -> Endpoint | None:
         return self._endpoint
+
+    @property
+    def online(self) -> bool:
+        """A message can be put on the wire (False while the module is detached: "packet not sent")."""
+        return self._radio is None or self._radio.online
 
     @property
     def port(self) -> int | None:
@@ -97,6 +120,7 @@ class Connection:
             psk=psk,
             dtls=dtls,
             dtls_sessions=self._dtls_sessions,
+            shaper=self._radio,
         )
         try:
             self._endpoint = await open_endpoint(self._site, port=port, **options)

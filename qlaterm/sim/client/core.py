@@ -43,7 +43,7 @@ from aiocoap.numbers.codes import POST, Code
 from qlaterm.lwm2m.blockwise import BlockwiseAnswers
 from qlaterm.lwm2m.dtls import DTLSTransport
 from qlaterm.lwm2m.formats import ContentFormat, Scalar
-from qlaterm.sim.client.connection import Connection
+from qlaterm.sim.client.connection import Connection, Radio
 from qlaterm.sim.client.exchanges import Exchanges, Outcomes
 from qlaterm.sim.client.objects import DeviceInfo
 from qlaterm.sim.client.observations import Observations
@@ -91,10 +91,11 @@ class LwM2MClient:
         retransmit: Callable[[], Retransmit],
         bind_host: str = "127.0.0.1",
         request_timeout: float = 60.0,
+        radio: Radio | None = None,
     ) -> None:
         blocks = BlockwiseAnswers()
         outcomes = Outcomes()
-        self._connection = Connection(outcomes, bind_host=bind_host, retransmit=retransmit)
+        self._connection = Connection(outcomes, bind_host=bind_host, retransmit=retransmit, radio=radio)
         self._exchanges = Exchanges(self._connection, outcomes, retransmit)
         self._observations = Observations(self._exchanges, blocks, handler, retransmit)
         self._registration = Registration(

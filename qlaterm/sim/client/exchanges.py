@@ -120,7 +120,7 @@ class Exchanges:
         """Put a request on the wire; returns it (with its mid set) and aiocoap's Request handle, or
         None when it could not be sent."""
         endpoint = self._connection.endpoint
-        if endpoint is None:
+        if endpoint is None or not self._connection.online:
             return None
         msg = Message(code=code, payload=payload, transport_tuning=self._retransmit().tuning(reliability=con))
         msg.opt.uri_path = tuple(path)
@@ -232,7 +232,7 @@ class Exchanges:
         """Send a notification (addressed, tokened and numbered already). NON: result 0 once sent; CON:
         0 on ACK, 1 on timeout, 9 on RST. ``on_reset(mid)`` runs when a RST answers it."""
         endpoint = self._connection.endpoint
-        if endpoint is None:
+        if endpoint is None or not self._connection.online:
             return self.failed()
         try:
             endpoint.mman.send_message(msg, lambda: None)
