@@ -257,10 +257,10 @@ class Runner:
         simulator = self.simulator
         if simulator is None:
             return Status.SKIPPED, "needs the simulator (--sim)"
-        if isinstance(step, Sleep):
-            await simulator.deep_sleep()
-        elif isinstance(step, Wake):
-            await simulator.wake()
+        if isinstance(step, Sleep | Wake):
+            # What the module printed before it slept is not what a line after @sleep or @wake expects.
+            self._forget_unmatched()
+            await (simulator.deep_sleep() if isinstance(step, Sleep) else simulator.wake())
         elif isinstance(step, Network):
             return await self._set_network(simulator, step)
         elif isinstance(step, PlatformCall):
@@ -308,6 +308,10 @@ class Runner:
             except TimeoutError:
                 reason = f"nothing matching within {self.timeout:g} s"
                 raise _Failed(self._mismatch(step, started, closest, reason)) from None
+
+    def _forget_unmatched(self) -> None:
+        self._consumed.update(range(self._cursor, len(self._received)))
+        self._cursor = len(self._received)
 
     def _consume(self, position: int) -> None:
         self._consumed.add(position)
