@@ -380,7 +380,7 @@ class _Parser:
         if name == "platform":
             return self.platform(number, arg_at, rest, comment)
         known = "timeout, wait, platform, network, sleep, wake, expect-not"
-        raise self.error(number, offset + 1, f"a directive ({known}), got @{name}")
+        raise self.error(number, offset, f"a directive ({known}), got @{name}")
 
     def platform(self, number: int, at: int, rest: str, comment: str) -> PlatformCall:
         words = rest.split()

@@ -153,6 +153,7 @@ class Runner:
         self._received: list[int] = []  # indices into log of the module's lines
         self._consumed: set[int] = set()
         self._cursor = 0  # first position in _received not consumed
+        self._anchor = 0  # position after the last line matched or the last command sent
         self._arrived = asyncio.Event()
         self._platform_calls: list[asyncio.Task[object]] = []
         self._unsubscribe = session.subscribe(self._on_event)
@@ -186,6 +187,10 @@ class Runner:
             return False
         return True
 
+    def unmatched(self, since: int = 0) -> list[str]:
+        """The module's lines from position ``since`` on that no expected line matched."""
+        return [self.log[self._received[i]].text for i in range(since, len(self._received)) if i not in self._consumed]
+
     def close(self) -> None:
         self._unsubscribe()
 
@@ -207,7 +212,7 @@ class Runner:
                 if failed:
                     self._report(outcome, StepResult(step, Status.NOT_RUN, self._text(step)))
                 elif isinstance(step, ExpectNot):
-                    windows.append((step, len(self._received), time.perf_counter()))
+                    windows.append((step, self._anchor, time.perf_counter()))
                 else:
                     result = await self._step(step)
                     self._report(outcome, result)
@@ -269,6 +274,8 @@ class Runner:
 
     async def _send(self, step: Send) -> tuple[Status, str]:
         line = substitute(step.template, self.bound)
+        self._forget_text()
+        self._anchor = len(self._received)
         reply = await self.session.send(line, timeout=self.timeout)
         if reply.timed_out:
             raise _Failed(StepResult(
@@ -280,7 +287,7 @@ class Runner:
     async def _expect(self, step: Expect) -> None:
         started = time.perf_counter()
         deadline = asyncio.get_running_loop().time() + self.timeout
-        position = self._cursor
+        position = max(self._cursor, self._anchor) if step.strict else self._cursor
         closest: int | None = None
         expected_key = _key(substitute(step.template, self.bound))
         while True:
@@ -293,6 +300,7 @@ class Runner:
                 if captures is not None:
                     self.bound.update(captures)
                     self._consume(position)
+                    self._anchor = max(self._anchor, position + 1)
                     return
                 if step.strict or traffic.kind not in _ASYNCHRONOUS:
                     raise _Failed(self._mismatch(step, started, position, "a different line arrived"))
@@ -308,6 +316,14 @@ class Runner:
             except TimeoutError:
                 reason = f"nothing matching within {self.timeout:g} s"
                 raise _Failed(self._mismatch(step, started, closest, reason)) from None
+
+    def _forget_text(self) -> None:
+        """Unsolicited text (the boot banner) printed before a command is not what a line after it expects."""
+        for position in range(self._cursor, len(self._received)):
+            if self.log[self._received[position]].kind is Kind.TEXT:
+                self._consumed.add(position)
+        while self._cursor in self._consumed:
+            self._cursor += 1
 
     def _forget_unmatched(self) -> None:
         self._consumed.update(range(self._cursor, len(self._received)))
