@@ -22,7 +22,7 @@ from .format import NETWORKS, Transcript, TranscriptError, parse, parse_duration
 from .report import ConsoleReport, write_junit
 from .runner import DEFAULT_STEP_TIMEOUT, NetworkControls, Outcome, Runner, needs_simulator
 
-__all__ = ["SIM_CAPTURES", "build_parser", "example_names", "example_text", "main", "replay"]
+__all__ = ["SIM_CAPTURES", "build_parser", "example_names", "example_text", "main", "replay", "run_one"]
 
 SIM_CAPTURES = frozenset({"host", "port"})
 """Captures bound from the start in --sim mode: the bundled platform's address."""
@@ -96,7 +96,8 @@ def _transport(args: argparse.Namespace) -> Transport:
     return SerialTransport(args.port, args.baud)
 
 
-async def _run_one(args: argparse.Namespace, transcript: Transcript, report: ConsoleReport) -> Outcome:
+async def run_one(args: argparse.Namespace, transcript: Transcript, report: ConsoleReport) -> Outcome:
+    """One transcript on a fresh link (a new simulator in --sim mode); its outcome."""
     transport = _transport(args)
     session = Session(transport)
     runner = Runner(session, simulator=transport.simulator, timeout=args.timeout,
@@ -129,7 +130,7 @@ async def replay(args: argparse.Namespace, transcripts: Sequence[tuple[str, Tran
     outcomes: list[tuple[str, Outcome]] = []
     for name, transcript in transcripts:
         report.start(name)
-        outcome = await _run_one(args, transcript, report)
+        outcome = await run_one(args, transcript, report)
         report.finish(outcome, name)
         outcomes.append((name, outcome))
     if args.junit is not None:
