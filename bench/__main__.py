@@ -9,11 +9,11 @@ from collections.abc import Callable
 
 from .common import Result
 
-Benchmark = tuple[str, Callable[[], Result]]
+Benchmark = tuple[str, Callable[[], Result | list[Result]]]
 
 
 def _benchmarks() -> list[Benchmark]:
-    from . import at_parse, console_bench, fleet_bench, link_bench, sim_bench, transcript_bench
+    from . import at_parse, console_bench, fleet_bench, link_bench, replay_bench, sim_bench, transcript_bench
 
     return [
         ("parse", at_parse.run),
@@ -27,6 +27,7 @@ def _benchmarks() -> list[Benchmark]:
         ("fleet", fleet_bench.fleet),
         ("transcript-keys", transcript_bench.key_latency),
         ("transcript-rss", transcript_bench.rss),
+        ("replay", replay_bench.flows),
     ]
 
 
@@ -45,7 +46,8 @@ def main(argv: list[str]) -> int:
             print(f"{key}: ERROR")
             traceback.print_exc()
             continue
-        print(result.line(), flush=True)
+        for each in result if isinstance(result, list) else [result]:
+            print(each.line(), flush=True)
     print(f"({time.perf_counter() - started:.1f} s)")
     return 1 if failed else 0
 

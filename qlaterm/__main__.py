@@ -1,4 +1,7 @@
-"""``qlaterm PORT`` or ``qlaterm --sim``: the console for a BC26 on a serial port, or for the simulator."""
+"""``qlaterm PORT`` or ``qlaterm --sim``: the console for a BC26 on a serial port, or for the simulator.
+
+``qlaterm replay …`` runs transcripts headless (:mod:`qlaterm.replay.cli`).
+"""
 
 from __future__ import annotations
 
@@ -17,7 +20,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="qlaterm",
         description="A console for the LwM2M AT commands of the Quectel BC26 NB-IoT module.",
-        epilog="Examples: qlaterm /dev/ttyUSB0 · qlaterm socket://127.0.0.1:7000 · qlaterm --sim --profile aep",
+        epilog="Examples: qlaterm /dev/ttyUSB0 · qlaterm socket://127.0.0.1:7000 · qlaterm --sim --profile aep"
+        " · qlaterm replay FILE… (--sim | PORT): transcripts as tests (qlaterm replay --help)",
     )
     parser.add_argument("port", nargs="?", help="serial device (/dev/ttyUSB0) or pyserial URL (socket://host:port)")
     parser.add_argument("--baud", type=int, default=115200, help="baud rate (default 115200)")
@@ -44,6 +48,11 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["replay"]:
+        from qlaterm.replay.cli import main as replay
+
+        return replay(argv[1:])
     args = parse_args(argv)
     from qlaterm.link.base import Transport
     from qlaterm.ui.app import QlatermApp, default_history_file

@@ -1,75 +1,37 @@
 """The vendor document's chapter 5 transcripts, replayed line for line against the simulator.
 
-Each file in ``transcripts/`` is a session: ``> line`` is typed, ``< line`` must be the next line printed
-(echo aside).  ``{name}`` in an expected line matches a number (a message ID) and binds it; ``{name:hex}``
-matches hex digits; later uses of the name must repeat the bound value.  ``{host}`` and ``{port}`` are the
-bundled platform's address.
+The transcripts are the examples ``qlaterm replay`` ships (qlaterm/replay/examples); they run here through
+the same parser, session and runner, and the simulator must print nothing the transcript does not list.
 """
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
-
 import pytest
 
-from qlaterm.platform.server import Platform
-from tests.simkit import ModuleDriver, running_module
+from qlaterm.link.inproc import InProcTransport
+from qlaterm.link.session import Session
+from qlaterm.replay.cli import SIM_CAPTURES, example_text
+from qlaterm.replay.format import parse
+from qlaterm.replay.runner import Runner
 
-TRANSCRIPTS = Path(__file__).parent / "transcripts"
-_VAR = re.compile(r"\{(\w+)(?::(\w+))?\}")
-
-CASES = {
-    "aep.txt": ("aep", {}),
-    "telit.txt": ("telit", {"device1-api.10646.cn": "127.0.0.1"}),
-    "andlink.txt": ("andlink", {"lwm.home.komect.com": "127.0.0.1"}),
-}
-
-
-def _pattern(expected: str, bound: dict[str, str]) -> str:
-    """An expected line as a regex; unbound variables become named groups."""
-    out, pos, seen = [], 0, set()
-    for match in _VAR.finditer(expected):
-        out.append(re.escape(expected[pos : match.start()]))
-        name, kind = match.group(1), match.group(2)
-        if name in bound:
-            out.append(re.escape(bound[name]))
-        elif name in seen:
-            out.append(f"(?P={name})")
-        else:
-            seen.add(name)
-            out.append(f"(?P<{name}>[0-9A-Fa-f]+)" if kind == "hex" else rf"(?P<{name}>\d+)")
-        pos = match.end()
-    out.append(re.escape(expected[pos:]))
-    return "".join(out)
-
-
-def _substitute(line: str, bound: dict[str, str]) -> str:
-    return _VAR.sub(lambda m: bound[m.group(1)], line)
-
-
-async def replay(driver: ModuleDriver, script: str, bound: dict[str, str]) -> None:
-    for number, raw in enumerate(script.splitlines(), 1):
-        if not raw.strip() or raw.startswith("#"):
-            continue
-        marker, text = raw[:1], raw[2:]
-        if marker == ">":
-            sent = _substitute(text, bound)
-            driver.send(sent)
-            echo = await driver.next_line()
-            assert echo == sent, f"line {number}: expected the echo of {sent!r}, got {echo!r}"
-        elif marker == "<":
-            line = await driver.next_line(timeout=10)
-            match = re.fullmatch(_pattern(text, bound), line)
-            assert match, f"line {number}: expected {text!r}, got {line!r}; received so far: {driver.lines!r}"
-            bound.update({k: v for k, v in match.groupdict().items() if v is not None})
-        else:
-            raise AssertionError(f"line {number}: unknown marker {marker!r}")
+CASES = {"aep.txt": "aep", "telit.txt": "telit", "andlink.txt": "andlink"}
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
 async def test_vendor_transcript_replays(name: str) -> None:
-    profile, hosts = CASES[name]
-    async with Platform(port=0, profile=profile) as platform, running_module(hosts=hosts) as driver:
-        await replay(driver, (TRANSCRIPTS / name).read_text(), {"host": "127.0.0.1", "port": str(platform.port)})
-        assert driver.drain() == []
+    transcript = parse(example_text(name), name, predefined=SIM_CAPTURES)
+    transport = InProcTransport(profile=CASES[name], platform_port=0)
+    session = Session(transport)
+    runner = Runner(session, simulator=transport.simulator)
+    await session.open()
+    try:
+        platform = transport.platform
+        assert platform is not None
+        runner.bound.update(host=platform.host, port=str(platform.port))
+        outcome = await runner.run(transcript)
+        failures = [(r.text, r.reason, r.received, r.context) for r in outcome.results if r.status != "passed"]
+        assert outcome.passed, failures
+        assert runner.unmatched() == []
+    finally:
+        runner.close()
+        await session.close()
