@@ -20,7 +20,7 @@ from qlaterm.platform.options import add_platform_options
 
 from .format import NETWORKS, Transcript, TranscriptError, parse, parse_duration
 from .report import ConsoleReport, write_junit
-from .runner import DEFAULT_STEP_TIMEOUT, NetworkControls, Outcome, Runner, needs_simulator
+from .runner import DEFAULT_STEP_TIMEOUT, Outcome, Runner, needs_simulator
 
 __all__ = ["SIM_CAPTURES", "build_parser", "example_names", "example_text", "main", "replay", "run_one"]
 
@@ -75,6 +75,8 @@ def build_parser() -> argparse.ArgumentParser:
 def _load(item: str, predefined: frozenset[str]) -> tuple[str, Transcript]:
     if item.startswith("example:"):
         name = item.removeprefix("example:")
+        if not name.endswith(".txt"):
+            name += ".txt"  # example:aep is example:aep.txt
         if name not in example_names():
             raise UsageError(f"no example {name!r} (there are: {', '.join(example_names())})")
         return name, parse(example_text(name), name, predefined=predefined)
@@ -90,7 +92,7 @@ def _transport(args: argparse.Namespace) -> Transport:
     if args.sim:
         from qlaterm.link.inproc import InProcTransport
 
-        return InProcTransport(profile=args.profile, platform_port=args.platform_port)
+        return InProcTransport(profile=args.profile, platform_port=args.platform_port, network=args.network or "ideal")
     from qlaterm.link.serial import SerialTransport
 
     return SerialTransport(args.port, args.baud)
@@ -108,11 +110,6 @@ async def run_one(args: argparse.Namespace, transcript: Transcript, report: Cons
             raise UsageError(f"cannot open {transport.name}: {session.link.detail}")
         simulator = transport.simulator
         if simulator is not None:
-            if args.network:
-                if isinstance(simulator, NetworkControls):
-                    simulator.set_network(args.network)
-                elif args.network != "ideal":
-                    raise UsageError("this simulator has only the ideal network")
             platform = simulator.platform
             if platform is not None:
                 runner.bound.update(host=platform.host, port=str(platform.port))

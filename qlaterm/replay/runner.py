@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import inspect
 import logging
 import time
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Protocol, runtime_checkable
 
 from qlaterm.link.session import Kind, Session, SessionEvent, Traffic
 from qlaterm.link.simulator import PlatformHandle, SimulatorControls
@@ -99,13 +97,6 @@ class Outcome:
 
     def count(self, status: Status) -> int:
         return sum(1 for r in self.results if r.status is status)
-
-
-@runtime_checkable
-class NetworkControls(Protocol):
-    """A simulator whose radio conditions can change while it runs."""
-
-    def set_network(self, name: str) -> object: ...
 
 
 class _Failed(Exception):
@@ -374,12 +365,10 @@ class Runner:
 
     # -- the simulator --------------------------------------------------------------------------------
     async def _set_network(self, simulator: SimulatorControls, step: Network) -> tuple[Status, str]:
-        if not isinstance(simulator, NetworkControls):
-            raise _Failed(StepResult(step, Status.FAILED, self._text(step),
-                                     reason="this simulator has no network conditions to change"))
-        result = simulator.set_network(step.name)
-        if inspect.isawaitable(result):
-            await result
+        try:
+            simulator.set_network(step.name)
+        except (KeyError, ValueError) as exc:
+            raise _Failed(StepResult(step, Status.FAILED, self._text(step), reason=str(exc))) from None
         self.network = step.name
         return Status.PASSED, ""
 
