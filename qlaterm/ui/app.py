@@ -25,6 +25,7 @@ from textual.widgets import Footer
 
 from qlaterm import __version__
 from qlaterm.at.catalogue import error_text
+from qlaterm.at.check import Checked, check_line
 from qlaterm.link.base import LinkState, LinkStatus, Transport
 from qlaterm.link.session import Rebooted, Reply, Session, SessionEvent, Traffic
 from qlaterm.link.simulator import PlatformHandle, SimFacts, SimulatorControls
@@ -145,6 +146,8 @@ class QlatermApp(App[None]):
         self._footer_key = self._footer_state()  # what the footer is first built for
         self._reading = False
         self._reboot_offered: object = None
+        self._held_action: str | None = None
+        """A quick action held back once with an explanation: the same key again sends it."""
         self._link_opened = asyncio.Event()
         """Set once the first attempt to open the link is decided: lines sent earlier wait for it."""
         self.session.subscribe(self.state.apply)
@@ -174,7 +177,7 @@ class QlatermApp(App[None]):
                 yield status
                 yield ObjectTree(self.state, id="objects")
                 yield RequestsPane(self.state, id="requests")
-        yield CommandLine(history_file=self.history_file, id="command")
+        yield CommandLine(history_file=self.history_file, id="command", objection=self.state.objection)
         yield Footer(compact=True)
 
     @property
@@ -409,13 +412,28 @@ class QlatermApp(App[None]):
             dialog = dialogs.ConfigDialog(self.state, self.config_defaults(), mask_psk=self.mask_secrets)
             self.push_screen(dialog, configured)
             return
-        self.send_lines(["AT+QLAREG"])
+        if self._confirmed("register", "AT+QLAREG"):
+            self.send_lines(["AT+QLAREG"])
+
+    def _confirmed(self, action: str, line: str) -> bool:
+        """True when ``line`` may go now: the device's state has nothing against it, or the action's key was
+        pressed again after the explanation."""
+        verdict = check_line(line)
+        objection = self.state.objection(verdict) if isinstance(verdict, Checked) else None
+        if objection is None or self._held_action == action:
+            self._held_action = None
+            return True
+        self._held_action = action
+        self.notify(f"{objection}\n{self._key_of(action)} again sends {line} anyway", title="not sent",
+                    severity="warning")
+        return False
 
     def action_update(self) -> None:
         self.push_screen(dialogs.UpdateDialog(self.state), self._sent)
 
     def action_deregister(self) -> None:
-        self.send_lines(["AT+QLADEREG"])
+        if self._confirmed("deregister", "AT+QLADEREG"):
+            self.send_lines(["AT+QLADEREG"])
 
     def config_defaults(self) -> dialogs.ConfigDefaults:
         endpoint = self.state.identity.get("imei", "866971030603068")
@@ -552,9 +570,11 @@ class QlatermApp(App[None]):
         assert simulator is not None
         if sleep:
             await simulator.deep_sleep()
+            self.state.deep_sleep = True
             self.session.note("simulator: the module is in deep sleep (no AT, no network) until woken")
         else:
             self.session.note("simulator: waking the module")
+            self.state.deep_sleep = False
             await simulator.wake()
         self._refresh_sim_facts(force=True)
         self.query_one(StatusPane).refresh_state()
