@@ -30,6 +30,10 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--psk", type=psk_argument, action="append", default=[], metavar="IDENTITY:HEXKEY",
                         help="--sim: a DTLS-PSK identity the bundled platform accepts on port+1 (repeatable)")
     parser.add_argument("--keymap", metavar="FILE", type=Path, help="key remapping file (TOML)")
+    logging = parser.add_mutually_exclusive_group()
+    logging.add_argument("--log", metavar="FILE", type=Path,
+                         help="append the session to FILE (default: one file per session in the log directory)")
+    logging.add_argument("--no-log", action="store_true", help="no continuous session log")
     parser.add_argument("--show-psk", action="store_true", help="do not mask PSKs in the transcript and saved logs")
     parser.add_argument("--version", action="version", version=f"qlaterm {__version__}")
     args = parser.parse_args(argv)
@@ -44,7 +48,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     from qlaterm.link.base import Transport
-    from qlaterm.ui.app import QlatermApp, default_history_file
+    from qlaterm.ui.app import QlatermApp, default_history_file, default_log_dir
     from qlaterm.ui.keymap import default_keymap_path
 
     transport: Transport
@@ -62,6 +66,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         keymap_file=args.keymap or default_keymap_path(),
         history_file=default_history_file(),
         mask_secrets=not args.show_psk,
+        session_log=args.log,
+        session_log_dir=None if args.no_log or args.log else default_log_dir(),
     )
     app.run()
     return 0

@@ -28,6 +28,7 @@ from qlaterm.at.catalogue import error_text
 from qlaterm.at.check import Checked, check_line
 from qlaterm.link.base import LinkState, LinkStatus, Transport
 from qlaterm.link.session import Rebooted, Reply, Session, SessionEvent, Traffic
+from qlaterm.link.sessionlog import SessionLog
 from qlaterm.link.simulator import PlatformHandle, SimFacts, SimulatorControls
 from qlaterm.paths import state_dir
 from qlaterm.state import DeviceState, Request, format_path
@@ -40,7 +41,7 @@ from .messages import RequestChosen, ResourceChosen, StateChanged
 from .objects import ObjectTree
 from .requests import RequestsPane
 from .status import StatusPane
-from .transcript import Transcript
+from .transcript import Transcript, mask
 
 __all__ = ["STARTUP_COMMANDS", "QlatermApp"]
 
@@ -121,6 +122,8 @@ class QlatermApp(App[None]):
         history_file: Path | None = None,
         mask_secrets: bool = True,
         log_dir: Path | None = None,
+        session_log: Path | None = None,
+        session_log_dir: Path | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         super().__init__()
@@ -132,6 +135,11 @@ class QlatermApp(App[None]):
         self.history_file = history_file
         self.mask_secrets = mask_secrets
         self.log_dir = log_dir
+        self.session_log_file = session_log
+        """``--log FILE``: every line of the session appended to this file."""
+        self.session_log_dir = session_log_dir
+        """The continuous log's directory (one rotated file per session), unless ``--log`` or ``--no-log``."""
+        self.session_log: SessionLog | None = None
         self._keymap_problems: list[str] = []
         if keymap_file is not None:
             known = {b.id for b in self.BINDINGS if isinstance(b, Binding) and b.id}
@@ -194,6 +202,7 @@ class QlatermApp(App[None]):
         self.set_interval(1.0, self._expire_requests, name="request expiry")
         for problem in self._keymap_problems:
             self.notify(problem, title="keymap", severity="warning")
+        self._open_session_log()
         # the first frame is drawn before the link opens (in sim mode: before the simulator and the platform
         # are even imported); the command line takes input at once and lines wait for the link
         self.call_after_refresh(self.connect)
@@ -221,6 +230,25 @@ class QlatermApp(App[None]):
 
     async def on_unmount(self) -> None:
         await self.session.close()
+        if self.session_log is not None:
+            self.session_log.close()
+
+    def _mask(self, text: str) -> str:
+        return mask(text, self.state.secrets) if self.mask_secrets else text
+
+    def _open_session_log(self) -> None:
+        try:
+            if self.session_log_file is not None:
+                self.session_log = SessionLog(self.session_log_file, self._mask)
+            elif self.session_log_dir is not None:
+                self.session_log = SessionLog.in_directory(self.session_log_dir, self.transport.name, self._mask)
+        except OSError as exc:
+            where = self.session_log_file or self.session_log_dir
+            self.notify(f"{where}: {exc.strerror or exc}", title="no session log", severity="warning")
+            return
+        if self.session_log is not None:
+            self.session.subscribe(self.session_log)
+            self.session.note(f"session log: {self.session_log.path}")
 
     def on_worker_state_changed(self, event: Any) -> None:
         worker = event.worker
@@ -650,3 +678,8 @@ def _widget_binding_ids() -> set[str]:
 
 def default_history_file() -> Path:
     return state_dir() / "history"
+
+
+def default_log_dir() -> Path:
+    """Where the continuous session log keeps one file per session."""
+    return state_dir() / "logs"
