@@ -23,7 +23,7 @@ def test_file_names_say_when_and_which_port() -> None:
 
 async def test_every_line_is_written_as_it_happens_masked_with_its_marker(tmp_path: Path) -> None:
     secrets = {"C0FFEE"}
-    session, transport, _ = await opened({"AT+QLACONFIG?": [frame('+QLACONFIG: 0,"h",5684,"ep",300,0,"id","C0FFEE"',
+    session, _, _ = await opened({"AT+QLACONFIG?": [frame('+QLACONFIG: 0,"h",5684,"ep",300,0,"id","C0FFEE"',
                                                                   "OK")]})
     log = SessionLog.in_directory(tmp_path, "/dev/ttyUSB0", lambda text: mask(text, secrets))
     session.subscribe(log)
