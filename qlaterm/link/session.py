@@ -179,6 +179,11 @@ class Session:
         await self.transport.close()
         self._finish_inflight(interrupted=True)
 
+    @property
+    def idle(self) -> bool:
+        """No command in flight and none waiting to be sent: a background query would delay nobody."""
+        return self._inflight is None and not self._lock.locked()
+
     # -- sending ------------------------------------------------------------------------------------------
 
     async def send(self, line: str, timeout: float | None = None) -> Reply:

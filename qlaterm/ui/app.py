@@ -26,6 +26,7 @@ from textual.widgets import Footer
 from qlaterm import __version__
 from qlaterm.at.catalogue import error_text
 from qlaterm.at.check import Checked, check_line
+from qlaterm.at.network import NETWORK_COMMANDS, POLL_COMMANDS
 from qlaterm.link.base import LinkState, LinkStatus, Transport
 from qlaterm.link.session import Rebooted, Reply, Session, SessionEvent, Traffic
 from qlaterm.link.sessionlog import SessionLog
@@ -46,7 +47,11 @@ from .transcript import Transcript, mask
 __all__ = ["STARTUP_COMMANDS", "QlatermApp"]
 
 STARTUP_COMMANDS = ("AT", "AT+QLASTATUS?", "AT+QLACONFIG?", "AT+QLACFG?", "AT+QLAADDOBJ?")
-"""What the console asks on connect and after the module restarts, to fill its panes."""
+"""What the console asks on connect and after the module restarts, to fill its panes (then the network's
+identity, registration, signal, address, RRC and PSM state: ``NETWORK_COMMANDS``)."""
+
+POLL_INTERVAL = 30.0
+"""Seconds between the slow polls of signal and registration (only while the link is idle)."""
 
 APP_HELP = """\
 ## qlaterm
@@ -110,7 +115,7 @@ class QlatermApp(App[None]):
         "deep_sleep": ("Deep sleep (simulator)", "The simulated module stops answering AT and the network"),
         "wake": ("Wake (simulator)", "The simulated module prints its boot banner and recovers its session"),
         "clear_transcript": ("Clear transcript", "Forget the lines shown so far"),
-        "reread": ("Re-read module state", " · ".join(STARTUP_COMMANDS)),
+        "reread": ("Re-read module state", " · ".join(STARTUP_COMMANDS + NETWORK_COMMANDS)),
         "help": ("Help", "Help for the focused pane and the keys"),
     }
 
@@ -200,6 +205,7 @@ class QlatermApp(App[None]):
     def on_mount(self) -> None:
         self.sub_title = self.transport.name
         self.set_interval(1.0, self._expire_requests, name="request expiry")
+        self.set_interval(POLL_INTERVAL, self.poll_network, name="network poll")
         for problem in self._keymap_problems:
             self.notify(problem, title="keymap", severity="warning")
         self._open_session_log()
@@ -354,10 +360,34 @@ class QlatermApp(App[None]):
                         break
                 if self.state.buffer_mode:
                     await self.session.send("AT+QLARD?")
+                for line in NETWORK_COMMANDS:
+                    reply = await self.session.send(line)
+                    if reply.timed_out or reply.interrupted:
+                        break
         finally:
             self._reading = False
             self._refresh_posted = True
             self.post_message(StateChanged())
+
+    def poll_network(self) -> None:
+        """Ask signal and registration again, when nobody would wait for it: the link idle, no state read or
+        quick action running, and nothing typed on the command line."""
+        if not self._may_poll():
+            return
+        self.run_worker(self._poll(), group="poll", name="network poll", exit_on_error=False, exclusive=True)
+
+    def _may_poll(self) -> bool:
+        if self.session.link.state is not LinkState.CONNECTED or self._reading or not self.session.idle:
+            return False
+        if self.state.asleep or any(w.group in ("at", "read") and w.is_running for w in self.workers):
+            return False
+        return not self.query_one(CommandLine).input.value.strip()
+
+    async def _poll(self) -> None:
+        for line in POLL_COMMANDS:
+            if not self._may_poll():
+                return
+            await self.session.send(line)
 
     # -- sending ------------------------------------------------------------------------------------------
 
