@@ -20,6 +20,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("port", nargs="?", help="serial device (/dev/ttyUSB0) or pyserial URL (socket://host:port)")
     parser.add_argument("--baud", type=int, default=115200, help="baud rate (default 115200)")
+    parser.add_argument("--list", action="store_true", help="list the serial ports (Quectel USB IDs marked) and exit")
     parser.add_argument("--sim", action="store_true", help="run the simulated BC26 and the bundled platform in-process")
     add_platform_options(
         parser,
@@ -37,6 +38,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--show-psk", action="store_true", help="do not mask PSKs in the transcript and saved logs")
     parser.add_argument("--version", action="version", version=f"qlaterm {__version__}")
     args = parser.parse_args(argv)
+    if args.list:
+        return args
     if args.sim == bool(args.port):
         parser.error("give a serial PORT or --sim (one of them)")
     if args.psk and not args.sim:
@@ -47,6 +50,11 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.list:
+        from qlaterm.link.ports import list_ports, ports_text
+
+        print(ports_text(list_ports()))
+        return 0
     from qlaterm.link.base import Transport
     from qlaterm.ui.app import QlatermApp, default_history_file, default_log_dir
     from qlaterm.ui.keymap import default_keymap_path
