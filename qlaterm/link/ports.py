@@ -30,7 +30,7 @@ class Port:
 
 def list_ports() -> list[Port]:
     """pyserial's ``list_ports.comports()``, Quectel's first."""
-    from serial.tools import list_ports as serial_ports
+    from serial.tools import list_ports as serial_ports  # type: ignore[import-untyped]  # pyserial ships no types
 
     ports = [Port(p.device, p.description if p.description and p.description != "n/a" else "", p.vid, p.pid)
              for p in serial_ports.comports()]
