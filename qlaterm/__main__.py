@@ -25,6 +25,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("port", nargs="?", help="serial device (/dev/ttyUSB0) or pyserial URL (socket://host:port)")
     parser.add_argument("--baud", type=int, default=115200, help="baud rate (default 115200)")
+    parser.add_argument("--list", action="store_true", help="list the serial ports (Quectel USB IDs marked) and exit")
     parser.add_argument("--sim", action="store_true", help="run the simulated BC26 and the bundled platform in-process")
     add_platform_options(
         parser,
@@ -36,9 +37,15 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                         help="--sim: a DTLS-PSK identity the bundled platform accepts on port+1 (repeatable)")
     add_network_options(parser, prefix="--sim: ")
     parser.add_argument("--keymap", metavar="FILE", type=Path, help="key remapping file (TOML)")
+    logging = parser.add_mutually_exclusive_group()
+    logging.add_argument("--log", metavar="FILE", type=Path,
+                         help="append the session to FILE (default: one file per session in the log directory)")
+    logging.add_argument("--no-log", action="store_true", help="no continuous session log")
     parser.add_argument("--show-psk", action="store_true", help="do not mask PSKs in the transcript and saved logs")
     parser.add_argument("--version", action="version", version=f"qlaterm {__version__}")
     args = parser.parse_args(argv)
+    if args.list:
+        return args
     if args.sim == bool(args.port):
         parser.error("give a serial PORT or --sim (one of them)")
     if args.psk and not args.sim:
@@ -54,8 +61,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return replay(argv[1:])
     args = parse_args(argv)
+    if args.list:
+        from qlaterm.link.ports import list_ports, ports_text
+
+        print(ports_text(list_ports()))
+        return 0
     from qlaterm.link.base import Transport
-    from qlaterm.ui.app import QlatermApp, default_history_file
+    from qlaterm.ui.app import QlatermApp, default_history_file, default_log_dir
     from qlaterm.ui.keymap import default_keymap_path
 
     transport: Transport
@@ -73,6 +85,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         keymap_file=args.keymap or default_keymap_path(),
         history_file=default_history_file(),
         mask_secrets=not args.show_psk,
+        session_log=args.log,
+        session_log_dir=None if args.no_log or args.log else default_log_dir(),
     )
     app.run()
     return 0

@@ -18,11 +18,12 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Any
 
+from qlaterm.at import network as net
 from qlaterm.at.catalogue import BUILTIN_OBJECTS, CONFIG_SETTINGS, LWM2M_STATES, Form, status_text, update_interval
-from qlaterm.at.check import split_command
+from qlaterm.at.check import Checked, split_command
 from qlaterm.at.config import ServerConfig
 from qlaterm.at.params import ParamError, split_params
-from qlaterm.at.parse import Info, Urc, parse_drained
+from qlaterm.at.parse import Info, Text, Urc, parse_drained
 from qlaterm.at.values import Scalar
 from qlaterm.link.base import LinkState, LinkStatus
 from qlaterm.link.session import Kind, Rebooted, Reply, SessionEvent, Traffic
@@ -30,6 +31,7 @@ from qlaterm.link.session import Kind, Rebooted, Reply, SessionEvent, Traffic
 __all__ = [
     "REQUEST_TIMEOUT",
     "DeviceState",
+    "Network",
     "Notice",
     "Path",
     "Request",
@@ -107,6 +109,41 @@ class Notice:
         return self.status in (None, 0)
 
 
+@dataclass(slots=True)
+class Network:
+    """What the module said about its network: identity, registration, signal, address, RRC, power saving.
+
+    A value is None until the module has answered; a name in ``unanswered`` means it answered ``ERROR``.
+    """
+
+    imei: str | None = None
+    imsi: str | None = None
+    iccid: str | None = None
+    registration: net.Registration | None = None
+    rssi_dbm: int | None = None
+    rsrp_dbm: int | None = None
+    ip: str | None = None
+    rrc_connected: bool | None = None
+    psm_enabled: bool | None = None
+    in_psm: bool = False
+    unanswered: set[str] = field(default_factory=set)
+
+
+_NETWORK_FIELDS = {"+CGSN": "imei", "+CIMI": "imsi", "+QCCID": "iccid", "+CEREG": "registration",
+                   "+CSQ": "rssi_dbm", "+CESQ": "rsrp_dbm", "+CGPADDR": "ip", "+CSCON": "rrc_connected",
+                   "+CPSMS": "psm_enabled"}
+"""The network command each field of :class:`Network` is read from."""
+
+_ANSWERS = {"read": "+QLARDRSP", "observe": "+QLAOBSRSP", "cancel": "+QLAOBSRSP", "write": "+QLAWRRSP",
+            "execute": "+QLAEXERSP"}
+"""The command that answers each kind of server request."""
+
+_NEEDS_REGISTRATION = {"+QLAUPDATE": "an Update", "+QLADEREG": "a De-register", "+QLANOTIFY": "a notification",
+                       "+QLASENDDATA": "data"}
+
+_CLOSED_KEPT = 1000
+"""How many answered or expired message IDs the model remembers, to explain a late answer."""
+
 REQUEST_TIMEOUT = 60.0
 """The module answers a request left unanswered this long with 5.03 and forgets it; so does the console."""
 
@@ -138,6 +175,10 @@ class DeviceState:
         self._secrets: set[str] = set()
         self.reboot_requested: Path | None = None
         """/3/0/4 or /3/0/5 when the server executed it: the module waits for the terminal's AT+QRST=1."""
+        self.network = Network()
+        self.deep_sleep = False
+        """The module is in deep sleep (the simulator's control says so; a real module cannot tell)."""
+        self._closed: dict[int, str] = {}  # message ID -> "answered" | "expired" | "unknown to the module"
 
     # -- derived ------------------------------------------------------------------------------------------
 
@@ -193,7 +234,65 @@ class DeviceState:
         gone = [r for r in self.requests.values() if now - r.received >= REQUEST_TIMEOUT]
         for request in gone:
             del self.requests[request.mid]
+            self._close(request.mid, "expired (the module answered 5.03 after 60 s)")
         return gone
+
+    def _close(self, mid: int, why: str) -> None:
+        self._closed.pop(mid, None)
+        self._closed[mid] = why
+        while len(self._closed) > _CLOSED_KEPT:
+            del self._closed[next(iter(self._closed))]
+
+    @property
+    def asleep(self) -> bool:
+        """In deep sleep or in power saving (PSM): a command is not simply answered."""
+        return self.deep_sleep or self.network.in_psm
+
+    def objection(self, checked: Checked) -> str | None:
+        """What the module's state makes of a well-formed command, before it is sent: None when nothing.
+
+        The checker knows the grammar; this knows the device — pending message IDs, observations, custom
+        objects, registration, the platform, sleep.
+        """
+        name, args = checked.name, checked.args
+        if self.deep_sleep:
+            return "the module is in deep sleep: it answers nothing until it is woken"
+        if self.network.in_psm:
+            return ("the module is in power saving (ENTER PSM): the first characters only wake it — "
+                    "send a throw-away AT first")
+        if name in _ANSWERS.values() and "messageID" in args:
+            return self._answer_objection(name, args["messageID"])
+        status = self.status
+        if name == "+QLAREG" and self.registered:
+            return "the module is registered already (status 2): AT+QLAREG is refused; F5 sends an Update"
+        if name in _NEEDS_REGISTRATION and status is not None and not self.registered:
+            return (f"the module is not registered (status {status}: {self.status_text}): {_NEEDS_REGISTRATION[name]} "
+                    "needs a registration — F4 registers")
+        if name == "+QLANOTIFY" and {"objectID", "instanceID", "resourceID"} <= args.keys():
+            path = (args["objectID"], args["instanceID"], args["resourceID"])
+            if not self.is_observed(path):
+                return f"the server observes nothing that covers {format_path(path)}: there is nobody to notify"
+        if name == "+QLASENDDATA" and self.platform is not None and self.platform != 2:
+            return (f"AT+QLASENDDATA is for AndLink (QLACFG \"platform\" 2); this module's platform is "
+                    f"{self.platform}")
+        if name == "+QLAADDOBJ" and checked.form is Form.SET and "objectID" in args:
+            obj, inst = args["objectID"], args["instanceID"]
+            if inst in self.objects.get(obj, {}):
+                return f"instance /{obj}/{inst} exists already: AT+QLADELOBJ={obj} deletes the object first"
+        return None
+
+    def _answer_objection(self, name: str, mid: int) -> str | None:
+        request = self.requests.get(mid)
+        if request is not None:
+            want = _ANSWERS[request.kind]
+            if want != name:
+                return f"message ID {mid} is a {request.label} request: AT{want} answers it"
+            return None
+        closed = self._closed.get(mid)
+        if closed is not None:
+            return f"message ID {mid} was {closed}"
+        waiting = ", ".join(str(m) for m in self.requests) or "none"
+        return f"no server request with message ID {mid} is waiting (waiting: {waiting})"
 
     def _observation_reset(self, path: Path) -> None:
         """The server reset a notification on ``path``: the observation that covered it (the most specific
@@ -224,8 +323,11 @@ class DeviceState:
                 self._urc(event.event, event.time, buffered=False)
             elif event.kind is Kind.RESULT and isinstance(event.event, Info):
                 self._result(event.event, event.time)
+            elif event.kind is Kind.TEXT and isinstance(event.event, Info):
+                self._network_urc(event.event)
             return
         if isinstance(event, Reply):
+            self._reply_network(event)
             if event.final is not None:
                 self._reply(event)
             return
@@ -235,6 +337,9 @@ class DeviceState:
             self.requests.clear()
             self.buffer_count = None
             self.registered_at = None
+            self.deep_sleep = False
+            self.network.in_psm = False
+            self.network.rrc_connected = None
             return
         if isinstance(event, LinkStatus):
             self.link = event
@@ -343,6 +448,73 @@ class DeviceState:
             return
         self.requests[mid] = Request(mid, kind, path, at, uri_query=args.get("uri_query"), buffered=buffered)
 
+    # -- network ------------------------------------------------------------------------------------------
+
+    def _network_urc(self, info: Info) -> None:
+        """``+CEREG: <stat>``, ``+CSCON: <mode>``, ``+QNBIOTEVENT: …``, ``+IP: <address>``."""
+        network = self.network
+        if info.name == "+CEREG":
+            network.registration = net.cereg(info.fields, answer=False) or network.registration
+        elif info.name == "+CSCON":
+            connected = net.cscon(info.fields, answer=False)
+            network.rrc_connected = connected if connected is not None else network.rrc_connected
+        elif info.name == "+QNBIOTEVENT":
+            psm = net.nbiot_event(info.fields)
+            if psm is not None:
+                network.in_psm = psm
+        elif info.name == "+IP" and info.fields:
+            network.ip = str(info.fields[0])
+
+    def _reply_network(self, reply: Reply) -> None:
+        parts = split_command(reply.line)
+        if parts is None:
+            return
+        name, form, tail = parts
+        for line in reply.lines:  # URCs that came while this command was in flight
+            if isinstance(line, Info) and line.name != name:
+                self._network_urc(line)
+        attribute = _NETWORK_FIELDS.get(name)
+        if attribute is None or form is Form.TEST or (name == "+CGPADDR" and form is Form.QUERY):
+            return
+        if name == "+CGSN" and tail.strip() != "1":  # 0 is the serial number, 2 the IMEISV
+            return
+        network = self.network
+        if reply.final is None:
+            return
+        if not reply.ok:
+            network.unanswered.add(attribute)
+            return
+        value = self._network_value(name, reply)
+        if value is not None:
+            network.unanswered.discard(attribute)
+            setattr(network, attribute, value)
+
+    @staticmethod
+    def _network_value(name: str, reply: Reply) -> object:
+        if name == "+CIMI":
+            digits = [x.text for x in reply.lines if isinstance(x, Text) and x.text.isdigit()]
+            return digits[0] if digits else None
+        infos = reply.infos(name)
+        if not infos:
+            return None
+        fields = infos[0].fields
+        match name:
+            case "+CGSN" | "+QCCID":
+                return str(fields[0]) if fields else None
+            case "+CEREG":
+                return net.cereg(fields, answer=True)
+            case "+CSQ":
+                return net.csq_dbm(fields)
+            case "+CESQ":
+                return net.cesq_dbm(fields)
+            case "+CGPADDR":
+                return next((net.pdp_address(i.fields) for i in infos if i.fields[:1] == (1,)), None)
+            case "+CSCON":
+                return net.cscon(fields, answer=True)
+            case "+CPSMS":
+                return net.cpsms(fields)
+        return None
+
     # -- replies ------------------------------------------------------------------------------------------
 
     def _reply(self, reply: Reply) -> None:
@@ -371,6 +543,7 @@ class DeviceState:
             elif reply.final is not None and reply.final.code == 3 and args.get("messageID") in self.requests:
                 # The module does not know this message ID any more (answered or expired): drop it here too.
                 self.requests.pop(args["messageID"])
+                self._close(args["messageID"], "unknown to the module (it refused an answer with +CME ERROR: 3)")
         elif name == "+QLANOTIFY" and reply.ok and args:
             path = (args["objectID"], args["instanceID"], args["resourceID"])
             self.values[path] = args["value"]
@@ -428,6 +601,8 @@ class DeviceState:
 
     def _reply_answer(self, name: str, args: dict[str, Any]) -> None:
         request = self.requests.pop(args["messageID"], None)
+        if request is not None:
+            self._close(request.mid, "answered already")
         result = args["result"]
         if name in ("+QLARDRSP", "+QLAOBSRSP"):
             path = (args["objectID"], args["instanceID"], args["resourceID"])

@@ -157,6 +157,7 @@ class Session:
         self._lock = asyncio.Lock()
         self._inflight: _InFlight | None = None
         self._waiters: list[tuple[Callable[[SessionEvent], bool], asyncio.Future[SessionEvent]]] = []
+        self._lost = False
 
     # -- wiring -------------------------------------------------------------------------------------------
 
@@ -177,6 +178,11 @@ class Session:
     async def close(self) -> None:
         await self.transport.close()
         self._finish_inflight(interrupted=True)
+
+    @property
+    def idle(self) -> bool:
+        """No command in flight and none waiting to be sent: a background query would delay nobody."""
+        return self._inflight is None and not self._lock.locked()
 
     # -- sending ------------------------------------------------------------------------------------------
 
@@ -235,6 +241,12 @@ class Session:
         if status.state is not LinkState.CONNECTED:
             self._finish_inflight(interrupted=True)
             self._framer = LineFramer()
+        if status.state is LinkState.LOST and not self._lost:
+            self._lost = True
+            self._note(f"link lost: {status.detail}" if status.detail else "link lost")
+        elif status.state is LinkState.CONNECTED and self._lost:
+            self._lost = False
+            self._note(f"link back: {status.detail}" if status.detail else "link back")
         self._publish(status)
 
     def _on_data(self, data: bytes) -> None:

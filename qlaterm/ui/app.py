@@ -25,8 +25,11 @@ from textual.widgets import Footer
 
 from qlaterm import __version__
 from qlaterm.at.catalogue import error_text
+from qlaterm.at.check import Checked, check_line
+from qlaterm.at.network import NETWORK_COMMANDS, POLL_COMMANDS
 from qlaterm.link.base import LinkState, LinkStatus, Transport
 from qlaterm.link.session import Rebooted, Reply, Session, SessionEvent, Traffic
+from qlaterm.link.sessionlog import SessionLog
 from qlaterm.link.simulator import PlatformHandle, SimFacts, SimulatorControls
 from qlaterm.paths import state_dir
 from qlaterm.state import DeviceState, Request, format_path
@@ -39,12 +42,16 @@ from .messages import RequestChosen, ResourceChosen, StateChanged
 from .objects import ObjectTree
 from .requests import RequestsPane
 from .status import StatusPane
-from .transcript import Transcript
+from .transcript import Transcript, mask
 
 __all__ = ["STARTUP_COMMANDS", "QlatermApp"]
 
 STARTUP_COMMANDS = ("AT", "AT+QLASTATUS?", "AT+QLACONFIG?", "AT+QLACFG?", "AT+QLAADDOBJ?")
-"""What the console asks on connect and after the module restarts, to fill its panes."""
+"""What the console asks on connect and after the module restarts, to fill its panes (then the network's
+identity, registration, signal, address, RRC and PSM state: ``NETWORK_COMMANDS``)."""
+
+POLL_INTERVAL = 30.0
+"""Seconds between the slow polls of signal and registration (only while the link is idle)."""
 
 APP_HELP = """\
 ## qlaterm
@@ -108,7 +115,7 @@ class QlatermApp(App[None]):
         "deep_sleep": ("Deep sleep (simulator)", "The simulated module stops answering AT and the network"),
         "wake": ("Wake (simulator)", "The simulated module prints its boot banner and recovers its session"),
         "clear_transcript": ("Clear transcript", "Forget the lines shown so far"),
-        "reread": ("Re-read module state", " · ".join(STARTUP_COMMANDS)),
+        "reread": ("Re-read module state", " · ".join(STARTUP_COMMANDS + NETWORK_COMMANDS)),
         "help": ("Help", "Help for the focused pane and the keys"),
     }
 
@@ -120,6 +127,8 @@ class QlatermApp(App[None]):
         history_file: Path | None = None,
         mask_secrets: bool = True,
         log_dir: Path | None = None,
+        session_log: Path | None = None,
+        session_log_dir: Path | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         super().__init__()
@@ -131,6 +140,11 @@ class QlatermApp(App[None]):
         self.history_file = history_file
         self.mask_secrets = mask_secrets
         self.log_dir = log_dir
+        self.session_log_file = session_log
+        """``--log FILE``: every line of the session appended to this file."""
+        self.session_log_dir = session_log_dir
+        """The continuous log's directory (one rotated file per session), unless ``--log`` or ``--no-log``."""
+        self.session_log: SessionLog | None = None
         self._keymap_problems: list[str] = []
         if keymap_file is not None:
             known = {b.id for b in self.BINDINGS if isinstance(b, Binding) and b.id}
@@ -145,6 +159,8 @@ class QlatermApp(App[None]):
         self._footer_key = self._footer_state()  # what the footer is first built for
         self._reading = False
         self._reboot_offered: object = None
+        self._held_action: str | None = None
+        """A quick action held back once with an explanation: the same key again sends it."""
         self._link_opened = asyncio.Event()
         """Set once the first attempt to open the link is decided: lines sent earlier wait for it."""
         self.session.subscribe(self.state.apply)
@@ -174,7 +190,7 @@ class QlatermApp(App[None]):
                 yield status
                 yield ObjectTree(self.state, id="objects")
                 yield RequestsPane(self.state, id="requests")
-        yield CommandLine(history_file=self.history_file, id="command")
+        yield CommandLine(history_file=self.history_file, id="command", objection=self.state.objection)
         yield Footer(compact=True)
 
     @property
@@ -189,8 +205,10 @@ class QlatermApp(App[None]):
     def on_mount(self) -> None:
         self.sub_title = self.transport.name
         self.set_interval(1.0, self._expire_requests, name="request expiry")
+        self.set_interval(POLL_INTERVAL, self.poll_network, name="network poll")
         for problem in self._keymap_problems:
             self.notify(problem, title="keymap", severity="warning")
+        self._open_session_log()
         # the first frame is drawn before the link opens (in sim mode: before the simulator and the platform
         # are even imported); the command line takes input at once and lines wait for the link
         self.call_after_refresh(self.connect)
@@ -218,6 +236,25 @@ class QlatermApp(App[None]):
 
     async def on_unmount(self) -> None:
         await self.session.close()
+        if self.session_log is not None:
+            self.session_log.close()
+
+    def _mask(self, text: str) -> str:
+        return mask(text, self.state.secrets) if self.mask_secrets else text
+
+    def _open_session_log(self) -> None:
+        try:
+            if self.session_log_file is not None:
+                self.session_log = SessionLog(self.session_log_file, self._mask)
+            elif self.session_log_dir is not None:
+                self.session_log = SessionLog.in_directory(self.session_log_dir, self.transport.name, self._mask)
+        except OSError as exc:
+            where = self.session_log_file or self.session_log_dir
+            self.notify(f"{where}: {exc.strerror or exc}", title="no session log", severity="warning")
+            return
+        if self.session_log is not None:
+            self.session.subscribe(self.session_log)
+            self.session.note(f"session log: {self.session_log.path}")
 
     def on_worker_state_changed(self, event: Any) -> None:
         worker = event.worker
@@ -323,10 +360,34 @@ class QlatermApp(App[None]):
                         break
                 if self.state.buffer_mode:
                     await self.session.send("AT+QLARD?")
+                for line in NETWORK_COMMANDS:
+                    reply = await self.session.send(line)
+                    if reply.timed_out or reply.interrupted:
+                        break
         finally:
             self._reading = False
             self._refresh_posted = True
             self.post_message(StateChanged())
+
+    def poll_network(self) -> None:
+        """Ask signal and registration again, when nobody would wait for it: the link idle, no state read or
+        quick action running, and nothing typed on the command line."""
+        if not self._may_poll():
+            return
+        self.run_worker(self._poll(), group="poll", name="network poll", exit_on_error=False, exclusive=True)
+
+    def _may_poll(self) -> bool:
+        if self.session.link.state is not LinkState.CONNECTED or self._reading or not self.session.idle:
+            return False
+        if self.state.asleep or any(w.group in ("at", "read") and w.is_running for w in self.workers):
+            return False
+        return not self.query_one(CommandLine).input.value.strip()
+
+    async def _poll(self) -> None:
+        for line in POLL_COMMANDS:
+            if not self._may_poll():
+                return
+            await self.session.send(line)
 
     # -- sending ------------------------------------------------------------------------------------------
 
@@ -409,13 +470,28 @@ class QlatermApp(App[None]):
             dialog = dialogs.ConfigDialog(self.state, self.config_defaults(), mask_psk=self.mask_secrets)
             self.push_screen(dialog, configured)
             return
-        self.send_lines(["AT+QLAREG"])
+        if self._confirmed("register", "AT+QLAREG"):
+            self.send_lines(["AT+QLAREG"])
+
+    def _confirmed(self, action: str, line: str) -> bool:
+        """True when ``line`` may go now: the device's state has nothing against it, or the action's key was
+        pressed again after the explanation."""
+        verdict = check_line(line)
+        objection = self.state.objection(verdict) if isinstance(verdict, Checked) else None
+        if objection is None or self._held_action == action:
+            self._held_action = None
+            return True
+        self._held_action = action
+        self.notify(f"{objection}\n{self._key_of(action)} again sends {line} anyway", title="not sent",
+                    severity="warning")
+        return False
 
     def action_update(self) -> None:
         self.push_screen(dialogs.UpdateDialog(self.state), self._sent)
 
     def action_deregister(self) -> None:
-        self.send_lines(["AT+QLADEREG"])
+        if self._confirmed("deregister", "AT+QLADEREG"):
+            self.send_lines(["AT+QLADEREG"])
 
     def config_defaults(self) -> dialogs.ConfigDefaults:
         endpoint = self.state.identity.get("imei", "866971030603068")
@@ -552,9 +628,11 @@ class QlatermApp(App[None]):
         assert simulator is not None
         if sleep:
             await simulator.deep_sleep()
+            self.state.deep_sleep = True
             self.session.note("simulator: the module is in deep sleep (no AT, no network) until woken")
         else:
             self.session.note("simulator: waking the module")
+            self.state.deep_sleep = False
             await simulator.wake()
         self._refresh_sim_facts(force=True)
         self.query_one(StatusPane).refresh_state()
@@ -630,3 +708,8 @@ def _widget_binding_ids() -> set[str]:
 
 def default_history_file() -> Path:
     return state_dir() / "history"
+
+
+def default_log_dir() -> Path:
+    """Where the continuous session log keeps one file per session."""
+    return state_dir() / "logs"

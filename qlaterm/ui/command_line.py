@@ -9,6 +9,7 @@ module's own error.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -191,7 +192,10 @@ one under the cursor highlighted, with its range) and what the module would obje
 
 * `Tab` (or `→` at the end) completes a command name; `AT+QLACFG="` completes setting names.
 * `↑` / `↓` walk the history (kept between runs).
-* A line with a mistake is held back and explained; press `Enter` again to send it anyway.
+* A line with a mistake is held back and explained; press `Enter` again to send it anyway. So is a line the
+  module's state makes pointless: an answer to a message ID that is not waiting (answered, expired, never
+  seen), a notification nobody observes, a second instance with the same ID, an Update, De-register or
+  notification while not registered, `AT+QLASENDDATA` off AndLink, anything while the module sleeps.
 * Quoted or bare strings are both fine: `"device1-api.10646.cn"` equals `device1-api.10646.cn`.
 """
 
@@ -201,8 +205,11 @@ one under the cursor highlighted, with its range) and what the module would obje
 
         line: str
 
-    def __init__(self, *, history_file: Path | None = None, id: str | None = None) -> None:
+    def __init__(self, *, history_file: Path | None = None, id: str | None = None,
+                 objection: Callable[[Checked], str | None] | None = None) -> None:
         super().__init__(id=id)
+        self.objection = objection
+        """What the device's state makes of a well-formed line (the model's ``objection``), if anything."""
         self.history: list[str] = []
         self.history_file = history_file
         self._position = 0
@@ -238,7 +245,13 @@ one under the cursor highlighted, with its range) and what the module would obje
                 text.append("  · Enter again sends it anyway", style="bold")
         elif isinstance(verdict, Checked) and value.strip():
             text.append("\n")
-            text.append("✓ ready to send", style="green")
+            concern = self._concern(verdict)
+            if concern:
+                text.append(f"⚠ {concern}", style="yellow")
+                if held:
+                    text.append("  · Enter again sends it anyway", style="bold")
+            else:
+                text.append("✓ ready to send", style="green")
         self.query_one("#hint", Static).update(text)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
@@ -247,7 +260,10 @@ one under the cursor highlighted, with its range) and what the module would obje
         if not line:
             return
         verdict = check_line(line)
-        if isinstance(verdict, Rejected) and verdict.code is not None and self._held != line:
+        doubtful = isinstance(verdict, Rejected) and verdict.code is not None
+        if isinstance(verdict, Checked) and self._concern(verdict):
+            doubtful = True
+        if doubtful and self._held != line:
             self._held = line
             self._show_hint(line, held=True)
             self.app.bell()
@@ -256,6 +272,9 @@ one under the cursor highlighted, with its range) and what the module would obje
         self.remember(line)
         self.input.value = ""
         self.post_message(self.Submitted(line))
+
+    def _concern(self, verdict: Checked) -> str | None:
+        return self.objection(verdict) if self.objection is not None else None
 
     def remember(self, line: str) -> None:
         if not self.history or self.history[-1] != line:

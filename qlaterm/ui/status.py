@@ -1,4 +1,5 @@
-"""The status pane: link, LwM2M status, server, endpoint, lifetime and the next update, security, binding.
+"""The status pane: the network (identity, registration, signal, IP, RRC, PSM), link, LwM2M status, server,
+endpoint, lifetime and the next update, security, binding.
 
 In simulator mode it also shows what a real module never reports over AT — the negotiated DTLS version and
 cipher suite, whether the session was resumed, deep sleep — taken from the simulator's
@@ -82,6 +83,12 @@ class StatusPane(Widget):
     HELP = """\
 ## Status
 
+* **Network**, **Radio**, **IP**, **IMEI**, **SIM** — read on connect (`AT+CGSN=1`, `AT+CIMI`, `AT+QCCID`,
+  `AT+CEREG?`, `AT+CSQ`, `AT+CGPADDR=1`, `AT+CSCON?`, `AT+CPSMS?`), kept current from the `+CEREG`,
+  `+CSCON`, `+QNBIOTEVENT` and `+IP` URCs and by asking `AT+CSQ` and `AT+CEREG?` every 30 s while the
+  link is idle. Signal in dBm: RSRP − 141 from `AT+CESQ`, else −113 + 2·rssi from `AT+CSQ`. `…` not read
+  yet, `?` the module answered `ERROR`. In simulator mode the network condition is shown too.
+
 * **Link** — the serial port or the simulator, and whether it is connected. A lost serial link is retried
   by itself; when the module is back its state is read again. In simulator mode, *deep sleep* is shown too.
 * **LwM2M** — `AT+QLASTATUS?`: 0 not registered · 1 registering · 2 registered · 3 deregistering ·
@@ -103,6 +110,8 @@ class StatusPane(Widget):
         self.show_psk = show_psk
         self.facts: SimFacts | None = None
         """What the simulator adds (None on a real module); the app refreshes it when the status changes."""
+        self.condition: str | None = None
+        """The simulated network's condition (ideal, good, poor, edge, none) in sim mode."""
 
     def on_mount(self) -> None:
         self.border_title = "Status"
@@ -128,6 +137,7 @@ class StatusPane(Widget):
         table = Table.grid(padding=(0, 1))
         table.add_column(style=style("label"), no_wrap=True)
         table.add_column(overflow="fold")
+        self._network_rows(table)
         link = state.link
         table.add_row("Link", Text(f"● {link.state.value}", style=style(_LINK_CLASS.get(link.state, ""))))
         if link.detail:
@@ -166,6 +176,45 @@ class StatusPane(Widget):
             notice = state.notices[-1]
             table.add_row("Last", Text(notice.text, style=style("" if notice.ok else "failed")))
         return table
+
+    def _known(self, attribute: str, text: str | None) -> Text:
+        """The value, ``?`` when the module answered ERROR, ``…`` before it has been asked."""
+        if text is not None:
+            return Text(text)
+        return Text("?" if attribute in self.state.network.unanswered else "…", style=self._style("dim"))
+
+    def _network_rows(self, table: Table) -> None:
+        network = self.state.network
+        style = self._style
+        registration = network.registration
+        if registration is not None:
+            reg = Text(registration.text, style=style("registered" if registration.registered else "busy"))
+        else:
+            reg = self._known("registration", None)
+        signal = network.rsrp_dbm if network.rsrp_dbm is not None else network.rssi_dbm
+        reg.append(" · ")
+        reg.append_text(self._known("rssi_dbm", f"{signal} dBm" if signal is not None else None))
+        table.add_row("Network", reg)
+        radio = Text()
+        rrc = None if network.rrc_connected is None else ("connected" if network.rrc_connected else "idle")
+        radio.append("RRC ")
+        radio.append_text(self._known("rrc_connected", rrc))
+        radio.append(" · PSM ")
+        if network.in_psm:
+            radio.append("asleep", style=style("asleep"))
+        else:
+            radio.append_text(self._known("psm_enabled", None if network.psm_enabled is None
+                                          else ("on" if network.psm_enabled else "off")))
+        if self.condition is not None:
+            radio.append(f" · sim {self.condition}", style=style("dim"))
+        table.add_row("Radio", radio)
+        table.add_row("IP", self._known("ip", network.ip))
+        table.add_row("IMEI", self._known("imei", network.imei))
+        sim = Text("IMSI ")
+        sim.append_text(self._known("imsi", network.imsi))
+        sim.append(" · ICCID ")
+        sim.append_text(self._known("iccid", network.iccid))
+        table.add_row("SIM", sim)
 
     def _dtls_text(self) -> Text:
         """The negotiated session in simulator mode; on a real module, an honest "not reported"."""

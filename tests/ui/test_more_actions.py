@@ -6,6 +6,7 @@ import asyncio
 
 from textual.widgets import RadioButton, Select
 
+from qlaterm.at.network import NETWORK_COMMANDS
 from qlaterm.link.session import Kind
 from qlaterm.platform.model import SendReceived
 from qlaterm.ui.dialogs import RebootDialog, SendDataDialog
@@ -93,7 +94,8 @@ async def test_reboot_offered_when_the_server_executes_3_0_4(console: Console) -
     await console.settle()
     assert "AT+QRST=1" in sent(console)
     assert console.state.reboot_requested is None and console.state.status == 0
-    assert sent(console)[-5:] == ["AT", "AT+QLASTATUS?", "AT+QLACONFIG?", "AT+QLACFG?", "AT+QLAADDOBJ?"]
+    read = ["AT", "AT+QLASTATUS?", "AT+QLACONFIG?", "AT+QLACFG?", "AT+QLAADDOBJ?", *NETWORK_COMMANDS]
+    assert sent(console)[-len(read):] == read
 
 
 async def test_reboot_is_in_the_palette(console: Console) -> None:

@@ -286,7 +286,8 @@ async def test_delete_object(console: Console) -> None:
 
 
 async def test_refused_action_is_explained(console: Console) -> None:
-    await console.pilot.press("f6")  # deregister while not registered
+    await console.pilot.press("f6")  # deregister while not registered: explained first
+    await console.pilot.press("f6")  # and sent when asked again
     await console.settle()
     assert "+CME ERROR: 4   (not registered)" in console.transcript_text()
     assert any("not registered" in str(n.message) for n in console.app._notifications)
