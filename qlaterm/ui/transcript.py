@@ -176,9 +176,6 @@ whole (scroll sideways).
     }
     """
 
-    following: reactive[bool] = reactive(True)
-    """New lines scroll into view; False while the user reads further up."""
-
     filter_text: reactive[str] = reactive("")
     """Only lines containing this text (case-insensitive) are shown; empty shows all."""
 
@@ -238,17 +235,12 @@ whole (scroll sideways).
     def flush(self) -> None:
         """Write what arrived since the last flush, in one batch."""
         if not self._pending:
+            self.pin()  # a relayout without a resize of this pane (a scroll bar appeared) moves nothing
             return
         lines, self._pending = self._pending, []
-        self.write_lines(self.folded(lines), scroll_end=self.following)
+        self.show(self.folded(lines))
 
     # -- follow mode --------------------------------------------------------------------------------------
-
-    def watch_scroll_y(self, old: float, new: float) -> None:
-        super().watch_scroll_y(old, new)
-        at_end = new >= self.max_scroll_y - 0.5
-        if at_end != self.following:
-            self.following = at_end
 
     def watch_following(self) -> None:
         self._update_subtitle()
@@ -263,16 +255,12 @@ whole (scroll sideways).
             parts.append(f"filter: {self.filter_text}")
         self.border_subtitle = " · ".join(parts)
 
-    def action_follow(self) -> None:
-        self.following = True
-        self.scroll_end(animate=False)
-
     def rebuild(self) -> None:
         """Show the stored entries again (after the filter changed)."""
         self._pending = []
         self.clear()
-        self.write_lines(self.folded(self.source_lines()), scroll_end=True)
         self.following = True
+        self.show(self.folded(self.source_lines()))
 
     def clear_all(self) -> None:
         self.entries.clear()
