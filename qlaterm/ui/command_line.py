@@ -24,7 +24,7 @@ from qlaterm.at.catalogue import BASIC_COMMANDS, COMMANDS, CONFIG_SETTINGS, Comm
 from qlaterm.at.check import Checked, Rejected, check_line, split_command
 from qlaterm.at.params import ParamError, split_params
 
-__all__ = ["COMPLETIONS", "CommandLine", "CommandSuggester", "hint_for"]
+__all__ = ["COMPLETIONS", "CommandLine", "CommandSuggester", "hint_for", "verdict_text"]
 
 
 def _completions() -> list[str]:
@@ -150,6 +150,22 @@ def _cfg_signature(text: Text, tail: str, index: int) -> None:
     text.append(f"  {setting.help}", style="dim")
 
 
+def verdict_text(verdict: Checked | Rejected | None, line: str, *, held: bool = False) -> Text:
+    """What the checker says of ``line``, whole (it wraps): the module's error with its meaning and the
+    suggested correction; a held line says first that it was not sent."""
+    text = Text()
+    if isinstance(verdict, Rejected) and verdict.code is not None:
+        if held:
+            text.append("not sent · Enter again sends it anyway", style="bold reverse")
+            text.append("  ")
+        text.append(f"✗ +CME ERROR: {verdict.code} — {verdict.message}", style="red")
+        if verdict.hint:
+            text.append(f"  hint: {verdict.hint}", style="yellow")
+    elif isinstance(verdict, Checked) and line.strip():
+        text.append("✓ ready to send", style="green")
+    return text
+
+
 class CommandInput(Input):
     """The input itself: Tab accepts the completion, ↑↓ walk the history."""
 
@@ -208,6 +224,9 @@ one under the cursor highlighted, with its range) and what the module would obje
 
     def compose(self) -> ComposeResult:
         yield Static(hint_for("")[0], id="hint")
+        verdict = Static("", id="verdict")
+        verdict.display = False
+        yield verdict
         yield CommandInput(placeholder="AT command", suggester=CommandSuggester(), id="command-input")
 
     @property
@@ -221,17 +240,10 @@ one under the cursor highlighted, with its range) and what the module would obje
 
     def _show_hint(self, value: str, *, held: bool = False) -> None:
         text, verdict = hint_for(value)
-        if isinstance(verdict, Rejected) and verdict.code is not None:
-            text.append("\n")
-            text.append(f"✗ +CME ERROR: {verdict.code} — {verdict.message}", style="red")
-            if verdict.hint:
-                text.append(f"  hint: {verdict.hint}", style="yellow")
-            if held:
-                text.append("  · Enter again sends it anyway", style="bold")
-        elif isinstance(verdict, Checked) and value.strip():
-            text.append("\n")
-            text.append("✓ ready to send", style="green")
         self.query_one("#hint", Static).update(text)
+        verdict_line = self.query_one("#verdict", Static)
+        verdict_line.update(verdict_text(verdict, value, held=held))
+        verdict_line.display = bool(value.strip()) and verdict is not None
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()

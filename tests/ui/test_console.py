@@ -20,7 +20,7 @@ AEP_MISTAKE = 'AT+QLACONFIG=0,"221.229.214.202,5683",dev,86400,3'
 
 
 def hint(console: Console) -> str:
-    return str(console.app.query_one("#hint", Static).render())
+    return "\n".join(str(console.app.query_one(part, Static).render()) for part in ("#hint", "#verdict"))
 
 
 async def test_hint_shows_signature_and_current_parameter(console: Console) -> None:
