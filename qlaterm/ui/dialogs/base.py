@@ -88,8 +88,9 @@ class ActionDialog(ModalScreen[list[str] | None]):
         body = self.query_one("#dialog-body")
         limit = dialog.styles.max_height
         room = int(limit.resolve(self.size, self.size)) if limit is not None else self.size.height
+        title = self.query_one("#dialog-title")
         chrome = dialog.styles.gutter.height + self.query_one("#dialog-foot").outer_size.height
-        chrome += self.query_one("#dialog-title").outer_size.height + self.query_one("#dialog-title").styles.margin.bottom
+        chrome += title.outer_size.height + title.styles.margin.bottom
         rows = max(3, room - chrome)
         if body.styles.max_height != rows:
             body.styles.max_height = rows
