@@ -25,6 +25,7 @@ from textual.widgets import Footer
 
 from qlaterm import __version__
 from qlaterm.at.catalogue import error_text
+from qlaterm.at.secrets import conceal
 from qlaterm.link.base import LinkState, LinkStatus, Transport
 from qlaterm.link.session import Rebooted, Reply, Session, SessionEvent, Traffic
 from qlaterm.link.simulator import PlatformHandle, SimFacts, SimulatorControls
@@ -174,7 +175,9 @@ class QlatermApp(App[None]):
                 yield status
                 yield ObjectTree(self.state, id="objects")
                 yield RequestsPane(self.state, id="requests")
-        yield CommandLine(history_file=self.history_file, id="command")
+        secrets = self.state.secrets
+        history_conceal = (lambda line: conceal(line, secrets)) if self.mask_secrets else None
+        yield CommandLine(history_file=self.history_file, conceal=history_conceal, id="command")
         yield Footer(compact=True)
 
     @property

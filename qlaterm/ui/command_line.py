@@ -9,6 +9,7 @@ module's own error.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +24,8 @@ from textual.widgets import Input, Static
 from qlaterm.at.catalogue import BASIC_COMMANDS, COMMANDS, CONFIG_SETTINGS, Command, Form, find_command
 from qlaterm.at.check import Checked, Rejected, check_line, split_command
 from qlaterm.at.params import ParamError, split_params
+
+from .private import private_file
 
 __all__ = ["COMPLETIONS", "CommandLine", "CommandSuggester", "hint_for", "verdict_text"]
 
@@ -209,10 +212,14 @@ one under the cursor highlighted, with its range) and what the module would obje
 
         line: str
 
-    def __init__(self, *, history_file: Path | None = None, id: str | None = None) -> None:
+    def __init__(self, *, history_file: Path | None = None, conceal: Callable[[str], str] | None = None,
+                 id: str | None = None) -> None:
         super().__init__(id=id)
         self.history: list[str] = []
         self.history_file = history_file
+        self.conceal = conceal
+        """What a line becomes in the history file (keys masked); None keeps it as typed (``--show-psk``).
+        The history of this run keeps the lines as typed."""
         self._position = 0
         self._held: str | None = None
         if history_file is not None and history_file.exists():
@@ -267,8 +274,8 @@ one under the cursor highlighted, with its range) and what the module would obje
             if self.history_file is not None:
                 try:
                     self.history_file.parent.mkdir(parents=True, exist_ok=True)
-                    with self.history_file.open("a", encoding="utf-8") as out:
-                        out.write(line + "\n")
+                    with private_file(self.history_file, "a") as out:
+                        out.write((self.conceal(line) if self.conceal is not None else line) + "\n")
                 except OSError:
                     pass
         self._position = len(self.history)

@@ -25,14 +25,14 @@ from textual.reactive import reactive
 
 from qlaterm.at.catalogue import error_text, status_text
 from qlaterm.at.parse import Broken, Final, Info, Urc
+from qlaterm.at.secrets import MASK, conceal
 from qlaterm.link.session import Kind, Traffic
 
 from .folding_log import STAMP as _STAMP
 from .folding_log import FoldingLog, stamp
+from .private import private_file
 
-__all__ = ["MASK", "Entry", "Transcript", "format_traffic", "mask"]
-
-MASK = "********"
+__all__ = ["MASK", "Entry", "Transcript", "format_traffic"]
 MAX_LINES = 100_000
 _ANSWER_HINT = {"read": "F2 answers", "observe": "F2 answers", "write": "F2 answers", "execute": "F2 answers"}
 
@@ -47,14 +47,6 @@ class Entry:
 
     def line(self, *, date: bool = False) -> str:
         return f"{stamp(self.time, date=date)} {self.kind.value} {self.text}"
-
-
-def mask(text: str, secrets: Iterable[str]) -> str:
-    """Replace every secret (PSK) in ``text`` by asterisks."""
-    for secret in secrets:
-        if secret and secret in text:
-            text = text.replace(secret, MASK)
-    return text
 
 
 def format_traffic(traffic: Traffic) -> str:
@@ -211,7 +203,7 @@ whole (scroll sideways).
             return
         text = format_traffic(traffic)
         if self.masking:
-            text = mask(text, self.secrets)
+            text = conceal(text, self.secrets)
         kind = traffic.kind
         entry = Entry(traffic.time, kind, text)
         self.entries.append(entry)
@@ -298,7 +290,8 @@ whole (scroll sideways).
     def save(self, path: Path, *, secrets: Iterable[str] = ()) -> int:
         """Write every entry (not only the filtered ones) with its date; returns the number of lines."""
         secrets = tuple(secrets)
-        with path.open("w", encoding="utf-8") as out:
+        with private_file(path, "w") as out:
             for entry in self.entries:
-                out.write(mask(entry.line(date=True), secrets) + "\n")
+                line = entry.line(date=True)
+                out.write((conceal(line, secrets) if self.masking else line) + "\n")
         return len(self.entries)
