@@ -22,8 +22,8 @@ from qlaterm.at import network as net
 from qlaterm.at.catalogue import BUILTIN_OBJECTS, CONFIG_SETTINGS, LWM2M_STATES, Form, status_text, update_interval
 from qlaterm.at.check import Checked, split_command
 from qlaterm.at.config import ServerConfig
-from qlaterm.at.params import ParamError, split_params
 from qlaterm.at.parse import Info, Text, Urc, parse_drained
+from qlaterm.at.secrets import psk_fields
 from qlaterm.at.values import Scalar
 from qlaterm.link.base import LinkState, LinkStatus
 from qlaterm.link.session import Kind, Rebooted, Reply, SessionEvent, Traffic
@@ -146,6 +146,10 @@ _CLOSED_KEPT = 1000
 
 REQUEST_TIMEOUT = 60.0
 """The module answers a request left unanswered this long with 5.03 and forgets it; so does the console."""
+
+_SHORTEST_SECRET = 4
+"""Shorter values in PSK position (a stray 0 in a mistyped line) are masked in their line but not sought
+on every other line."""
 
 _REQUEST_URCS = {"read", "write", "execute", "observe"}
 _STATUS_URCS = {"ping", "report_ack", "send_ack", "recovered"}
@@ -313,13 +317,9 @@ class DeviceState:
     def apply(self, event: SessionEvent) -> None:
         """Take one session event into the model (a session listener)."""
         if isinstance(event, Traffic):
-            if event.kind is Kind.SENT:
+            if event.kind in (Kind.SENT, Kind.ECHO, Kind.REPLY):
                 self._learn_secret(event.text)
-            elif event.kind is Kind.REPLY and isinstance(event.event, Info) and event.event.name == "+QLACONFIG":
-                fields = event.event.fields
-                if len(fields) >= 9 and fields[5] == 0 and fields[7]:
-                    self._secrets.add(str(fields[7]))
-            elif event.kind is Kind.URC and isinstance(event.event, Urc):
+            if event.kind is Kind.URC and isinstance(event.event, Urc):
                 self._urc(event.event, event.time, buffered=False)
             elif event.kind is Kind.RESULT and isinstance(event.event, Info):
                 self._result(event.event, event.time)
@@ -345,16 +345,11 @@ class DeviceState:
             self.link = event
 
     def _learn_secret(self, line: str) -> None:
-        """Remember the PSK of a QLACONFIG line, even one the module will refuse, before it is shown."""
-        parts = split_command(line)
-        if parts is None or parts[0] != "+QLACONFIG" or parts[1] is not Form.SET:
-            return
-        try:
-            tokens = split_params(parts[2])
-        except ParamError:
-            return
-        if len(tokens) >= 8 and tokens[5].as_int() == 0 and tokens[7].text:
-            self._secrets.add(tokens[7].text)
+        """Remember every key a QLACONFIG line carries, even one the module will refuse or a mistyped line
+        where it sits out of place, before the line is shown: it is masked wherever it appears later."""
+        for key in psk_fields(line):
+            if len(key) >= _SHORTEST_SECRET:
+                self._secrets.add(key)
 
     # -- asynchronous results and URCs --------------------------------------------------------------------
 

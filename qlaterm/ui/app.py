@@ -27,6 +27,7 @@ from qlaterm import __version__
 from qlaterm.at.catalogue import error_text
 from qlaterm.at.check import Checked, check_line
 from qlaterm.at.network import NETWORK_COMMANDS, POLL_COMMANDS
+from qlaterm.at.secrets import conceal
 from qlaterm.link.base import LinkState, LinkStatus, Transport
 from qlaterm.link.session import Rebooted, Reply, Session, SessionEvent, Traffic
 from qlaterm.link.sessionlog import SessionLog
@@ -42,7 +43,7 @@ from .messages import RequestChosen, ResourceChosen, StateChanged
 from .objects import ObjectTree
 from .requests import RequestsPane
 from .status import StatusPane
-from .transcript import Transcript, mask
+from .transcript import Transcript
 
 __all__ = ["STARTUP_COMMANDS", "QlatermApp"]
 
@@ -190,7 +191,10 @@ class QlatermApp(App[None]):
                 yield status
                 yield ObjectTree(self.state, id="objects")
                 yield RequestsPane(self.state, id="requests")
-        yield CommandLine(history_file=self.history_file, id="command", objection=self.state.objection)
+        secrets = self.state.secrets
+        history_conceal = (lambda line: conceal(line, secrets)) if self.mask_secrets else None
+        yield CommandLine(history_file=self.history_file, conceal=history_conceal, id="command",
+                          objection=self.state.objection)
         yield Footer(compact=True)
 
     @property
@@ -240,7 +244,7 @@ class QlatermApp(App[None]):
             self.session_log.close()
 
     def _mask(self, text: str) -> str:
-        return mask(text, self.state.secrets) if self.mask_secrets else text
+        return conceal(text, self.state.secrets) if self.mask_secrets else text
 
     def _open_session_log(self) -> None:
         try:

@@ -33,7 +33,9 @@ from qlaterm.at.catalogue import (
 from qlaterm.at.check import Checked, Rejected, check_line, split_command
 from qlaterm.at.params import ParamError, split_params
 
-__all__ = ["COMPLETIONS", "CommandLine", "CommandSuggester", "hint_for"]
+from .private import private_file
+
+__all__ = ["COMPLETIONS", "CommandLine", "CommandSuggester", "hint_for", "verdict_text"]
 
 
 def _completions() -> list[str]:
@@ -159,6 +161,29 @@ def _cfg_signature(text: Text, tail: str, index: int) -> None:
     text.append(f"  {setting.help}", style="dim")
 
 
+def verdict_text(
+    verdict: Checked | Rejected | None, line: str, *, held: bool = False, concern: str | None = None
+) -> Text:
+    """What the checker says of ``line``, whole (it wraps): the module's error with its meaning and the
+    suggested correction, or what the device's state makes of a well-formed line (``concern``); a held line
+    says first that it was not sent."""
+    text = Text()
+    doubtful = (isinstance(verdict, Rejected) and verdict.code is not None) or bool(concern)
+    if held and doubtful:
+        text.append("not sent · Enter again sends it anyway", style="bold reverse")
+        text.append("  ")
+    if isinstance(verdict, Rejected) and verdict.code is not None:
+        text.append(f"✗ +CME ERROR: {verdict.code} — {verdict.message}", style="red")
+        if verdict.hint:
+            text.append(f"  hint: {verdict.hint}", style="yellow")
+    elif isinstance(verdict, Checked) and line.strip():
+        if concern:
+            text.append(f"⚠ {concern}", style="yellow")
+        else:
+            text.append("✓ ready to send", style="green")
+    return text
+
+
 class CommandInput(Input):
     """The input itself: Tab accepts the completion, ↑↓ walk the history."""
 
@@ -205,13 +230,16 @@ one under the cursor highlighted, with its range) and what the module would obje
 
         line: str
 
-    def __init__(self, *, history_file: Path | None = None, id: str | None = None,
-                 objection: Callable[[Checked], str | None] | None = None) -> None:
+    def __init__(self, *, history_file: Path | None = None, conceal: Callable[[str], str] | None = None,
+                 id: str | None = None, objection: Callable[[Checked], str | None] | None = None) -> None:
         super().__init__(id=id)
         self.objection = objection
         """What the device's state makes of a well-formed line (the model's ``objection``), if anything."""
         self.history: list[str] = []
         self.history_file = history_file
+        self.conceal = conceal
+        """What a line becomes in the history file (keys masked); None keeps it as typed (``--show-psk``).
+        The history of this run keeps the lines as typed."""
         self._position = 0
         self._held: str | None = None
         if history_file is not None and history_file.exists():
@@ -223,6 +251,9 @@ one under the cursor highlighted, with its range) and what the module would obje
 
     def compose(self) -> ComposeResult:
         yield Static(hint_for("")[0], id="hint")
+        verdict = Static("", id="verdict")
+        verdict.display = False
+        yield verdict
         yield CommandInput(placeholder="AT command", suggester=CommandSuggester(), id="command-input")
 
     @property
@@ -236,23 +267,11 @@ one under the cursor highlighted, with its range) and what the module would obje
 
     def _show_hint(self, value: str, *, held: bool = False) -> None:
         text, verdict = hint_for(value)
-        if isinstance(verdict, Rejected) and verdict.code is not None:
-            text.append("\n")
-            text.append(f"✗ +CME ERROR: {verdict.code} — {verdict.message}", style="red")
-            if verdict.hint:
-                text.append(f"  hint: {verdict.hint}", style="yellow")
-            if held:
-                text.append("  · Enter again sends it anyway", style="bold")
-        elif isinstance(verdict, Checked) and value.strip():
-            text.append("\n")
-            concern = self._concern(verdict)
-            if concern:
-                text.append(f"⚠ {concern}", style="yellow")
-                if held:
-                    text.append("  · Enter again sends it anyway", style="bold")
-            else:
-                text.append("✓ ready to send", style="green")
         self.query_one("#hint", Static).update(text)
+        verdict_line = self.query_one("#verdict", Static)
+        concern = self._concern(verdict) if isinstance(verdict, Checked) else None
+        verdict_line.update(verdict_text(verdict, value, held=held, concern=concern))
+        verdict_line.display = bool(value.strip()) and verdict is not None
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
@@ -282,8 +301,8 @@ one under the cursor highlighted, with its range) and what the module would obje
             if self.history_file is not None:
                 try:
                     self.history_file.parent.mkdir(parents=True, exist_ok=True)
-                    with self.history_file.open("a", encoding="utf-8") as out:
-                        out.write(line + "\n")
+                    with private_file(self.history_file, "a") as out:
+                        out.write((self.conceal(line) if self.conceal is not None else line) + "\n")
                 except OSError:
                     pass
         self._position = len(self.history)

@@ -10,6 +10,11 @@ time stamp column clear and the marker in place, so that the lines still read as
 
 Pieces end after a comma or a blank where one is near the edge, else at the edge: cheap enough for floods.
 The lines as given are kept, and folded again when the width changes; ``w`` turns folding off and on.
+
+Follow mode (``following``) is the user's choice alone, as in toolong's tail mode: scrolling up (keys, wheel,
+scroll bar) pauses it, reaching the end again by scrolling down or ``End`` resumes it, and nothing else —
+a burst of lines, a flood, the pane growing or shrinking under a relayout — changes it.  While following, the
+view is pinned to the newest line after every write and every resize.
 """
 
 from __future__ import annotations
@@ -20,8 +25,10 @@ from collections import deque
 from collections.abc import Iterable
 
 from rich.cells import cell_len, get_character_cell_size
+from textual import events
 from textual.binding import Binding
 from textual.reactive import reactive
+from textual.scrollbar import ScrollDown, ScrollTo, ScrollUp
 from textual.selection import Selection
 from textual.widgets import Log
 
@@ -115,10 +122,15 @@ class FoldingLog(Log):
     folding: reactive[bool] = reactive(True)
     """Fold long lines at the pane's width; False leaves them whole, to be scrolled sideways."""
 
+    following: reactive[bool] = reactive(True)
+    """New lines scroll into view; False while the user reads further up."""
+
     def __init__(self, *, max_lines: int, highlight: bool = False, id: str | None = None) -> None:
         super().__init__(highlight=highlight, max_lines=max_lines, id=id)
         self._sources: deque[str] = deque(maxlen=max_lines)
         self._fold_width = 0
+        self._resuming = False
+        """The user scrolled down: reaching the end follows again."""
 
     # -- for subclasses -----------------------------------------------------------------------------------
 
@@ -141,21 +153,96 @@ class FoldingLog(Log):
 
     # -- feeding ------------------------------------------------------------------------------------------
 
-    def add_lines(self, lines: list[str], *, scroll_end: bool | None = None) -> None:
+    def add_lines(self, lines: list[str]) -> None:
         """Show ``lines`` (kept unfolded for a later width change)."""
         self._sources.extend(lines)
-        self.write_lines(self.folded(lines), scroll_end=scroll_end)
+        self.show(self.folded(lines))
+
+    def show(self, lines: list[str]) -> None:
+        """Write already folded lines, keeping the newest in view while following."""
+        self.write_lines(lines, scroll_end=False)
+        self.pin()
+
+    def pin(self) -> None:
+        """While following, put the view on the newest line (now: the size is already known)."""
+        if self.following and not self.is_vertical_scrollbar_grabbed and self.scroll_y != self.max_scroll_y:
+            self.scroll_end(animate=False, immediate=True, x_axis=False)
 
     def refold(self) -> None:
-        """Show every source line again at the current width, keeping the view at the end if it was."""
-        at_end = self.scroll_y >= self.max_scroll_y - 0.5
+        """Show every source line again at the current width, keeping the view at the end while following."""
         share = self.scroll_y / self.max_scroll_y if self.max_scroll_y else 1.0
         self.clear()
         self.write_lines(self.folded(self.source_lines()), scroll_end=False)
-        if at_end:
-            self.scroll_end(animate=False, immediate=True)
+        if self.following:
+            self.pin()
         else:
             self.call_after_refresh(lambda: self.scroll_to(y=round(share * self.max_scroll_y), animate=False))
+
+    # -- follow mode: decided by the user's scrolling only ---------------------------------------------
+
+    def _user_scrolls_up(self) -> None:
+        self._resuming = False
+        self.following = False
+
+    def _user_scrolls_down(self) -> None:
+        self._resuming = True
+        if self.is_vertical_scroll_end:
+            self.following = True
+
+    def watch_scroll_y(self, old: float, new: float) -> None:
+        super().watch_scroll_y(old, new)
+        if self._resuming and not self.following and new >= self.max_scroll_y:
+            self._resuming = False
+            self.following = True
+
+    def action_scroll_up(self) -> None:
+        self._user_scrolls_up()
+        super().action_scroll_up()
+
+    def action_page_up(self) -> None:
+        self._user_scrolls_up()
+        super().action_page_up()
+
+    def action_scroll_home(self) -> None:
+        self._user_scrolls_up()
+        super().action_scroll_home()
+
+    def action_scroll_down(self) -> None:
+        self._user_scrolls_down()
+        super().action_scroll_down()
+
+    def action_page_down(self) -> None:
+        self._user_scrolls_down()
+        super().action_page_down()
+
+    def action_scroll_end(self) -> None:
+        self.action_follow()
+
+    def action_follow(self) -> None:
+        """Follow the newest line again."""
+        self._resuming = False
+        self.following = True
+        self.scroll_end(animate=False, immediate=True, x_axis=False)
+
+    def on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
+        if not (event.ctrl or event.shift) and self.max_scroll_y:
+            self._user_scrolls_up()
+
+    def on_mouse_scroll_down(self, event: events.MouseScrollDown) -> None:
+        if not (event.ctrl or event.shift):
+            self._user_scrolls_down()
+
+    def on_scroll_up(self, _: ScrollUp) -> None:
+        self._user_scrolls_up()
+
+    def on_scroll_down(self, _: ScrollDown) -> None:
+        self._user_scrolls_down()
+
+    def on_scroll_to(self, message: ScrollTo) -> None:
+        if message.y is not None and message.y < self.scroll_y:
+            self._user_scrolls_up()
+        elif message.y is not None:
+            self._user_scrolls_down()
 
     def _text_width(self) -> int:
         # Folded as if the vertical scrollbar were there: it appears once the lines fill the pane, and
@@ -170,6 +257,10 @@ class FoldingLog(Log):
             # Nothing shown yet (the first layout): lines still to come are folded at this width anyway.
             if self.folding and self._lines:
                 self.refold()
+                return
+        # a relayout (the hint above the command line grew, a pane appeared) changed the height
+        self.call_after_refresh(self.pin)
+        self.pin()
 
     def watch_folding(self, folding: bool) -> None:
         # Folded lines fit: no horizontal scrollbar (an "auto" one can stay on from before a refold).

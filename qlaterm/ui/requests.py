@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 from rich.text import Text
 from textual.binding import Binding
 from textual.coordinate import Coordinate
@@ -17,7 +19,8 @@ __all__ = ["RequestsPane"]
 
 _KIND_STYLE = {"read": "cyan", "observe": "yellow", "cancel": "yellow dim", "write": "magenta", "execute": "red"}
 SHOWN = 200
-"""Rows shown at most; a flood of requests does not make every refresh rebuild thousands of rows."""
+"""Rows shown at most (the oldest, which the module gives up on first); a flood of requests does not make
+every refresh rebuild thousands of rows."""
 
 
 _VALUE_WIDTH = 11
@@ -60,7 +63,7 @@ In buffer mode (`QLACFG "access_mode",1`) requests wait in the module; `ctrl+r` 
 
     def refresh_state(self) -> None:
         state = self.state
-        requests = list(state.requests.values())[-SHOWN:]
+        requests = self._shown()
         signature = tuple((r.mid, r.kind, r.path, r.complete, len(r.parts)) for r in requests)
         self._subtitle()
         if signature == self._signature:
@@ -71,12 +74,17 @@ In buffer mode (`QLACFG "access_mode",1`) requests wait in the module; `ctrl+r` 
         now = state.now()
         for request in requests:
             self.add_row(*self._cells(request, now), key=str(request.mid))
-        if selected is not None and selected in state.requests:
+        if selected is not None and str(selected) in self.rows:
             self.move_cursor(row=self.get_row_index(str(selected)))
+
+    def _shown(self) -> list[Request]:
+        requests = self.state.requests.values()
+        return list(requests) if len(requests) <= SHOWN else list(itertools.islice(requests, SHOWN))
 
     def _subtitle(self) -> None:
         state = self.state
-        parts = [f"{len(state.requests)} waiting"] if state.requests else []
+        waiting = len(state.requests)
+        parts = [f"{waiting} waiting" + (f" (oldest {SHOWN} shown)" if waiting > SHOWN else "")] if waiting else []
         if state.buffer_mode:
             count = state.buffer_count
             parts.append(f"{count if count is not None else '?'} in buffer · ctrl+r drains")
@@ -95,7 +103,7 @@ In buffer mode (`QLACFG "access_mode",1`) requests wait in the module; `ctrl+r` 
 
     def _tick(self) -> None:
         now = self.state.now()
-        for request in list(self.state.requests.values())[-SHOWN:]:
+        for request in self._shown():
             key = str(request.mid)
             if key in self.rows:
                 self.update_cell(key, "age", duration(request.age(now)))

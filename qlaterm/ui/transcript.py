@@ -25,14 +25,14 @@ from textual.reactive import reactive
 
 from qlaterm.at.catalogue import error_text, status_text
 from qlaterm.at.parse import Broken, Final, Info, Urc
+from qlaterm.at.secrets import MASK, conceal
 from qlaterm.link.session import Kind, Traffic
 
 from .folding_log import STAMP as _STAMP
 from .folding_log import FoldingLog, stamp
+from .private import private_file
 
-__all__ = ["MASK", "Entry", "Transcript", "format_traffic", "mask"]
-
-MASK = "********"
+__all__ = ["MASK", "Entry", "Transcript", "format_traffic"]
 MAX_LINES = 100_000
 _ANSWER_HINT = {"read": "F2 answers", "observe": "F2 answers", "write": "F2 answers", "execute": "F2 answers"}
 
@@ -47,14 +47,6 @@ class Entry:
 
     def line(self, *, date: bool = False) -> str:
         return f"{stamp(self.time, date=date)} {self.kind.value} {self.text}"
-
-
-def mask(text: str, secrets: Iterable[str]) -> str:
-    """Replace every secret (PSK) in ``text`` by asterisks."""
-    for secret in secrets:
-        if secret and secret in text:
-            text = text.replace(secret, MASK)
-    return text
 
 
 def format_traffic(traffic: Traffic) -> str:
@@ -176,9 +168,6 @@ whole (scroll sideways).
     }
     """
 
-    following: reactive[bool] = reactive(True)
-    """New lines scroll into view; False while the user reads further up."""
-
     filter_text: reactive[str] = reactive("")
     """Only lines containing this text (case-insensitive) are shown; empty shows all."""
 
@@ -214,7 +203,7 @@ whole (scroll sideways).
             return
         text = format_traffic(traffic)
         if self.masking:
-            text = mask(text, self.secrets)
+            text = conceal(text, self.secrets)
         kind = traffic.kind
         entry = Entry(traffic.time, kind, text)
         self.entries.append(entry)
@@ -238,17 +227,12 @@ whole (scroll sideways).
     def flush(self) -> None:
         """Write what arrived since the last flush, in one batch."""
         if not self._pending:
+            self.pin()  # a relayout without a resize of this pane (a scroll bar appeared) moves nothing
             return
         lines, self._pending = self._pending, []
-        self.write_lines(self.folded(lines), scroll_end=self.following)
+        self.show(self.folded(lines))
 
     # -- follow mode --------------------------------------------------------------------------------------
-
-    def watch_scroll_y(self, old: float, new: float) -> None:
-        super().watch_scroll_y(old, new)
-        at_end = new >= self.max_scroll_y - 0.5
-        if at_end != self.following:
-            self.following = at_end
 
     def watch_following(self) -> None:
         self._update_subtitle()
@@ -263,16 +247,12 @@ whole (scroll sideways).
             parts.append(f"filter: {self.filter_text}")
         self.border_subtitle = " · ".join(parts)
 
-    def action_follow(self) -> None:
-        self.following = True
-        self.scroll_end(animate=False)
-
     def rebuild(self) -> None:
         """Show the stored entries again (after the filter changed)."""
         self._pending = []
         self.clear()
-        self.write_lines(self.folded(self.source_lines()), scroll_end=True)
         self.following = True
+        self.show(self.folded(self.source_lines()))
 
     def clear_all(self) -> None:
         self.entries.clear()
@@ -310,7 +290,8 @@ whole (scroll sideways).
     def save(self, path: Path, *, secrets: Iterable[str] = ()) -> int:
         """Write every entry (not only the filtered ones) with its date; returns the number of lines."""
         secrets = tuple(secrets)
-        with path.open("w", encoding="utf-8") as out:
+        with private_file(path, "w") as out:
             for entry in self.entries:
-                out.write(mask(entry.line(date=True), secrets) + "\n")
+                line = entry.line(date=True)
+                out.write((conceal(line, secrets) if self.masking else line) + "\n")
         return len(self.entries)

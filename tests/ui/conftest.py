@@ -101,10 +101,11 @@ class Console:
 
 
 @asynccontextmanager
-async def running_console(*, mask_secrets: bool = True, **transport: Any) -> AsyncIterator[Console]:
+async def running_console(*, mask_secrets: bool = True, size: tuple[int, int] = SIZE,
+                          **transport: Any) -> AsyncIterator[Console]:
     """The console over the simulator and a platform on a free port; ``transport`` goes to InProcTransport."""
     app = QlatermApp(InProcTransport(platform_port=0, **{"network": "ideal", **transport}), mask_secrets=mask_secrets)
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=size) as pilot:
         c = Console(app, pilot)
         await c.settle()
         yield c

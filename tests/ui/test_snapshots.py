@@ -30,3 +30,13 @@ def test_dialog(name: str, snap_compare: Callable[..., bool]) -> None:
         await dialog_scene(pilot, name)
 
     assert snap_compare(fixed_app(), terminal_size=SIZE, run_before=scene)
+
+
+@pytest.mark.parametrize("name", ["config"])
+def test_tall_dialog_in_an_80_by_24_terminal(name: str, snap_compare: Callable[..., bool]) -> None:
+    """The fields scroll; the preview and the buttons stay in view."""
+
+    async def scene(pilot: Any) -> None:
+        await dialog_scene(pilot, name)
+
+    assert snap_compare(fixed_app(), terminal_size=(80, 24), run_before=scene)

@@ -51,12 +51,14 @@ class ActionDialog(ModalScreen[list[str] | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
             yield Label(self.title_text(), id="dialog-title")
+            # the preview, the error and the buttons stay on screen; the fields scroll when the screen is short
+            with Vertical(id="dialog-foot"):
+                yield Static("", id="dialog-preview")
+                yield Static("", id="dialog-error")
+                with Horizontal(id="dialog-buttons"):
+                    yield from self.buttons()
             with VerticalScroll(id="dialog-body"):
                 yield from self.body()
-            yield Static("", id="dialog-preview")
-            yield Static("", id="dialog-error")
-            with Horizontal(id="dialog-buttons"):
-                yield from self.buttons()
 
     def title_text(self) -> str:
         return self.TITLE
@@ -75,6 +77,23 @@ class ActionDialog(ModalScreen[list[str] | None]):
 
     def on_mount(self) -> None:
         self.update_preview()
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self.fit_body)
+
+    def fit_body(self) -> None:
+        """Give the fields what the screen leaves beside the title, preview, error and buttons: on a short
+        screen they scroll, and the buttons stay in view."""
+        dialog = self.query_one("#dialog")
+        body = self.query_one("#dialog-body")
+        limit = dialog.styles.max_height
+        room = int(limit.resolve(self.size, self.size)) if limit is not None else self.size.height
+        title = self.query_one("#dialog-title")
+        chrome = dialog.styles.gutter.height + self.query_one("#dialog-foot").outer_size.height
+        chrome += title.outer_size.height + title.styles.margin.bottom
+        rows = max(3, room - chrome)
+        if body.styles.max_height != rows:
+            body.styles.max_height = rows
 
     def update_preview(self) -> None:
         """Show the exact lines that will be sent, or why they cannot be."""
@@ -96,6 +115,7 @@ class ActionDialog(ModalScreen[list[str] | None]):
             if isinstance(verdict, Rejected) and problem is None:
                 problem = verdict
         preview.update(text)
+        self.call_after_refresh(self.fit_body)
         if problem is not None:
             message = f"✗ the module would answer +CME ERROR: {problem.code} — {problem.message}"
             if problem.hint:

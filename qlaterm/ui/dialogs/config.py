@@ -12,9 +12,9 @@ from textual.app import ComposeResult
 from textual.widgets import Input, Select
 
 from qlaterm.at import build
+from qlaterm.at.secrets import MASK
 from qlaterm.state import DeviceState
 
-from ..transcript import MASK
 from .base import ActionDialog, Field
 
 __all__ = ["ConfigDefaults", "ConfigDialog"]
