@@ -133,9 +133,7 @@ class QlatermApp(App[None]):
         self.log_dir = log_dir
         self._keymap_problems: list[str] = []
         if keymap_file is not None:
-            known = {b.id for b in self.BINDINGS if isinstance(b, Binding) and b.id}
-            known |= _widget_binding_ids()
-            keymap, self._keymap_problems = load_keymap(keymap_file, known)
+            keymap, self._keymap_problems = load_keymap(keymap_file, self._binding_ids)
             if keymap:
                 self.set_keymap(keymap)
         self._refresh_posted = False
@@ -149,6 +147,11 @@ class QlatermApp(App[None]):
         """Set once the first attempt to open the link is decided: lines sent earlier wait for it."""
         self.session.subscribe(self.state.apply)
         self.session.subscribe(self._on_session)
+
+    @classmethod
+    def _binding_ids(cls) -> set[str]:
+        """Every remappable binding id: the app's, the panes' and the dialogs'."""
+        return {b.id for b in cls.BINDINGS if isinstance(b, Binding) and b.id} | _widget_binding_ids()
 
     # -- layout -------------------------------------------------------------------------------------------
 
@@ -612,7 +615,7 @@ _SIM_ACTIONS = {"deep_sleep", "wake", "toggle_platform"}
 
 
 def _widget_binding_ids() -> set[str]:
-    """Binding ids declared by the panes and dialogs (remappable too)."""
+    """Binding ids declared by the panes and dialogs (remappable too); imports every dialog."""
     from .command_line import CommandInput
     from .dialogs.base import ActionDialog
     from .dialogs.help import HelpScreen as Help
