@@ -116,7 +116,8 @@ class FoldingLog(Log):
     """Fold long lines at the pane's width; False leaves them whole, to be scrolled sideways."""
 
     def __init__(self, *, max_lines: int, highlight: bool = False, id: str | None = None) -> None:
-        super().__init__(highlight=highlight, max_lines=max_lines, id=id)
+        # folding from the start: the class is there when the log is first styled, not restyled on mount
+        super().__init__(highlight=highlight, max_lines=max_lines, id=id, classes="-folding")
         self._sources: deque[str] = deque(maxlen=max_lines)
         self._fold_width = 0
 
