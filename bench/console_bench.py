@@ -47,6 +47,9 @@ def console_start(runs: int = 7) -> Result:
         env = dict(os.environ, TERM="xterm-256color", TEXTUAL_ANIMATIONS="none", XDG_STATE_HOME=tmp,
                    XDG_CONFIG_HOME=tmp)
         env.pop("TEXTUAL", None)  # no devtools
+        # both start from cached bytecode, as installed programs do (pip compiles Textual's at install; a
+        # source checkout's is written by the warm-up run, unless the environment forbids it)
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
         bare_argv = (sys.executable, "-c", BARE)
         console_argv = (sys.executable, *CONSOLE)
         first_frame(bare_argv, env)  # warm the file cache and bytecode for both

@@ -13,7 +13,7 @@ import asyncio
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import work
 from textual.app import App, ComposeResult, SystemCommand
@@ -37,13 +37,15 @@ from qlaterm.state import DeviceState, Request, format_path
 
 from . import dialogs
 from .command_line import CommandLine
-from .find_bar import FindBar
 from .keymap import load_keymap
 from .messages import RequestChosen, ResourceChosen, StateChanged
 from .objects import ObjectTree
 from .requests import RequestsPane
 from .status import StatusPane
 from .transcript import Transcript
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from .find_bar import FindBar
 
 __all__ = ["STARTUP_COMMANDS", "QlatermApp"]
 
@@ -148,9 +150,7 @@ class QlatermApp(App[None]):
         self.session_log: SessionLog | None = None
         self._keymap_problems: list[str] = []
         if keymap_file is not None:
-            known = {b.id for b in self.BINDINGS if isinstance(b, Binding) and b.id}
-            known |= _widget_binding_ids()
-            keymap, self._keymap_problems = load_keymap(keymap_file, known)
+            keymap, self._keymap_problems = load_keymap(keymap_file, self._binding_ids)
             if keymap:
                 self.set_keymap(keymap)
         self._refresh_posted = False
@@ -167,14 +167,16 @@ class QlatermApp(App[None]):
         self.session.subscribe(self.state.apply)
         self.session.subscribe(self._on_session)
 
+    @classmethod
+    def _binding_ids(cls) -> set[str]:
+        """Every remappable binding id: the app's, the panes' and the dialogs'."""
+        return {b.id for b in cls.BINDINGS if isinstance(b, Binding) and b.id} | _widget_binding_ids()
+
     # -- layout -------------------------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="main"):
-            with Vertical(id="left"):
-                find = FindBar(id="find")
-                find.display = False
-                yield find
+            with Vertical(id="left"):  # the find bar joins it above the transcript when first opened
                 transcript = Transcript(id="transcript")
                 transcript.masking = self.mask_secrets
                 transcript.secrets = self.state.secrets
@@ -558,8 +560,16 @@ class QlatermApp(App[None]):
 
     # -- transcript ---------------------------------------------------------------------------------------
 
-    def action_find(self) -> None:
-        self.query_one(FindBar).open()
+    async def action_find(self) -> None:
+        from .find_bar import FindBar
+
+        bars = self.query(FindBar)
+        if bars:
+            bar = bars.first()
+        else:
+            bar = FindBar(id="find")
+            await self.query_one("#left", Vertical).mount(bar, before=0)
+        bar.open()
 
     def on_find_bar_changed(self, event: FindBar.Changed) -> None:
         transcript = self.transcript
@@ -694,10 +704,11 @@ _SIM_ACTIONS = {"deep_sleep", "wake", "toggle_platform"}
 
 
 def _widget_binding_ids() -> set[str]:
-    """Binding ids declared by the panes and dialogs (remappable too)."""
+    """Binding ids declared by the panes and dialogs (remappable too); imports every dialog."""
     from .command_line import CommandInput
     from .dialogs.base import ActionDialog
     from .dialogs.help import HelpScreen as Help
+    from .find_bar import FindBar
     from .folding_log import FoldingLog
     from .platform_pane import PlatformPane
 

@@ -126,7 +126,8 @@ class FoldingLog(Log):
     """New lines scroll into view; False while the user reads further up."""
 
     def __init__(self, *, max_lines: int, highlight: bool = False, id: str | None = None) -> None:
-        super().__init__(highlight=highlight, max_lines=max_lines, id=id)
+        # folding from the start: the class is there when the log is first styled, not restyled on mount
+        super().__init__(highlight=highlight, max_lines=max_lines, id=id, classes="-folding")
         self._sources: deque[str] = deque(maxlen=max_lines)
         self._fold_width = 0
         self._resuming = False

@@ -12,6 +12,7 @@ Unknown ids are reported, not fatal: a typo must not stop the console from start
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Callable, Set
 from pathlib import Path
 
 from qlaterm.paths import config_dir
@@ -23,8 +24,11 @@ def default_keymap_path() -> Path:
     return config_dir() / "keymap.toml"
 
 
-def load_keymap(path: Path, known: set[str]) -> tuple[dict[str, str], list[str]]:
-    """(keymap, problems).  A missing file is an empty keymap; a broken one is a problem, not an exception."""
+def load_keymap(path: Path, known: Callable[[], Set[str]]) -> tuple[dict[str, str], list[str]]:
+    """(keymap, problems).  A missing file is an empty keymap; a broken one is a problem, not an exception.
+
+    ``known`` gives the binding ids a file may name; it is asked only when there is a file to check.
+    """
     if not path.exists():
         return {}, []
     try:
@@ -36,8 +40,9 @@ def load_keymap(path: Path, known: set[str]) -> tuple[dict[str, str], list[str]]
         return {}, [f"{path}: [keys] must be a table of binding id = \"key\""]
     keymap: dict[str, str] = {}
     problems: list[str] = []
+    ids = known() if keys else frozenset[str]()
     for binding_id, key in keys.items():
-        if binding_id not in known:
+        if binding_id not in ids:
             problems.append(f"{path}: unknown binding id {binding_id!r}")
         elif not isinstance(key, str) or not key.strip():
             problems.append(f"{path}: the key for {binding_id!r} must be a string such as \"f2\"")
