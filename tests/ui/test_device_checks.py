@@ -9,7 +9,8 @@ from tests.ui.conftest import Console
 
 
 def hint(console: Console) -> str:
-    return str(console.app.query_one("#hint", Static).render())
+    """The parameter hint and the verdict below it, as drawn."""
+    return " ".join(str(console.app.query_one(f"#{part}", Static).render()) for part in ("hint", "verdict"))
 
 
 def sent(console: Console) -> list[str]:

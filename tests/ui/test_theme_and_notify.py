@@ -57,10 +57,11 @@ async def test_notify_binding_id_is_remappable(tmp_path: Path) -> None:
         assert isinstance(app.screen, NotifyDialog)
 
 
-def _colour_of(strips: list[Strip], text: str) -> Style:
+def _colour_of(strips: list[Strip], text: str, *, whole: bool = False) -> Style:
     for strip in strips:
         for segment in strip:
-            if text in segment.text and segment.style is not None:
+            found = segment.text.strip() == text if whole else text in segment.text
+            if found and segment.style is not None:
                 return segment.style
     raise AssertionError(f"{text!r} is not drawn")
 
@@ -78,7 +79,7 @@ async def test_theme_switch_recolours_transcript_and_status(console: Console) ->
         height = transcript.size.height
         lines = [transcript.render_line(y) for y in range(height)]
         fields = status.render_lines(Region(0, 0, status.size.width, status.size.height))
-        return _colour_of(lines, "AT"), _colour_of(fields, "connected")
+        return _colour_of(lines, "AT"), _colour_of(fields, "● connected", whole=True)  # the link, not the RRC
 
     sent_before, link_before = drawn()
     assert sent_before.color is not None and link_before.color is not None
