@@ -6,8 +6,9 @@ aiocoap and Mbed TLS load only with the modules that need them.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from qlaterm.lazy import lazy_surface
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from qlaterm.lwm2m.dtls import ClientCredentials, DTLSTransport, create_dtls_endpoint
@@ -27,7 +28,6 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "paths": ("Path", "PathError", "format_path", "parse_path"),
     "psk": ("parse_psk",),
 }
-_HOME = {name: module for module, names in _EXPORTS.items() for name in names}
 
 __all__ = [  # noqa: RUF022 - grouped by the module each name loads
     "ContentFormat",
@@ -50,15 +50,4 @@ __all__ = [  # noqa: RUF022 - grouped by the module each name loads
 ]
 
 
-def __getattr__(name: str) -> Any:
-    try:
-        module = _HOME[name]
-    except KeyError:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_HOME))
+__getattr__, __dir__ = lazy_surface(__name__, _EXPORTS)

@@ -6,8 +6,9 @@ use (PEP 562), so importing the package costs nothing and never loads aiocoap, M
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from qlaterm.lazy import lazy_surface
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from qlaterm.platform.bootstrap import BootstrapConfig
@@ -65,7 +66,6 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "profiles": ("Profile", "get_profile"),
     "server": ("Platform",),
 }
-_HOME = {name: module for module, names in _EXPORTS.items() for name in names}
 
 __all__ = [  # noqa: RUF022 - grouped by the module each name loads
     "BootstrapConfig",
@@ -97,15 +97,4 @@ __all__ = [  # noqa: RUF022 - grouped by the module each name loads
 ]
 
 
-def __getattr__(name: str) -> Any:
-    try:
-        module = _HOME[name]
-    except KeyError:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_HOME))
+__getattr__, __dir__ = lazy_surface(__name__, _EXPORTS)

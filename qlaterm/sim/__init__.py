@@ -6,8 +6,9 @@ is built.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from qlaterm.lazy import lazy_surface
 
 if TYPE_CHECKING:
     from qlaterm.sim.client.core import LwM2MClient
@@ -28,27 +29,13 @@ __all__ = [
     "Settings",
 ]
 
-_HOMES = {
-    "BANNER": "qlaterm.sim.module",
-    "FIRMWARE": "qlaterm.sim.module",
-    "Module": "qlaterm.sim.module",
-    "CmeError": "qlaterm.sim.status",
-    "LwM2MClient": "qlaterm.sim.client.core",
-    "Nvm": "qlaterm.sim.nvm",
-    "CustomObjects": "qlaterm.sim.settings",
-    "ServerConfig": "qlaterm.sim.settings",
-    "Settings": "qlaterm.sim.settings",
+_EXPORTS = {
+    "module": ("BANNER", "FIRMWARE", "Module"),
+    "status": ("CmeError",),
+    "client.core": ("LwM2MClient",),
+    "nvm": ("Nvm",),
+    "settings": ("CustomObjects", "ServerConfig", "Settings"),
 }
 
 
-def __getattr__(name: str) -> Any:
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(home), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *__all__])
+__getattr__, __dir__ = lazy_surface(__name__, _EXPORTS)

@@ -10,8 +10,9 @@ import qlaterm.lwm2m
 
 
 def test_every_public_name_resolves_to_its_module() -> None:
-    assert sorted(qlaterm.lwm2m.__all__) == sorted(qlaterm.lwm2m._HOME)
-    for name, module in qlaterm.lwm2m._HOME.items():
+    home = {name: module for module, names in qlaterm.lwm2m._EXPORTS.items() for name in names}
+    assert sorted(qlaterm.lwm2m.__all__) == sorted(home)
+    for name, module in home.items():
         assert getattr(qlaterm.lwm2m, name) is getattr(importlib.import_module(f"qlaterm.lwm2m.{module}"), name)
 
 
