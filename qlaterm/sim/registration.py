@@ -91,6 +91,7 @@ class Registration:
             retransmit=self._retransmit,
             bind_host=self._setup.bind_host,
             request_timeout=self._setup.request_timeout * self._setup.time_scale,
+            time_scale=self._setup.time_scale,
         )
 
     def _device_info(self) -> DeviceInfo:
