@@ -204,7 +204,7 @@ def test_changed_obeys_gt_lt_st_on_numbers_only() -> None:
 
 
 async def observed_with(d: ModuleDriver, platform: Platform, **attrs: int) -> None:
-    assert (await platform.write_attributes(EP, "/19/0/0", **attrs)).code == Code.CHANGED  # type: ignore[arg-type]  # pmin/pmax only
+    assert (await platform.write_attributes(EP, "/19/0/0", **attrs)).code == Code.CHANGED
     await observed(d, platform, EP, "/19/0/0", "1,5,first")
 
 
