@@ -12,7 +12,7 @@ from qlaterm.at.check import Checked
 from qlaterm.at.codes import LwM2MState, StatusCode
 from qlaterm.sim.answers import Parts, add_part, coap_code, status_of, within
 from qlaterm.sim.basic import Handler
-from qlaterm.sim.client.core import LwM2MClient, ServerRequest
+from qlaterm.sim.client.core import Held, LwM2MClient, ServerRequest
 from qlaterm.sim.registration import Registration
 from qlaterm.sim.settings import ServerConfig
 from qlaterm.sim.state import ModuleState
@@ -252,6 +252,14 @@ class QlaCommands:
             except Exception:
                 log.exception("notify failed")
                 self._terminal.urc("+QLANOTIFY: 1")
+                return
+            if isinstance(exchange, Held):  # sent before pmin: the answer now, the report when it leaves
+                self._terminal.urc(f"+QLANOTIFY: {StatusCode.SUCCESS}")
+                sent = await exchange.sent
+                if con and sent is not None:
+                    self._terminal.urc(urc("report", sent.mid))
+                    code = await status_of(sent.result)
+                    self._terminal.urc(urc("report_ack", code, sent.mid))
                 return
             if con:
                 self._terminal.urc(urc("report", exchange.mid))

@@ -87,6 +87,7 @@ class Registration:
             bind_host=self._setup.bind_host,
             request_timeout=self._setup.request_timeout * self._setup.time_scale,
             radio=self._radio,
+            time_scale=self._setup.time_scale,
         )
 
     def _device_info(self) -> DeviceInfo:

@@ -80,3 +80,19 @@ async def test_node_server_writes_the_lifetime_and_the_module_sends_an_update(no
         await d.expect(r'\+QLAURC: "ping",0')  # the server knows the registration under its new lifetime
         listing = await node_server.command("list", r".*[Ll]ifetime.*")
         assert '"lifetime": "100"' in listing, listing
+
+
+async def test_node_server_writes_attributes_and_the_module_notifies_by_them(node_server: NodeLwm2mServer) -> None:
+    """``writeAttr`` then ``observe`` of the current time: pmax=2 (20 ms at the time scale) brings
+    notifications without the terminal's help, and Discover reports the attributes."""
+    async with running_module(time_scale=0.01) as d:
+        await _register(d, node_server)
+        out = await node_server.command("writeAttr 1 3 0 13 pmin=1,pmax=2", r"^(Attributes wrote.*|Error.*)")
+        assert "Attributes wrote" in out, out
+        out = await node_server.command("discover 1 3 0 13", r"^pmax.*")
+        assert "pmin = 1" in out and "pmax=2" in out, out
+        await node_server.send("observe 1 3 0 13")
+        first = await node_server.wait_for(r"Got new value: (\d+)")
+        second = await node_server.wait_for(r"Got new value: (\d+)")
+        assert int(second.group(1)) >= int(first.group(1))
+        assert d.drain() == []  # built-in: the terminal hears nothing of it

@@ -52,6 +52,7 @@ from qlaterm.sim.client.serving import Serving
 from qlaterm.sim.client.types import (
     ClientHandler,
     Exchange,
+    Held,
     Op,
     Outcome,
     Retransmit,
@@ -64,6 +65,7 @@ __all__ = [
     "ClientHandler",
     "DeviceInfo",
     "Exchange",
+    "Held",
     "LwM2MClient",
     "Op",
     "Outcome",
@@ -80,6 +82,7 @@ class LwM2MClient:
     ``objects`` gives the custom objects ``{obj: {inst: [res ids]}}`` in the order they were added;
     ``device`` the values of objects 3 and 4; ``retransmit`` the current retransmission settings. All
     three are callables so that AT+QLAADDOBJ, AT+QLACFG and friends take effect on the next message.
+    ``time_scale`` multiplies the notification periods (pmin, pmax) and the sampling of built-in values.
     """
 
     def __init__(
@@ -92,12 +95,20 @@ class LwM2MClient:
         bind_host: str = "127.0.0.1",
         request_timeout: float = 60.0,
         radio: Radio | None = None,
+        time_scale: float = 1.0,
     ) -> None:
         blocks = BlockwiseAnswers()
         outcomes = Outcomes()
         self._connection = Connection(outcomes, bind_host=bind_host, retransmit=retransmit, radio=radio)
         self._exchanges = Exchanges(self._connection, outcomes, retransmit)
-        self._observations = Observations(self._exchanges, blocks, handler, retransmit)
+        self._observations = Observations(
+            self._exchanges,
+            blocks,
+            handler,
+            retransmit,
+            default_periods=lambda: (self._registration.server.pmin, self._registration.server.pmax),
+            time_scale=time_scale,
+        )
         self._registration = Registration(
             self._connection,
             self._exchanges,
@@ -207,11 +218,12 @@ class LwM2MClient:
 
     async def notify(
         self, path: tuple[int, int, int], values: Mapping[tuple[int, ...], Scalar], *, con: bool
-    ) -> Exchange:
+    ) -> Exchange | Held:
         """Send a notification on the observation covering ``path`` (the resource, its instance or its
         object; the most specific one wins). LookupError when there is none; CodecError when the values
-        do not fit the observation's content format. NON: result 0 once sent. CON: 0 on ACK, 1 on
-        timeout, 9 on RST (which also ends the observation)."""
+        do not fit the observation's content format. Sent before the observation's pmin has passed, it is
+        :class:`Held` until pmin. NON: result 0 once sent. CON: 0 on ACK, 1 on timeout, 9 on RST (which
+        also ends the observation)."""
         return self._observations.notify(path, values, con=con)
 
     async def send(self, payload: bytes, *, con: bool, content_format: int = ContentFormat.SENML_JSON) -> Exchange:

@@ -292,11 +292,14 @@ def typed(value: Scalar, kind: str) -> Scalar:
     raise CodecError(f"cannot write a value of type {kind}")
 
 
-def discover_links(paths: Iterable[Path], base: Path) -> str:
+def discover_links(
+    paths: Iterable[Path], base: Path, attributes: Mapping[Path, Mapping[str, str | None]] | None = None
+) -> str:
     """Link-format answer to a Discover on ``base``: the base itself, then (for an object or an
-    instance) every resource below it, as LwM2M 1.0 section 5.4.2 shows."""
+    instance) every resource below it, as LwM2M 1.0 section 5.4.2 shows, each with the link attributes
+    ``attributes`` gives it (``</3/0/13>;pmin=1;pmax=3``)."""
     def href(path: Path) -> Link:
-        return Link("/" + "/".join(map(str, path)))
+        return Link("/" + "/".join(map(str, path)), dict((attributes or {}).get(path, {})))
 
     links = [href(base)]
     if len(base) < 3:

@@ -38,6 +38,7 @@ from qlaterm.lwm2m.blockwise import BlockwiseAnswers
 from qlaterm.lwm2m.formats import CodecError, ContentFormat, Scalar, decode, encode
 from qlaterm.lwm2m.paths import Path
 from qlaterm.sim.client import objects
+from qlaterm.sim.client.attributes import AttributesRefused, parse_query
 from qlaterm.sim.client.exchanges import Exchanges
 from qlaterm.sim.client.objects import DeviceInfo
 from qlaterm.sim.client.observations import Observation, Observations
@@ -153,7 +154,7 @@ class Serving:
         response = self._answer(sreq, code, values or {})
         observation: Observation | None = None
         if sreq.op == "observe" and response.code.is_successful():
-            observation = self._observations.new(entry.pipe.request, sreq.path, sreq.accept)
+            observation = self._observations.new(entry.pipe.request, sreq.path, sreq.accept, values or {})
             response.opt.observe = observation.seq
         if not entry.done.done():
             entry.done.set_result(None)
@@ -215,7 +216,7 @@ class Serving:
             pipe.add_response(reply(CONTENT, self._custom_discover(path).encode(), ContentFormat.LINK), True)
             return
         if op == "write_attributes":
-            pipe.add_response(reply(CHANGED), is_last=True)
+            pipe.add_response(self._write_attributes(req, path), is_last=True)
             return
         sreq, refusal = custom_request(req, path, op, self._custom_exists)
         if refusal is not None:
@@ -273,7 +274,17 @@ class Serving:
     def _custom_discover(self, path: Path) -> str:
         model = self._objects()
         paths = [(o, i, r) for o, insts in model.items() for i, res in insts.items() for r in res]
-        return objects.discover_links(paths, path)
+        return objects.discover_links(paths, path, self._observations.attributes.links([*paths, path], path))
+
+    def _write_attributes(self, req: Message, path: Path) -> Message:
+        """Write-Attributes on an existing path: 2.04, or 4.00 for an attribute, value or combination
+        the module does not keep."""
+        try:
+            self._observations.write_attributes(path, parse_query(req.opt.uri_query))
+        except AttributesRefused as exc:
+            log.info("write-attributes on %s refused: %s", path, exc)
+            return reply(BAD_REQUEST)
+        return reply(CHANGED)
 
     # Built-in objects ------------------------------------------------------------------------------
 
@@ -289,9 +300,11 @@ class Serving:
         res = ids.resource(path)
         if op == "discover":
             paths = [(path[0], ids.of(path[0]), r) for r in objects.SCHEMA[path[0]]]
-            pipe.add_response(reply(CONTENT, objects.discover_links(paths, path).encode(), ContentFormat.LINK), True)
+            links = self._observations.attributes.links([*paths, path], path)
+            pipe.add_response(reply(CONTENT, objects.discover_links(paths, path, links).encode(), ContentFormat.LINK),
+                              True)
         elif op == "write_attributes":
-            pipe.add_response(reply(CHANGED), is_last=True)
+            pipe.add_response(self._write_attributes(req, path), is_last=True)
         elif op in ("read", "observe", "cancel"):
             if res is not None and not res.readable:
                 pipe.add_response(reply(METHOD_NOT_ALLOWED), is_last=True)
@@ -299,7 +312,9 @@ class Serving:
             response = self._builtin_read(req, path)
             observation = None
             if op == "observe" and response.code.is_successful():
-                observation = self._observations.new(req, path, req.opt.accept)
+                observation = self._observations.new(
+                    req, path, req.opt.accept, self._builtin_values(path), lambda: self._builtin_values(path)
+                )
                 response.opt.observe = observation.seq
             pipe.add_response(response, is_last=True)
             if observation is not None:
@@ -317,10 +332,14 @@ class Serving:
         else:
             pipe.add_response(reply(METHOD_NOT_ALLOWED), is_last=True)
 
-    def _builtin_read(self, req: Message, path: Path) -> Message:
-        values = objects.select(
+    def _builtin_values(self, path: Path) -> dict[Path, Scalar]:
+        """The current values of the built-in objects at or below ``path``."""
+        return objects.select(
             objects.builtin_values(self._device(), self._registration.server, self._registration.security), path
         )
+
+    def _builtin_read(self, req: Message, path: Path) -> Message:
+        values = self._builtin_values(path)
         fmt = choose_format(req.opt.accept, path, values)
         try:
             payload = encode(fmt, path, values)
@@ -364,6 +383,7 @@ class Serving:
             return
         self._registration.write_server({p[2]: value for p, value in written.items()})
         pipe.add_response(reply(CHANGED), is_last=True)
+        self._observations.reschedule()  # the default pmin and pmax may have changed
         for p, value in written.items():
             if p in (lifetime_path, binding_path):
                 self._handler.on_server_write((p[0], p[1], p[2]), value, False)

@@ -119,6 +119,15 @@ class Exchange:
     result: asyncio.Future[int]
 
 
+@dataclass
+class Held:
+    """A notification the terminal sent before the observation's pmin had passed: it leaves at pmin, and
+    ``sent`` then gives its :class:`Exchange`, or None when it never leaves (a later notification of the
+    same observation replaced it, or the observation ended first)."""
+
+    sent: asyncio.Future[Exchange | None]
+
+
 class Outcome(Enum):
     """How an outgoing message ended when no response code tells."""
 
