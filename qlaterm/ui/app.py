@@ -163,6 +163,9 @@ class QlatermApp(App[None]):
         self._held_action: str | None = None
         """A quick action held back once with an explanation: the same key again sends it."""
         self._link_opened = asyncio.Event()
+        self.state_read = asyncio.Event()
+        """Set once the module's state has been read in full after the link came up (tests and scripts wait
+        for it instead of guessing how long the read takes)."""
         """Set once the first attempt to open the link is decided: lines sent earlier wait for it."""
         self.session.subscribe(self.state.apply)
         self.session.subscribe(self._on_session)
@@ -370,6 +373,7 @@ class QlatermApp(App[None]):
                     reply = await self.session.send(line)
                     if reply.timed_out or reply.interrupted:
                         break
+            self.state_read.set()
         finally:
             self._reading = False
             self._refresh_posted = True

@@ -7,9 +7,9 @@ import stat
 import time
 from pathlib import Path
 
+from qlaterm.at.secrets import conceal
 from qlaterm.link.base import LinkState, LinkStatus
 from qlaterm.link.sessionlog import SessionLog, log_name, prune
-from qlaterm.ui.transcript import mask
 from tests.scripted import frame, opened
 
 LINE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} (?P<marker>\S) (?P<text>.*)$")
@@ -25,7 +25,7 @@ async def test_every_line_is_written_as_it_happens_masked_with_its_marker(tmp_pa
     secrets = {"C0FFEE"}
     session, _, _ = await opened({"AT+QLACONFIG?": [frame('+QLACONFIG: 0,"h",5684,"ep",300,0,"id","C0FFEE"',
                                                                   "OK")]})
-    log = SessionLog.in_directory(tmp_path, "/dev/ttyUSB0", lambda text: mask(text, secrets))
+    log = SessionLog.in_directory(tmp_path, "/dev/ttyUSB0", lambda text: conceal(text, secrets))
     session.subscribe(log)
     await session.send("AT+QLACONFIG?")
     lines = log.path.read_text().splitlines()  # no close: written as it happens

@@ -72,6 +72,7 @@ async def main_scene(pilot: Pilot[None]) -> None:
     """Configured, objects added, four server requests waiting."""
     app = pilot.app
     assert isinstance(app, QlatermApp)
+    await app.state_read.wait()
     await settle(pilot)
     await app._send_all(list(SETUP))
     for urc in URCS:
