@@ -20,15 +20,9 @@ from qlaterm.platform.options import PROFILE_NAMES, add_platform_options
 
 from .format import NETWORKS, Transcript, TranscriptError, parse, parse_duration
 from .report import ConsoleReport, write_junit
-from .runner import DEFAULT_STEP_TIMEOUT, Outcome, Runner, needs_simulator
+from .runner import BOOT_TIMEOUT, DEFAULT_STEP_TIMEOUT, SIM_CAPTURES, Outcome, Runner, needs_simulator
 
 __all__ = ["SIM_CAPTURES", "build_parser", "example_names", "example_text", "main", "replay", "run_one"]
-
-SIM_CAPTURES = frozenset({"host", "port"})
-"""Captures bound from the start in --sim mode: the bundled platform's address."""
-
-BOOT_TIMEOUT = 10.0
-"""Seconds the simulated module may take to power on and attach (its banner ends with ``+IP:``)."""
 
 
 class UsageError(Exception):
@@ -105,7 +99,8 @@ def _transport(args: argparse.Namespace, transcript: Transcript) -> Transport:
         from qlaterm.link.inproc import InProcTransport
 
         profile = profile_for(transcript, args.profile)
-        return InProcTransport(profile=profile, platform_port=args.platform_port, network=args.network or "ideal")
+        return InProcTransport(profile=profile, platform_port=args.platform_port, network=args.network or "ideal",
+                               psk_store=transcript.psks)
     from qlaterm.link.serial import SerialTransport
 
     return SerialTransport(args.port, args.baud)
@@ -121,13 +116,8 @@ async def run_one(args: argparse.Namespace, transcript: Transcript, report: Cons
         await session.open()
         if session.link.state is not LinkState.CONNECTED:
             raise UsageError(f"cannot open {transport.name}: {session.link.detail}")
-        simulator = transport.simulator
-        if simulator is not None:
-            platform = simulator.platform
-            if platform is not None:
-                runner.bound.update(host=platform.host, port=str(platform.port))
-            if not await runner.wait_for_line(lambda text: text.startswith("+IP:"), BOOT_TIMEOUT):
-                raise UsageError(f"the simulated module did not attach within {BOOT_TIMEOUT:g} s")
+        if not await runner.attach_simulator():
+            raise UsageError(f"the simulated module did not attach within {BOOT_TIMEOUT:g} s")
         return await runner.run(transcript)
     finally:
         runner.close()

@@ -24,6 +24,7 @@ __all__ = [
     "Note",
     "PlatformCall",
     "Profile",
+    "Psk",
     "Say",
     "Segment",
     "Send",
@@ -269,6 +270,16 @@ class Profile:
 
 
 @dataclass(frozen=True, slots=True)
+class Psk:
+    """``@psk IDENTITY:HEXKEY``: a DTLS-PSK identity the bundled platform accepts (``--sim`` only, as ``--psk``)."""
+
+    identity: str
+    key: bytes
+    comment: str = ""
+    line: int = field(default=0, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
 class Say:
     """``@say TEXT`` (English) or ``@say:zh TEXT`` (Chinese): what the next step does and why, for a guided demo."""
 
@@ -277,7 +288,7 @@ class Say:
     line: int = field(default=0, compare=False)
 
 
-Step = Send | Expect | Timeout | Wait | PlatformCall | Network | Sleep | Wake | ExpectNot | Note | Profile | Say
+Step = Send | Expect | Timeout | Wait | PlatformCall | Network | Sleep | Wake | ExpectNot | Note | Profile | Psk | Say
 
 SAY_LANGUAGES = ("en", "zh")
 
@@ -290,12 +301,17 @@ class Transcript:
     @property
     def runnable(self) -> tuple[Step, ...]:
         """The steps that do something (comments, the profile and the demo's words left out)."""
-        return tuple(s for s in self.steps if not isinstance(s, Note | Profile | Say))
+        return tuple(s for s in self.steps if not isinstance(s, Note | Profile | Psk | Say))
 
     @property
     def profile(self) -> str | None:
         """The platform profile ``@profile`` names, if any."""
         return next((s.name for s in self.steps if isinstance(s, Profile)), None)
+
+    @property
+    def psks(self) -> dict[str, bytes]:
+        """The DTLS-PSK identities ``@psk`` gives the bundled platform."""
+        return {s.identity: s.key for s in self.steps if isinstance(s, Psk)}
 
 
 # -- durations -------------------------------------------------------------------------------------------
@@ -342,7 +358,7 @@ class _Parser:
             step = self.line(number, raw.rstrip("\r"))
             if step is not None:
                 steps.append(step)
-                self.started = self.started or not isinstance(step, Note | Profile | Say)
+                self.started = self.started or not isinstance(step, Note | Profile | Psk | Say)
         return Transcript(self.source, tuple(steps))
 
     def line(self, number: int, raw: str) -> Step | None:
@@ -413,7 +429,14 @@ class _Parser:
             return self.platform(number, arg_at, rest, comment)
         if name == "profile":
             return self.profile(number, offset, arg_at, rest, comment)
-        known = "timeout, wait, platform, network, sleep, wake, expect-not, profile, say, say:zh"
+        if name == "psk":
+            identity, colon, key = rest.rpartition(":")
+            if not colon or not identity or not re.fullmatch(r"(?:[0-9A-Fa-f]{2})+", key):
+                raise self.error(number, arg_at, f"IDENTITY:HEXKEY after @psk (even-length hex), got {rest!r}")
+            if self.started:
+                raise self.error(number, offset, "@psk before the first step: the platform starts with it")
+            return Psk(identity, bytes.fromhex(key), comment, number)
+        known = "timeout, wait, platform, network, sleep, wake, expect-not, profile, psk, say, say:zh"
         raise self.error(number, offset, f"a directive ({known}), got @{name}")
 
     def platform(self, number: int, at: int, rest: str, comment: str) -> PlatformCall:
@@ -488,6 +511,8 @@ def format_step(step: Step) -> str:
         return "@expect-not " + format_template(step.template)
     if isinstance(step, Profile):
         return f"@profile {step.name}"
+    if isinstance(step, Psk):
+        return f"@psk {step.identity}:{step.key.hex().upper()}"
     if isinstance(step, Say):
         return ("@say " if step.language == "en" else f"@say:{step.language} ") + step.text
     return ""
