@@ -48,7 +48,8 @@ async def test_a_demo_runs_to_its_end_one_enter_at_a_time(name: str) -> None:
             assert app.focused is pane
             await pilot.press("enter")
             await pilot.pause()
-        assert pane.outcome is not None and pane.outcome.passed, [r for r in pane.outcome.results if r.status.value == "failed"]
+        assert pane.outcome is not None
+        assert pane.outcome.passed, [r for r in pane.outcome.results if r.status.value == "failed"]
         first = shown[0]
         assert "step 1 of" in first and "send  AT" in first and "enter: send it" in first
         # the demo's words in both languages, and the catalogue's
