@@ -9,11 +9,15 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from qlaterm import __version__
 from qlaterm.lwm2m.psk import psk_argument
 from qlaterm.platform.options import add_platform_options
 from qlaterm.sim.options import add_network_options, network_setup
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from qlaterm.replay.format import Transcript
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -30,12 +34,15 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     add_platform_options(
         parser,
         port_help="UDP port of the bundled platform in --sim mode (a busy port falls back to a free one)",
-        profile_help="platform profile in --sim mode",
+        profile_help="platform profile in --sim mode (default generic, or the demo's @profile)",
     )
+    parser.set_defaults(profile=None)
     parser.add_argument("--state", metavar="DIR", type=Path, help="--sim: keep the module's NVM in DIR")
     parser.add_argument("--psk", type=psk_argument, action="append", default=[], metavar="IDENTITY:HEXKEY",
                         help="--sim: a DTLS-PSK identity the bundled platform accepts on port+1 (repeatable)")
     add_network_options(parser, prefix="--sim: ")
+    parser.add_argument("--demo", nargs="?", const="", metavar="NAME",
+                        help="--sim: a guided demo, one explained step at a time (no NAME: list them)")
     parser.add_argument("--keymap", metavar="FILE", type=Path, help="key remapping file (TOML)")
     logging = parser.add_mutually_exclusive_group()
     logging.add_argument("--log", metavar="FILE", type=Path,
@@ -50,6 +57,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         parser.error("give a serial PORT or --sim (one of them)")
     if args.psk and not args.sim:
         parser.error("--psk feeds the bundled platform: it needs --sim")
+    if args.demo is not None and not args.sim:
+        parser.error("--demo runs against the simulator: it needs --sim")
     args.psk = dict(args.psk)
     return args
 
@@ -71,10 +80,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     from qlaterm.ui.keymap import default_keymap_path
 
     transport: Transport
+    demo = None
+    if args.demo is not None:
+        demo = _demo(args)
+        if demo is None:
+            return 0 if not args.demo else 2
     if args.sim:
         from qlaterm.link.inproc import InProcTransport
 
-        transport = InProcTransport(profile=args.profile, platform_port=args.platform_port, state_dir=args.state,
+        profile = args.profile or "generic"
+        if demo is not None:
+            from qlaterm.replay.cli import UsageError, profile_for
+
+            try:
+                profile = profile_for(demo[1], args.profile)
+            except UsageError as exc:
+                print(f"qlaterm: {exc}", file=sys.stderr)
+                return 2
+            args.psk = {**demo[1].psks, **args.psk}
+        transport = InProcTransport(profile=profile, platform_port=args.platform_port, state_dir=args.state,
                                     psk_store=args.psk, network=network_setup(args))
     else:
         from qlaterm.link.serial import SerialTransport
@@ -87,9 +111,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         mask_secrets=not args.show_psk,
         session_log=args.log,
         session_log_dir=None if args.no_log or args.log else default_log_dir(),
+        demo=demo,
     )
     app.run()
     return 0
+
+
+def _demo(args: argparse.Namespace) -> tuple[str, Transcript] | None:
+    """The demo ``--demo NAME`` asks for; None after listing them (no NAME, or one that does not exist)."""
+    from qlaterm.replay.demo import demo_names, demo_summary, load_demo
+
+    if args.demo in demo_names():
+        return args.demo, load_demo(args.demo)
+    if args.demo:
+        print(f"qlaterm: no demo {args.demo!r}; there are:", file=sys.stderr)
+    out = sys.stderr if args.demo else sys.stdout
+    for name in demo_names():
+        print(f"  {name:<11} {demo_summary(load_demo(name))}", file=out)
+    if not args.demo:
+        print("run one with: qlaterm --sim --demo NAME", file=out)
+    return None
 
 
 if __name__ == "__main__":

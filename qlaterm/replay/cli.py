@@ -16,19 +16,13 @@ from typing import TextIO
 
 from qlaterm.link.base import LinkState, Transport
 from qlaterm.link.session import Session
-from qlaterm.platform.options import add_platform_options
+from qlaterm.platform.options import PROFILE_NAMES, add_platform_options
 
 from .format import NETWORKS, Transcript, TranscriptError, parse, parse_duration
 from .report import ConsoleReport, write_junit
-from .runner import DEFAULT_STEP_TIMEOUT, Outcome, Runner, needs_simulator
+from .runner import BOOT_TIMEOUT, DEFAULT_STEP_TIMEOUT, SIM_CAPTURES, Outcome, Runner, needs_simulator
 
 __all__ = ["SIM_CAPTURES", "build_parser", "example_names", "example_text", "main", "replay", "run_one"]
-
-SIM_CAPTURES = frozenset({"host", "port"})
-"""Captures bound from the start in --sim mode: the bundled platform's address."""
-
-BOOT_TIMEOUT = 10.0
-"""Seconds the simulated module may take to power on and attach (its banner ends with ``+IP:``)."""
 
 
 class UsageError(Exception):
@@ -64,6 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--sim", action="store_true", help="run against the simulated BC26 and the bundled platform")
     add_platform_options(parser, port_help="UDP port of the bundled platform in --sim mode (busy: any free one)",
                          profile_help="platform profile in --sim mode")
+    parser.set_defaults(profile=None)  # unless given, each transcript's @profile (else generic)
     parser.add_argument("--network", choices=NETWORKS, help="--sim: the simulated radio conditions")
     parser.add_argument("--baud", type=int, default=115200, help="baud rate of PORT (default 115200)")
     parser.add_argument("--timeout", type=_duration, default=DEFAULT_STEP_TIMEOUT, metavar="DURATION",
@@ -88,11 +83,24 @@ def _load(item: str, predefined: frozenset[str]) -> tuple[str, Transcript]:
     return path.name, parse(text, item, predefined=predefined)
 
 
-def _transport(args: argparse.Namespace) -> Transport:
+def profile_for(transcript: Transcript, given: str | None) -> str:
+    """The platform profile a transcript runs with: ``--profile`` or its ``@profile``; they must agree."""
+    wanted = transcript.profile
+    if wanted is not None and wanted not in PROFILE_NAMES:
+        raise UsageError(f"{transcript.source}: @profile {wanted}: no such profile (there are: "
+                         f"{', '.join(PROFILE_NAMES)})")
+    if given is not None and wanted is not None and given != wanted:
+        raise UsageError(f"{transcript.source} is written for @profile {wanted}, not --profile {given}")
+    return given or wanted or "generic"
+
+
+def _transport(args: argparse.Namespace, transcript: Transcript) -> Transport:
     if args.sim:
         from qlaterm.link.inproc import InProcTransport
 
-        return InProcTransport(profile=args.profile, platform_port=args.platform_port, network=args.network or "ideal")
+        profile = profile_for(transcript, args.profile)
+        return InProcTransport(profile=profile, platform_port=args.platform_port, network=args.network or "ideal",
+                               psk_store=transcript.psks)
     from qlaterm.link.serial import SerialTransport
 
     return SerialTransport(args.port, args.baud)
@@ -100,7 +108,7 @@ def _transport(args: argparse.Namespace) -> Transport:
 
 async def run_one(args: argparse.Namespace, transcript: Transcript, report: ConsoleReport) -> Outcome:
     """One transcript on a fresh link (a new simulator in --sim mode); its outcome."""
-    transport = _transport(args)
+    transport = _transport(args, transcript)
     session = Session(transport)
     runner = Runner(session, simulator=transport.simulator, timeout=args.timeout,
                     network=args.network or "ideal", on_step=report.step)
@@ -108,13 +116,8 @@ async def run_one(args: argparse.Namespace, transcript: Transcript, report: Cons
         await session.open()
         if session.link.state is not LinkState.CONNECTED:
             raise UsageError(f"cannot open {transport.name}: {session.link.detail}")
-        simulator = transport.simulator
-        if simulator is not None:
-            platform = simulator.platform
-            if platform is not None:
-                runner.bound.update(host=platform.host, port=str(platform.port))
-            if not await runner.wait_for_line(lambda text: text.startswith("+IP:"), BOOT_TIMEOUT):
-                raise UsageError(f"the simulated module did not attach within {BOOT_TIMEOUT:g} s")
+        if not await runner.attach_simulator():
+            raise UsageError(f"the simulated module did not attach within {BOOT_TIMEOUT:g} s")
         return await runner.run(transcript)
     finally:
         runner.close()
@@ -145,7 +148,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         if len(items) < 2:
             parser.error("give the transcripts and then a serial PORT, or --sim")
         args.port = items.pop()
-    if not args.sim and (args.network or args.profile != "generic"):
+    if not args.sim and (args.network or args.profile is not None):
         parser.error("--network and --profile shape the simulator: they need --sim")
     args.files = items
     return args
@@ -157,6 +160,9 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int
     predefined = SIM_CAPTURES if args.sim else frozenset()
     try:
         transcripts = [_load(item, predefined) for item in args.files]
+        if args.sim:
+            for _, transcript in transcripts:
+                profile_for(transcript, args.profile)  # a disagreement stops the run before it starts
         if not args.sim:
             for name, transcript in transcripts:
                 if needs_simulator(transcript):

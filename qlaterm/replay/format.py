@@ -23,6 +23,9 @@ __all__ = [
     "Network",
     "Note",
     "PlatformCall",
+    "Profile",
+    "Psk",
+    "Say",
     "Segment",
     "Send",
     "Sleep",
@@ -257,7 +260,37 @@ class Note:
     line: int = field(default=0, compare=False)
 
 
-Step = Send | Expect | Timeout | Wait | PlatformCall | Network | Sleep | Wake | ExpectNot | Note
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """``@profile aep``: the bundled platform profile the transcript is written for (``--sim`` only)."""
+
+    name: str
+    comment: str = ""
+    line: int = field(default=0, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Psk:
+    """``@psk IDENTITY:HEXKEY``: a DTLS-PSK identity the bundled platform accepts (``--sim`` only, as ``--psk``)."""
+
+    identity: str
+    key: bytes
+    comment: str = ""
+    line: int = field(default=0, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Say:
+    """``@say TEXT`` (English) or ``@say:zh TEXT`` (Chinese): what the next step does and why, for a guided demo."""
+
+    text: str
+    language: str = "en"
+    line: int = field(default=0, compare=False)
+
+
+Step = Send | Expect | Timeout | Wait | PlatformCall | Network | Sleep | Wake | ExpectNot | Note | Profile | Psk | Say
+
+SAY_LANGUAGES = ("en", "zh")
 
 
 @dataclass(frozen=True, slots=True)
@@ -267,8 +300,18 @@ class Transcript:
 
     @property
     def runnable(self) -> tuple[Step, ...]:
-        """The steps that do something (comments left out)."""
-        return tuple(s for s in self.steps if not isinstance(s, Note))
+        """The steps that do something (comments, the profile and the demo's words left out)."""
+        return tuple(s for s in self.steps if not isinstance(s, Note | Profile | Psk | Say))
+
+    @property
+    def profile(self) -> str | None:
+        """The platform profile ``@profile`` names, if any."""
+        return next((s.name for s in self.steps if isinstance(s, Profile)), None)
+
+    @property
+    def psks(self) -> dict[str, bytes]:
+        """The DTLS-PSK identities ``@psk`` gives the bundled platform."""
+        return {s.identity: s.key for s in self.steps if isinstance(s, Psk)}
 
 
 # -- durations -------------------------------------------------------------------------------------------
@@ -303,6 +346,8 @@ class _Parser:
     def __init__(self, source: str, predefined: frozenset[str]) -> None:
         self.source = source
         self.bound: set[str] = set(predefined)
+        self.started = False  # a step that does something has been read
+        self.profile_line = 0
 
     def error(self, line: int, column: int, message: str) -> TranscriptError:
         return TranscriptError(self.source, line, column + 1, message)
@@ -313,10 +358,13 @@ class _Parser:
             step = self.line(number, raw.rstrip("\r"))
             if step is not None:
                 steps.append(step)
+                self.started = self.started or not isinstance(step, Note | Profile | Psk | Say)
         return Transcript(self.source, tuple(steps))
 
     def line(self, number: int, raw: str) -> Step | None:
         indent = len(raw) - len(raw.lstrip())
+        if raw.lstrip().startswith("@say"):
+            return self.say(number, indent, raw.strip())
         content, comment, _ = _split_comment(raw)
         body = content.strip()
         if not body:
@@ -379,7 +427,16 @@ class _Parser:
             return ExpectNot(tuple(s for _, s in segments), comment, number)
         if name == "platform":
             return self.platform(number, arg_at, rest, comment)
-        known = "timeout, wait, platform, network, sleep, wake, expect-not"
+        if name == "profile":
+            return self.profile(number, offset, arg_at, rest, comment)
+        if name == "psk":
+            identity, colon, key = rest.rpartition(":")
+            if not colon or not identity or not re.fullmatch(r"(?:[0-9A-Fa-f]{2})+", key):
+                raise self.error(number, arg_at, f"IDENTITY:HEXKEY after @psk (even-length hex), got {rest!r}")
+            if self.started:
+                raise self.error(number, offset, "@psk before the first step: the platform starts with it")
+            return Psk(identity, bytes.fromhex(key), comment, number)
+        known = "timeout, wait, platform, network, sleep, wake, expect-not, profile, psk, say, say:zh"
         raise self.error(number, offset, f"a directive ({known}), got @{name}")
 
     def platform(self, number: int, at: int, rest: str, comment: str) -> PlatformCall:
@@ -404,6 +461,26 @@ class _Parser:
                     raise self.error(number, at + rest.find(arg, len(operation) + len(words[1])),
                                      f"pmin=N or pmax=N after @platform write-attributes, got {arg!r}")
         return PlatformCall(operation, words[1], args, comment, number)
+
+
+    def say(self, number: int, offset: int, body: str) -> Step:
+        """``@say TEXT`` / ``@say:zh TEXT``: prose to the end of the line (``//`` and quotes in it are text)."""
+        name, _, text = body[1:].partition(" ")
+        if name not in ("say", *(f"say:{language}" for language in SAY_LANGUAGES)):
+            return self.directive(number, offset, body, "")
+        if not text.strip():
+            raise self.error(number, offset + len(body), f"the words to show after @{name}")
+        return Say(text.strip(), name.partition(":")[2] or "en", number)
+
+    def profile(self, number: int, offset: int, at: int, rest: str, comment: str) -> Profile:
+        if not _NAME.fullmatch(rest.replace("-", "_")):
+            raise self.error(number, at, f"a platform profile name after @profile, got {rest!r}")
+        if self.profile_line:
+            raise self.error(number, offset, f"one @profile per transcript (line {self.profile_line} has one)")
+        if self.started:
+            raise self.error(number, offset, "@profile before the first step: the platform starts with it")
+        self.profile_line = number
+        return Profile(rest, comment, number)
 
 
 def parse(text: str, source: str = "<transcript>", *, predefined: frozenset[str] = frozenset()) -> Transcript:
@@ -432,6 +509,12 @@ def format_step(step: Step) -> str:
         return "@wake"
     if isinstance(step, ExpectNot):
         return "@expect-not " + format_template(step.template)
+    if isinstance(step, Profile):
+        return f"@profile {step.name}"
+    if isinstance(step, Psk):
+        return f"@psk {step.identity}:{step.key.hex().upper()}"
+    if isinstance(step, Say):
+        return ("@say " if step.language == "en" else f"@say:{step.language} ") + step.text
     return ""
 
 
@@ -440,6 +523,9 @@ def format_transcript(transcript: Transcript) -> str:
     for step in transcript.steps:
         if isinstance(step, Note):
             lines.append(f"// {step.text}" if step.text else "//")
+            continue
+        if isinstance(step, Say):
+            lines.append(format_step(step))
             continue
         text = format_step(step)
         lines.append(f"{text} // {step.comment}" if step.comment else text)

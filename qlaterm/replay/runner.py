@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -23,7 +23,11 @@ from .format import (
     Expect,
     ExpectNot,
     Network,
+    Note,
     PlatformCall,
+    Profile,
+    Psk,
+    Say,
     Send,
     Sleep,
     Step,
@@ -37,8 +41,11 @@ from .format import (
 )
 
 __all__ = [
+    "BOOT_TIMEOUT",
     "DEFAULT_STEP_TIMEOUT",
     "NETWORK_TIMEOUT_SCALE",
+    "SIM_CAPTURES",
+    "Cue",
     "Outcome",
     "Runner",
     "Status",
@@ -54,6 +61,12 @@ DEFAULT_STEP_TIMEOUT = 5.0
 NETWORK_TIMEOUT_SCALE: dict[str, float] = {"ideal": 1.0, "good": 1.0, "poor": 3.0, "edge": 6.0, "none": 1.0}
 """Step timeouts stretch with the simulated radio: a poor cell delays each datagram by up to 2 s and loses
 some (a retransmission doubles the wait), an edge cell by up to 5 s."""
+
+SIM_CAPTURES = frozenset({"host", "port"})
+"""Captures bound from the start in --sim mode (:meth:`Runner.attach_simulator`): the bundled platform's address."""
+
+BOOT_TIMEOUT = 10.0
+"""Seconds the simulated module may take to power on and attach (its banner ends with ``+IP:``)."""
 
 _MODULE_LINES = frozenset({Kind.REPLY, Kind.FINAL, Kind.RESULT, Kind.URC, Kind.TEXT, Kind.BROKEN})
 _ASYNCHRONOUS = frozenset({Kind.RESULT, Kind.URC, Kind.TEXT})
@@ -99,6 +112,26 @@ class Outcome:
         return sum(1 for r in self.results if r.status is status)
 
 
+@dataclass(frozen=True, slots=True)
+class Cue:
+    """The step about to run, for whoever paces the run (a guided demo): what it does, in words and as a line.
+
+    ``notes`` are the ``@say`` lines written before it; ``text`` is the line as it will be sent (captures
+    filled in) or the directive; ``index``/``total`` count the steps that act (commands and simulator
+    directives).
+    """
+
+    step: Step
+    text: str
+    notes: tuple[Say, ...]
+    index: int
+    total: int
+
+
+_ACTS = (Send, PlatformCall, Sleep, Wake, Network)
+"""The steps a demo stops before: each makes something happen."""
+
+
 class _Failed(Exception):
     def __init__(self, result: StepResult) -> None:
         super().__init__(result.reason)
@@ -133,6 +166,7 @@ class Runner:
         network: str = "ideal",
         bound: dict[str, str] | None = None,
         on_step: Callable[[StepResult], None] | None = None,
+        pace: Callable[[Cue], Awaitable[None]] | None = None,
     ) -> None:
         self.session = session
         self.simulator = simulator
@@ -140,6 +174,8 @@ class Runner:
         self.network = network
         self.bound: dict[str, str] = dict(bound or {})
         self.on_step = on_step
+        self.pace = pace
+        """Awaited before each command and simulator directive (a guided demo waits for Enter there)."""
         self.log: list[Traffic] = []  # everything on the link, sent lines included
         self._received: list[int] = []  # indices into log of the module's lines
         self._consumed: set[int] = set()
@@ -147,6 +183,8 @@ class Runner:
         self._anchor = 0  # position after the last line matched or the last command sent
         self._arrived = asyncio.Event()
         self._platform_calls: list[asyncio.Task[object]] = []
+        self._sending: str | None = None  # the line this runner is sending
+        self._ours = True  # the command in flight is this runner's: its reply lines count
         self._unsubscribe = session.subscribe(self._on_event)
 
     # -- the link -------------------------------------------------------------------------------------
@@ -155,6 +193,10 @@ class Runner:
             return
         if event.kind in _MODULE_LINES and not event.text.strip():
             return
+        if event.kind is Kind.SENT:
+            self._ours = self._sending is not None and event.text == self._sending
+        elif event.kind in (Kind.REPLY, Kind.FINAL) and not self._ours:
+            return  # the reply to a command somebody else sent on the same session (the console's reads)
         self.log.append(event)
         if event.kind in _MODULE_LINES:
             self._received.append(len(self.log) - 1)
@@ -178,6 +220,17 @@ class Runner:
             return False
         return True
 
+    async def attach_simulator(self, timeout: float = BOOT_TIMEOUT) -> bool:
+        """In --sim mode: bind ``{host}`` and ``{port}`` to the bundled platform and wait until the module has
+        attached (its banner's ``+IP:`` line); False when it did not in time.  True at once without one."""
+        simulator = self.simulator
+        if simulator is None:
+            return True
+        platform = simulator.platform
+        if platform is not None:
+            self.bound.update(host=platform.host, port=str(platform.port))
+        return await self.wait_for_line(lambda text: text.startswith("+IP:"), timeout)
+
     def unmatched(self, since: int = 0) -> list[str]:
         """The module's lines from position ``since`` on that no expected line matched."""
         return [self.log[self._received[i]].text for i in range(since, len(self._received)) if i not in self._consumed]
@@ -196,10 +249,23 @@ class Runner:
         started = time.perf_counter()
         windows: list[tuple[ExpectNot, int, float]] = []
         failed = False
+        notes: list[Say] = []
+        total = sum(1 for s in transcript.runnable if isinstance(s, _ACTS))
+        acted = 0
         try:
-            for step in transcript.runnable:
+            for step in transcript.steps:
+                if isinstance(step, Say):
+                    notes.append(step)
+                    continue
+                if isinstance(step, Note | Profile | Psk):
+                    continue
                 if not failed and isinstance(step, Send) and windows:
                     failed = self._close_windows(windows, outcome)
+                if not failed and isinstance(step, _ACTS):
+                    acted += 1
+                    if self.pace is not None:
+                        await self.pace(Cue(step, self._text(step), tuple(notes), acted, total))
+                    notes.clear()
                 if failed:
                     self._report(outcome, StepResult(step, Status.NOT_RUN, self._text(step)))
                 elif isinstance(step, ExpectNot):
@@ -267,7 +333,11 @@ class Runner:
         line = substitute(step.template, self.bound)
         self._forget_text()
         self._anchor = len(self._received)
-        reply = await self.session.send(line, timeout=self.timeout)
+        self._sending = line
+        try:
+            reply = await self.session.send(line, timeout=self.timeout)
+        finally:
+            self._sending = None
         if reply.timed_out:
             raise _Failed(StepResult(
                 step, Status.FAILED, line, reply.elapsed, f"no final result code within {self.timeout:g} s",

@@ -45,6 +45,8 @@ from .status import StatusPane
 from .transcript import Transcript
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
+    from qlaterm.replay.format import Transcript as ReplayTranscript
+
     from .find_bar import FindBar
 
 __all__ = ["STARTUP_COMMANDS", "QlatermApp"]
@@ -133,8 +135,11 @@ class QlatermApp(App[None]):
         session_log: Path | None = None,
         session_log_dir: Path | None = None,
         clock: Callable[[], float] = time.time,
+        demo: tuple[str, ReplayTranscript] | None = None,
     ) -> None:
         super().__init__()
+        self.demo = demo
+        """A guided demo to run on the session (``--demo NAME``): its name and transcript."""
         self.transport = transport
         self.simulator: SimulatorControls | None = transport.simulator
         """The simulated module's controls in sim mode, else None."""
@@ -180,6 +185,12 @@ class QlatermApp(App[None]):
     def compose(self) -> ComposeResult:
         with Horizontal(id="main"):
             with Vertical(id="left"):  # the find bar joins it above the transcript when first opened
+                if self.demo is not None:
+                    from .demo import DemoPane
+
+                    pane = DemoPane(*self.demo, id="demo")
+                    pane.start(self.session, self.simulator)  # before the link opens: no line missed
+                    yield pane
                 transcript = Transcript(id="transcript")
                 transcript.masking = self.mask_secrets
                 transcript.secrets = self.state.secrets
@@ -242,6 +253,10 @@ class QlatermApp(App[None]):
                 await self.query_one("#left", Vertical).mount(pane)
                 self.refresh_bindings()  # ctrl+t now has a pane to show
         self.request_read()
+        if self.demo is not None:
+            from .demo import DemoPane
+
+            self.run_worker(self.query_one(DemoPane).run(), group="demo", name="demo", exit_on_error=False)
 
     async def on_unmount(self) -> None:
         await self.session.close()

@@ -192,16 +192,68 @@ def test_junit_report(tmp_path: Path) -> None:
 PROFILES = {"aep.txt": "aep", "andlink.txt": "andlink", "telit.txt": "telit"}
 
 
-@pytest.mark.parametrize("name", example_names())
-def test_every_shipped_example_replays_green(name: str) -> None:
+def _replay_example(name: str, network: str) -> None:
     import io
 
     from qlaterm.replay.cli import main
 
     out = io.StringIO()
-    argv = [f"example:{name}", "--sim", "--platform-port", "0", "--network", "ideal"]
-    status = main([*argv, "--profile", PROFILES.get(name, "generic")], out=out)
+    status = main([f"example:{name}", "--sim", "--platform-port", "0", "--network", network], out=out)
     assert status == 0, out.getvalue()
+
+
+@pytest.mark.parametrize("name", example_names())
+def test_every_shipped_example_replays_green(name: str) -> None:
+    _replay_example(name, "ideal")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("network", ["good", "poor"])
+@pytest.mark.parametrize("name", example_names())
+def test_every_shipped_example_replays_green_on_a_real_cell(name: str, network: str) -> None:
+    _replay_example(name, network)
+
+
+@pytest.mark.parametrize("name", example_names())
+def test_the_examples_name_their_profile_and_print_the_vendor_server_lines(name: str) -> None:
+    from qlaterm.replay.cli import example_text
+    from qlaterm.replay.format import parse
+
+    text = example_text(name)
+    assert parse(text, name, predefined=frozenset({"host", "port"})).profile == PROFILES.get(name)
+    printed = {
+        "aep.txt": 'AT+QLACONFIG=0,"221.229.214.202",5683,"urn:imei-imsi:866971030603068-460111174747875",300,3',
+        "andlink.txt": 'AT+QLACONFIG=1,"lwm.home.komect.com",5683,"866971031275899",30,3 //配置服务器信息',
+        "telit.txt": 'AT+QLACONFIG=0,device1-api.10646.cn,5683,"867726030187399",300,3',
+    }
+    if name in printed:
+        assert printed[name] in text.splitlines()
+
+
+def test_a_profile_option_that_disagrees_with_the_transcript_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from qlaterm.replay.cli import main
+
+    assert main(["example:aep", "--sim", "--profile", "telit", "--platform-port", "0"]) == 2
+    assert capsys.readouterr().err == (
+        "qlaterm replay: aep.txt is written for @profile aep, not --profile telit\n"
+    )
+    (tmp_path / "p.txt").write_text("@profile nowhere\nAT\nOK\n", encoding="utf-8")
+    assert main([str(tmp_path / "p.txt"), "--sim", "--platform-port", "0"]) == 2
+    assert "@profile nowhere: no such profile" in capsys.readouterr().err
+
+
+def test_the_transcript_profile_shapes_the_platform(tmp_path: Path) -> None:
+    # The andlink profile bootstraps: a bootstrap server configuration registers only with it.
+    text = (
+        "@profile andlink\n"
+        'AT+QLACONFIG=1,"lwm.home.komect.com",5683,"866971031275899",30,3\nOK\n'
+        "AT+QLAREG\nOK\n+QLAURC: \"bs_finished\"\n+QLAREG: 0\n"
+    )
+    status, output = replay(tmp_path, text)
+    assert status == 0, output
+    assert replay(tmp_path, text, "--profile", "generic")[0] == 2
 
 
 def test_replay_runs_headless_without_the_ui_toolkit(tmp_path: Path) -> None:

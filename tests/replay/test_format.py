@@ -195,3 +195,31 @@ def test_an_error_is_reported_on_its_line_and_column(transcript: Transcript, whe
     with pytest.raises(TranscriptError) as caught:
         parse("\n".join(lines))
     assert (caught.value.line, caught.value.column) == (where + 1, indent + 1)
+
+
+def test_profile_psk_and_say_are_read_and_written_back() -> None:
+    from qlaterm.replay.format import Profile, Psk, Say
+
+    text = '@profile aep\n@psk dev:0A0B\n@say Send it // "as is"\n@say:zh 发送\nAT\nOK\n'
+    transcript = parse(text)
+    assert transcript.steps[:4] == (Profile("aep"), Psk("dev", b"\x0a\x0b"), Say('Send it // "as is"'),
+                                    Say("发送", "zh"))
+    assert transcript.profile == "aep" and transcript.psks == {"dev": b"\x0a\x0b"}
+    assert [type(s) for s in transcript.runnable] == [Send, Expect]
+    assert format_transcript(transcript) == text.replace("dev:0A0B", "dev:0A0B")
+    assert parse(format_transcript(transcript)).steps == transcript.steps
+
+
+@pytest.mark.parametrize(("text", "where", "message"), [
+    ("AT\nOK\n@profile aep\n", "3:1", "@profile before the first step"),
+    ("@profile aep\n@profile telit\n", "2:1", "one @profile per transcript (line 1 has one)"),
+    ("@profile a b\n", "1:10", "a platform profile name after @profile"),
+    ("@psk nokey\n", "1:6", "IDENTITY:HEXKEY after @psk"),
+    ("@psk id:ABC\n", "1:6", "IDENTITY:HEXKEY after @psk"),
+    ("@say\n", "1:5", "the words to show after @say"),
+    ("@say:fr bonjour\n", "1:1", "a directive ("),
+])
+def test_profile_psk_and_say_errors(text: str, where: str, message: str) -> None:
+    with pytest.raises(TranscriptError) as error:
+        parse(text, "t.txt")
+    assert str(error.value).startswith(f"t.txt:{where}: {message}")
