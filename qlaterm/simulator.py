@@ -9,9 +9,10 @@ By default the bundled LwM2M platform runs beside the module on UDP 127.0.0.1:56
 
 The module's datagrams cross a simulated NB-IoT link (``--network``, default ``good``; ``--loss``, ``--delay``,
 ``--seed``); ``--route-all`` sends every configured server to the bundled platform, ``--route`` single ones.
-Over ``--tcp`` the module powers on when the first client connects.  Control signals: SIGUSR1 deep sleep
-and wake, SIGHUP power-cycle, SIGUSR2 reset pulse; the Python API is ``module.network.set_condition(...)``,
-``module.power_cycle()``, ``module.reset()``.
+Over ``--tcp`` the module powers on when the first client connects.  ``--control PATH`` opens the control
+channel on a Unix socket (:mod:`qlaterm.sim.control`: ``network poor``, ``loss 0.2``, ``delay 500-900``,
+``sleep``, ``wake``, ``power-cycle``, ``reset``, ``status``), and ``qlaterm-sim --send PATH COMMAND`` is its
+client.  Control signals: SIGUSR1 deep sleep and wake, SIGHUP power-cycle, SIGUSR2 reset pulse.
 
 The first line on stdout is where to connect (the device path, or ``HOST:PORT`` with the port actually
 bound, so ``--tcp 127.0.0.1:0`` is usable); everything else goes to stderr.  The program runs until
@@ -26,13 +27,14 @@ import contextlib
 import logging
 import signal
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
 
 from qlaterm.lwm2m.psk import psk_argument
 from qlaterm.platform.options import add_platform_options
 from qlaterm.platform.server import Platform
 from qlaterm.sim.conditions import DEFAULT_CONDITION, condition
+from qlaterm.sim.control import Controls, ControlServer, send
 from qlaterm.sim.module import Module
 from qlaterm.sim.nvm import Nvm
 from qlaterm.sim.options import NetworkSetup, add_network_options, network_setup
@@ -147,7 +149,7 @@ async def serve(
                 raise OSError("--route-all needs the bundled platform (drop --no-server)")
             routes = platform_routes(platform, routes)
         module = build_module(imei=args.imei, state_dir=state_dir, network=network_setup(args), routes=routes)
-        async with serving(module, make_link(args)) as address:
+        async with serving(module, make_link(args)) as address, controlled(module, args.control):
             (ready or _announce)(address)
             if platform is not None:
                 note(f"bundled LwM2M platform on udp {platform.host}:{platform.port} ({args.profile})")
@@ -158,6 +160,32 @@ async def serve(
             loop.remove_signal_handler(signum)
         if platform is not None:
             await platform.stop()
+
+
+@contextlib.asynccontextmanager
+async def controlled(module: Module, path: str | None) -> AsyncIterator[None]:
+    """The control channel on the Unix socket ``path`` while the block runs (none when ``path`` is None)."""
+    if path is None:
+        yield
+        return
+    server = ControlServer(Controls(module), Path(path))
+    await server.open()
+    note(f"control channel on {path} (qlaterm-sim --send {path} help)")
+    try:
+        yield
+    finally:
+        await server.close()
+
+
+def send_command(path: str, words: Sequence[str]) -> int:
+    """``qlaterm-sim --send PATH COMMAND``: print the answer; status 0 for ``ok``, 1 otherwise."""
+    try:
+        answer = asyncio.run(send(Path(path), " ".join(words)))
+    except (OSError, TimeoutError) as exc:
+        note(f"error: no simulator control channel at {path}: {exc}")
+        return 1
+    print(answer)
+    return 0 if answer.startswith("ok") else 1
 
 
 def _announce(address: str) -> None:
@@ -202,7 +230,19 @@ def build_parser() -> argparse.ArgumentParser:
     where.add_argument(
         "--tcp", type=_host_port, metavar="HOST:PORT", help="serve raw TCP (like ser2net); one client at a time"
     )
+    where.add_argument(
+        "--send",
+        nargs="+",
+        metavar="PATH COMMAND",
+        help="send one command to the control channel of a running qlaterm-sim and print its answer",
+    )
     parser.add_argument("--link", metavar="PATH", help="with --pty: also create the symlink PATH to the device")
+    parser.add_argument(
+        "--control",
+        metavar="PATH",
+        help="open the control channel on the Unix socket PATH: one command per line (network NAME, loss P, "
+        "delay MS[-MS], sleep, wake, power-cycle, reset, status, help), each answered by one line, ok or error",
+    )
     add_platform_options(
         parser,
         port_help="bundled platform UDP port (default 5683; 0 picks a free one)",
@@ -245,6 +285,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.link and not args.pty:
         parser.error("--link needs --pty")
+    if args.send is not None and len(args.send) < 2:
+        parser.error("--send needs PATH and COMMAND (e.g. --send /tmp/bc26.ctl status)")
     args.psk = dict(args.psk)
     return args
 
@@ -252,6 +294,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``qlaterm-sim``: exit status 0 after SIGINT/SIGTERM, 1 when it cannot start."""
     args = parse_args(argv)
+    if args.send is not None:
+        return send_command(args.send[0], args.send[1:])
     try:
         return asyncio.run(serve(args))
     except KeyboardInterrupt:  # Ctrl-C before the signal handlers were installed
