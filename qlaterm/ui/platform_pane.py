@@ -1,12 +1,12 @@
 """The platform pane (sim mode): drive the bundled LwM2M server and read what it received.
 
 The first line picks the registered device the operations go to (the one that registered last until
-another is picked); the next issues a server operation on it (Read, Write, Execute, Observe, Cancel,
-Discover, Write-Attributes) with the argument that operation takes; below them the platform's events (registrations, responses, notifications,
-Send data) and its CoAP log — type, code, message ID, token, path, content format and decoded payload —
-so the AT lines on the left and the packets they caused can be read side by side.  A second line shows
-the DTLS-PSK side (port+1 and the PSK store, keys masked unless ``--show-psk``); identities the DTLS port
-refuses are logged as they happen.
+another is picked) and shows its registration; the second the DTLS-PSK side (port+1 and the PSK store,
+keys masked unless ``--show-psk``); the third issues a server operation on the device (Read, Write,
+Execute, Observe, Cancel, Discover, Write-Attributes) with the argument that operation takes.  Below them
+the platform's events (registrations, responses, notifications, Send data) and its CoAP log — type, code,
+message ID, token, path, content format and decoded payload — so the AT lines on the left and the packets
+they caused can be read side by side; identities the DTLS port refuses are logged as they happen.
 """
 
 from __future__ import annotations
@@ -420,7 +420,8 @@ Long lines are folded; `w` in the log leaves them whole.
         arg = self.query_one("#platform-arg", Input).value if op in ARGUMENTS else ""
         ep = self.endpoint
         if ep is None or self.device is None:
-            self.note(f"{ep} is not registered with the platform" if ep else "no device is registered with the platform")
+            who = f"{ep} is not" if ep else "no device is"
+            self.note(f"{who} registered with the platform")
             self.app.bell()
             return None
         return ep, op, path, arg
