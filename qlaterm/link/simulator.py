@@ -8,7 +8,7 @@ real module's link simply has no simulator (``Transport.simulator`` is None).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -117,7 +117,14 @@ class PlatformHandle(Protocol):
     def coap_log(self) -> CoapRecords: ...
 
     @property
-    def latest_device(self) -> PlatformDevice | None: ...
+    def devices(self) -> Mapping[str, PlatformDevice]:
+        """The registered devices by endpoint name."""
+        ...
+
+    @property
+    def latest_device(self) -> PlatformDevice | None:
+        """The device that registered last, if any is registered."""
+        ...
 
     def subscribe(self, callback: Callable[[Any], object]) -> Callable[[], None]: ...
 

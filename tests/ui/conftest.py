@@ -75,14 +75,13 @@ class Console:
         await self.settle()
 
     async def press_button(self, selector: str) -> None:
-        """Press a visible, enabled button as a click would (its Pressed message), without aiming the mouse.
+        """Press a visible, enabled button (a Button or one of the platform pane's actions) as a click would
+        (its Pressed message), without aiming the mouse.
 
         The platform pane's lines change as the simulator reports events, and a click aimed from one layout
         could land in the next one; what is under test is what the button does.
         """
-        from textual.widgets import Button
-
-        button = self.app.query_one(selector, Button)
+        button: Any = self.app.query_one(selector)
         assert button.display and button.visible and not button.disabled, selector
         button.press()
         await self.pilot.pause()

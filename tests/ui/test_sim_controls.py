@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from textual.widgets import Button
-
 from qlaterm.link.session import Kind
+from qlaterm.ui.platform_pane import PaneAction
 from tests.ui.conftest import Console
 
 
@@ -25,7 +24,7 @@ async def test_deep_sleep_and_wake_reread_the_state(console: Console) -> None:
     assert simulator is not None and simulator.asleep
     assert "wake" in footer_actions(console) and "deep_sleep" not in footer_actions(console)
     assert "deep sleep" in console.status_text()
-    assert console.app.query_one("#platform-sleep", Button).label.plain == "Wake"
+    assert console.app.query_one("#platform-sleep", PaneAction).label == "Wake"
 
     before = len(sent(console))
     rdy = console.line("RDY")
@@ -39,7 +38,7 @@ async def test_deep_sleep_and_wake_reread_the_state(console: Console) -> None:
                                                "AT+QLAADDOBJ?"]
     assert console.state.registered and console.state.objects == {19: {0: (0,)}}
     assert "deep sleep" not in console.status_text()
-    assert console.app.query_one("#platform-sleep", Button).label.plain == "Sleep"
+    assert console.app.query_one("#platform-sleep", PaneAction).label == "Sleep"
 
 
 async def test_the_pane_button_sleeps_and_wakes(console: Console) -> None:

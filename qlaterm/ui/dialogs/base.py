@@ -6,7 +6,7 @@ through the session, so a dialog never touches the link and is easy to test on i
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -17,7 +17,9 @@ from textual.widgets import Button, Label, Select, Static
 
 from qlaterm.at.check import Rejected, check_line
 
-__all__ = ["ActionDialog", "Field"]
+__all__ = ["ActionDialog", "DialogScreen", "Field"]
+
+ResultT = TypeVar("ResultT")
 
 
 class Field(Horizontal):
@@ -35,7 +37,103 @@ class Field(Horizontal):
             child.add_class("field-body")
 
 
-class ActionDialog(ModalScreen[list[str] | None]):
+class DialogScreen(ModalScreen[ResultT]):
+    """A box centred over the console: title, body, preview, error line and buttons.
+
+    Its rules load with the first dialog opened, not with the console's first frame.
+    """
+
+    SCOPED_CSS = False
+    DEFAULT_CSS = """
+    DialogScreen {
+        align: center middle;
+    }
+
+    #dialog {
+        width: 90;
+        max-width: 95%;
+        height: auto;
+        max-height: 90%;
+        border: thick $accent;
+        background: $surface;
+        padding: 0 1;
+    }
+
+    #dialog-title {
+        width: 1fr;
+        text-style: bold;
+        background: $accent 30%;
+        padding: 0 1;
+        margin-bottom: 1;
+    }
+
+    #dialog-body {
+        height: auto;
+    }
+
+    #dialog-foot {
+        dock: bottom;
+        height: auto;
+    }
+
+    #dialog-preview {
+        height: auto;
+        margin-top: 1;
+        padding: 0 1;
+        background: $boost;
+    }
+
+    #dialog-error {
+        height: auto;
+        padding: 0 1;
+    }
+
+    #dialog-buttons {
+        height: auto;
+        align-horizontal: right;
+        margin-top: 1;
+    }
+
+    #dialog-buttons Button {
+        margin-left: 1;
+    }
+
+    .dialog-keys {
+        width: 1fr;
+        color: $text-muted;
+        padding: 1 0 0 1;
+    }
+
+    .written {
+        background: $boost;
+        padding: 0 1;
+        margin-top: 1;
+        height: auto;
+        max-height: 12;
+    }
+
+    .dialog-note {
+        color: $text-muted;
+        padding: 0 1;
+    }
+
+    #setting-help {
+        color: $text-muted;
+        padding: 0 1 0 15;
+        height: auto;
+    }
+
+    #setting-values {
+        height: auto;
+    }
+
+    #ack {
+        margin: 1 0 0 15;
+    }
+    """
+
+
+class ActionDialog(DialogScreen[list[str] | None]):
     """Base of the quick-action dialogs; subclasses provide ``body`` and ``lines``."""
 
     AUTO_FOCUS = "#dialog-body Input"

@@ -14,6 +14,24 @@ __all__ = ["HelpScreen"]
 class HelpScreen(ModalScreen[None]):
     """A scrollable Markdown page (arrows, PgUp/PgDn); Escape, F1 or q closes it."""
 
+    DEFAULT_CSS = """
+    HelpScreen {
+        align: center middle;
+    }
+
+    #help {
+        width: 100;
+        max-width: 95%;
+        height: 90%;
+        border: thick $accent;
+        background: $surface;
+    }
+
+    #help Markdown {
+        height: auto;
+    }
+    """
+
     AUTO_FOCUS = "#help"
     BINDINGS = [
         Binding("escape,f1,q", "close", "Close", id="help.close"),

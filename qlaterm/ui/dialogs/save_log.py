@@ -8,13 +8,14 @@ from pathlib import Path
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label
+
+from .base import DialogScreen
 
 __all__ = ["SaveLogDialog"]
 
 
-class SaveLogDialog(ModalScreen[Path | None]):
+class SaveLogDialog(DialogScreen[Path | None]):
     """Asks for a path."""
 
     AUTO_FOCUS = "#path"
