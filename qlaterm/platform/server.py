@@ -19,16 +19,16 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import logging
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 import aiocoap
 from aiocoap import CON, Code, Message
-from aiocoap.protocol import BlockwiseRequest
 from aiocoap.util import hostportsplit
 
 from qlaterm.lwm2m.dtls import DTLSTransport, dtls_transport_of
 from qlaterm.lwm2m.paths import Path, format_path, to_path
+from qlaterm.platform import blocks
 from qlaterm.platform.bootstrap import BootstrapConfig
 from qlaterm.platform.coaplog import CoapLog, remote_address
 from qlaterm.platform.content import LINK_FORMAT, decode_values, describe, effective_format, encode_write, parse_links
@@ -69,6 +69,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 PathLike = str | Path
+_ONE_PIECE = 1024  # the largest request payload sent whole; a larger one goes in Block1 pieces
 DEFAULT_REQUEST_TIMEOUT = 65.0  # the module answers an unanswered custom-object request 5.03 at 60 s
 # Who started the request being made: "api", or "profile:<name>" inside a profile's task.
 _ORIGIN: contextvars.ContextVar[str] = contextvars.ContextVar("platform_origin", default="api")
@@ -286,7 +287,7 @@ class Platform:
             msg.opt.accept = accept
         msg.remote = device.remote
         request = self._ctx_or_raise().request(msg, handle_blockwise=False)
-        response = await self._await_response(request, timeout, ep, "observe", p)
+        response = await self._await_response(request.response, timeout, ep, "observe", p)
         token = bytes(response.token or b"")
         try:
             response = await self._whole(msg, response)
@@ -333,7 +334,7 @@ class Platform:
             msg.forced_token = obs.token
         msg.remote = device.remote
         request = self._ctx_or_raise().request(msg, handle_blockwise=False)
-        response = await self._await_response(request, timeout, ep, "cancel", p)
+        response = await self._await_response(request.response, timeout, ep, "cancel", p)
         result = self._result(response, p, accept)
         self._done(ep, "cancel", p, result)
         return result
@@ -357,19 +358,24 @@ class Platform:
     ) -> Result:
         device = self.device(ep)
         msg.remote = device.remote
-        request = self._ctx_or_raise().request(msg)
-        response = await self._await_response(request, timeout, ep, operation, path)
+        # aiocoap cuts a payload too large for one datagram into Block1 pieces; the Block2 pieces of
+        # an answer are fetched by the platform itself, the same way for every operation.
+        request = self._ctx_or_raise().request(msg, handle_blockwise=len(msg.payload) > _ONE_PIECE)
+        response = await self._await_response(self._answer(request, msg), timeout, ep, operation, path)
         result = self._result(response, path, accept)
         self._done(ep, operation, path, result)
         return result
 
+    async def _answer(self, request: Any, msg: Message) -> Message:
+        return await self._whole(msg, await request.response)
+
     async def _await_response(
-        self, request: Any, timeout: float | None, ep: str, operation: str, path: Path
+        self, answer: Awaitable[Message], timeout: float | None, ep: str, operation: str, path: Path
     ) -> Message:
         wait = self.request_timeout if timeout is None else timeout
         try:
             # Cancelling the response future (timeout, or the caller cancelled) tells aiocoap to stop.
-            return await asyncio.wait_for(request.response, wait)
+            return await asyncio.wait_for(answer, wait)
         except TimeoutError:
             error = f"no answer within {wait:g} s"
             self._done(ep, operation, path, None, error)
@@ -381,13 +387,9 @@ class Platform:
 
     async def _whole(self, request: Message, response: Message) -> Message:
         """``response`` to ``request`` whole: when it is the first of several Block2 pieces, the later
-        ones are asked for. Observations are sent without aiocoap's blockwise handling (which would hide
-        the token the platform must stop listening to), so their first answer and each notification
-        come here; aiocoap's own routine fetches the pieces."""
-        block2 = response.opt.block2
-        if block2 is None or not block2.more:
-            return response
-        return await BlockwiseRequest._complete_by_requesting_block2(self._ctx_or_raise(), request, response, log)
+        ones are asked for (:mod:`qlaterm.platform.blocks`). Reads, observations and notifications all
+        come here, so every follow-up carries the first request's Accept and nothing stray."""
+        return await blocks.whole(self._ctx_or_raise(), request, response)
 
     def _result(self, response: Message, path: Path, accept: int | None) -> Result:
         cf = response.opt.content_format
