@@ -16,7 +16,7 @@ from aiocoap import Message, error
 from aiocoap.optiontypes import BlockOption
 
 
-class MixedPieces(error.Error):  # type: ignore[misc]  # aiocoap ships no type information
+class MixedPieces(error.Error):
     """The device sent a later piece that does not continue the first (another format, another ETag)."""
 
 
