@@ -33,6 +33,7 @@ from qlaterm.platform.bootstrap import BootstrapConfig
 from qlaterm.platform.coaplog import CoapLog, remote_address
 from qlaterm.platform.content import LINK_FORMAT, decode_values, describe, effective_format, encode_write, parse_links
 from qlaterm.platform.events import Callback, EventBus, EventQueue
+from qlaterm.platform.fairness import RegistrationBudget
 from qlaterm.platform.model import (
     BootstrapFinished,
     BootstrapRequested,
@@ -77,7 +78,8 @@ _ORIGIN: contextvars.ContextVar[str] = contextvars.ContextVar("platform_origin",
 
 class Platform:
     """A LwM2M 1.0/1.1 server on host:port (UDP, NoSec) and port+1 (DTLS-PSK, the identities of `psk_store`);
-    `port=0` picks a free port."""
+    `port=0` picks a free port. `registration_budget` limits the Registers and Updates of each endpoint
+    (by default 10 a second, :mod:`qlaterm.platform.fairness`)."""
 
     def __init__(
         self,
@@ -88,6 +90,7 @@ class Platform:
         psk_store: dict[str, bytes] | None = None,
         bootstrap: BootstrapConfig | None = None,
         request_timeout: float = DEFAULT_REQUEST_TIMEOUT,
+        registration_budget: RegistrationBudget | None = None,
     ) -> None:
         self.host = host
         self._requested_port = port
@@ -96,6 +99,7 @@ class Platform:
         self.psk_store: dict[str, bytes] = psk_store if psk_store is not None else {}
         self.bootstrap_config = bootstrap if bootstrap is not None else self.profile.bootstrap_config()
         self.request_timeout = request_timeout
+        self.registration_budget = registration_budget if registration_budget is not None else RegistrationBudget()
         self.coap_log = CoapLog()
         self._bus = EventBus()
         self._registry = Registry(self._publish)
@@ -130,7 +134,9 @@ class Platform:
         """Bind the socket and start serving; `port` then holds the bound port."""
         if self._ctx is not None:
             return
-        site = PlatformSite(self._registry, on_bootstrap=self._on_bootstrap, on_send=self._on_send)
+        site = PlatformSite(
+            self._registry, on_bootstrap=self._on_bootstrap, on_send=self._on_send, budget=self.registration_budget
+        )
         self._ctx, self.port = await create_context(
             site,
             host=self.host,
