@@ -49,9 +49,11 @@ from qlaterm.platform.model import (
     Result,
     SendReceived,
     UnknownDevice,
+    Updated,
 )
 from qlaterm.platform.observation import Observation
 from qlaterm.platform.profiles import Profile, get_profile
+from qlaterm.platform.queue import AWAKE, Pending, RequestQueue
 from qlaterm.platform.registry import Registry
 from qlaterm.platform.site import PlatformSite
 from qlaterm.platform.transport import create_context
@@ -91,6 +93,7 @@ class Platform:
         bootstrap: BootstrapConfig | None = None,
         request_timeout: float = DEFAULT_REQUEST_TIMEOUT,
         registration_budget: RegistrationBudget | None = None,
+        queue_awake: float = AWAKE,
     ) -> None:
         self.host = host
         self._requested_port = port
@@ -104,6 +107,8 @@ class Platform:
         self._bus = EventBus()
         self._registry = Registry(self._publish)
         self._registry.on_gone(self._registration_gone)
+        self._queue = RequestQueue(self._publish, queue_awake)
+        self._bus.subscribe(self._note_heard_from)
         self._observations: dict[tuple[str, Path], Observation] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
         self._ctx: aiocoap.Context | None = None
@@ -207,6 +212,25 @@ class Platform:
 
     # -------------------------------------------------------------------- device management
 
+    def queued(self, endpoint: str) -> list[Pending]:
+        """The requests waiting for `endpoint` (queue mode, asleep), oldest first."""
+        return self._queue.pending(endpoint)
+
+    def _note_heard_from(self, event: Event) -> None:
+        if isinstance(event, Registered | Updated | Notification | SendReceived) and event.endpoint is not None:
+            self._queue.heard_from(event.endpoint)
+
+    async def _turn(self, ep: str, operation: str, path: Path, timeout: float | None) -> Device:
+        """The device once a request may go to it: at once, or when a queue-mode device is heard from."""
+        wait = self.request_timeout if timeout is None else timeout
+        try:
+            await asyncio.wait_for(self._queue.wait_turn(self.device(ep), operation, path), wait)
+        except TimeoutError:
+            error = f"queued, not heard from within {wait:g} s"
+            self._done(ep, operation, path, None, error)
+            raise RequestTimeout(f"{operation} {format_path(path)} on {ep}: {error}") from None
+        return self.device(ep)
+
     def device(self, endpoint: str) -> Device:
         """The registration of `endpoint`; UnknownDevice when it is not registered."""
         try:
@@ -287,7 +311,7 @@ class Platform:
         A new observation of the same path replaces the old one (which is forgotten locally).
         """
         p = to_path(path)
-        device = self.device(ep)
+        device = await self._turn(ep, "observe", p, timeout)
         msg = Message(code=Code.GET, uri_path=_segments(p), observe=0)
         if accept is not None:
             msg.opt.accept = accept
@@ -329,7 +353,7 @@ class Platform:
         Without an active observation the GET carries a fresh token (a plain read for most clients).
         """
         p = to_path(path)
-        device = self.device(ep)
+        device = await self._turn(ep, "cancel", p, timeout)
         obs = self._observations.pop((ep, p), None)
         msg = Message(code=Code.GET, uri_path=_segments(p), observe=1)
         accept = obs.accept if obs is not None else None
@@ -362,7 +386,7 @@ class Platform:
         accept: int | None = None,
         timeout: float | None,
     ) -> Result:
-        device = self.device(ep)
+        device = await self._turn(ep, operation, path, timeout)
         msg.remote = device.remote
         # aiocoap cuts a payload too large for one datagram into Block1 pieces; the Block2 pieces of
         # an answer are fetched by the platform itself, the same way for every operation.
