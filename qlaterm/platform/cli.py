@@ -56,6 +56,7 @@ HELP = """commands:
   attr EP PATH pmin=1 pmax=5        also gt= lt= st=
   observe EP PATH [FORMAT]          notifications are printed as they arrive
   cancel EP PATH
+  queue EP                          requests waiting for a device in queue mode (binding UQ)
   log [N]                           the last N CoAP messages (default 20)
   help
   quit"""
@@ -219,6 +220,17 @@ class PlatformShell:
         self._need(args, 2, 2, "cancel EP PATH")
         result = await self.platform.cancel(args[0], args[1])
         return [format_result("cancel", args[0], _path(args[1]), result)]
+
+    async def _cmd_queue(self, args: list[str], line: str) -> list[str]:
+        self._need(args, 1, 1, "queue EP")
+        pending = self.platform.queued(args[0])
+        if not pending:
+            return [f"nothing queued for {args[0]}"]
+        now = time.time()
+        return [
+            f"{n}. {p.operation} {format_path(p.path)} waiting {now - p.queued_at:.1f} s"
+            for n, p in enumerate(pending, 1)
+        ]
 
     async def _cmd_log(self, args: list[str], line: str) -> list[str]:
         self._need(args, 0, 1, "log [N]")

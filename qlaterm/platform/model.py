@@ -310,3 +310,29 @@ class CoapRecord:
             f"{arrow} {self.remote[0]}:{self.remote[1]} {self.type} {code_label(self.code)} mid={self.mid} "
             f"tok={self.token or '-'} {self.path or '-'}{query}{cf}{obs}{payload}"
         )
+
+
+@dataclass(frozen=True)
+class Queued(Event):
+    """A request for a device in queue mode (binding with Q) that is asleep: it waits until the device is
+    heard from."""
+
+    operation: str
+    path: Path
+    position: int  # 1 for the request that goes first
+
+    def summary(self) -> str:
+        where = f"{self.endpoint} {format_path(self.path)}"
+        return f"queued {self.operation} {where} (#{self.position}, until it is heard from)"
+
+
+@dataclass(frozen=True)
+class Sent(Event):
+    """A queued request went to the device, which had just been heard from."""
+
+    operation: str
+    path: Path
+    waited: float  # seconds in the queue
+
+    def summary(self) -> str:
+        return f"sent queued {self.operation} {self.endpoint} {format_path(self.path)} after {self.waited:.1f} s"

@@ -19,20 +19,21 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import logging
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 import aiocoap
 from aiocoap import CON, Code, Message
-from aiocoap.protocol import BlockwiseRequest
 from aiocoap.util import hostportsplit
 
 from qlaterm.lwm2m.dtls import DTLSTransport, dtls_transport_of
 from qlaterm.lwm2m.paths import Path, format_path, to_path
+from qlaterm.platform import blocks
 from qlaterm.platform.bootstrap import BootstrapConfig
 from qlaterm.platform.coaplog import CoapLog, remote_address
 from qlaterm.platform.content import LINK_FORMAT, decode_values, describe, effective_format, encode_write, parse_links
 from qlaterm.platform.events import Callback, EventBus, EventQueue
+from qlaterm.platform.fairness import RegistrationBudget
 from qlaterm.platform.model import (
     BootstrapFinished,
     BootstrapRequested,
@@ -48,9 +49,11 @@ from qlaterm.platform.model import (
     Result,
     SendReceived,
     UnknownDevice,
+    Updated,
 )
 from qlaterm.platform.observation import Observation
 from qlaterm.platform.profiles import Profile, get_profile
+from qlaterm.platform.queue import AWAKE, Pending, RequestQueue
 from qlaterm.platform.registry import Registry
 from qlaterm.platform.site import PlatformSite
 from qlaterm.platform.transport import create_context
@@ -69,6 +72,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 PathLike = str | Path
+_ONE_PIECE = 1024  # the largest request payload sent whole; a larger one goes in Block1 pieces
 DEFAULT_REQUEST_TIMEOUT = 65.0  # the module answers an unanswered custom-object request 5.03 at 60 s
 # Who started the request being made: "api", or "profile:<name>" inside a profile's task.
 _ORIGIN: contextvars.ContextVar[str] = contextvars.ContextVar("platform_origin", default="api")
@@ -76,7 +80,8 @@ _ORIGIN: contextvars.ContextVar[str] = contextvars.ContextVar("platform_origin",
 
 class Platform:
     """A LwM2M 1.0/1.1 server on host:port (UDP, NoSec) and port+1 (DTLS-PSK, the identities of `psk_store`);
-    `port=0` picks a free port."""
+    `port=0` picks a free port. `registration_budget` limits the Registers and Updates of each endpoint
+    (by default 10 a second, :mod:`qlaterm.platform.fairness`)."""
 
     def __init__(
         self,
@@ -87,6 +92,8 @@ class Platform:
         psk_store: dict[str, bytes] | None = None,
         bootstrap: BootstrapConfig | None = None,
         request_timeout: float = DEFAULT_REQUEST_TIMEOUT,
+        registration_budget: RegistrationBudget | None = None,
+        queue_awake: float = AWAKE,
     ) -> None:
         self.host = host
         self._requested_port = port
@@ -95,10 +102,13 @@ class Platform:
         self.psk_store: dict[str, bytes] = psk_store if psk_store is not None else {}
         self.bootstrap_config = bootstrap if bootstrap is not None else self.profile.bootstrap_config()
         self.request_timeout = request_timeout
+        self.registration_budget = registration_budget if registration_budget is not None else RegistrationBudget()
         self.coap_log = CoapLog()
         self._bus = EventBus()
         self._registry = Registry(self._publish)
         self._registry.on_gone(self._registration_gone)
+        self._queue = RequestQueue(self._publish, queue_awake)
+        self._bus.subscribe(self._note_heard_from)
         self._observations: dict[tuple[str, Path], Observation] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
         self._ctx: aiocoap.Context | None = None
@@ -129,7 +139,9 @@ class Platform:
         """Bind the socket and start serving; `port` then holds the bound port."""
         if self._ctx is not None:
             return
-        site = PlatformSite(self._registry, on_bootstrap=self._on_bootstrap, on_send=self._on_send)
+        site = PlatformSite(
+            self._registry, on_bootstrap=self._on_bootstrap, on_send=self._on_send, budget=self.registration_budget
+        )
         self._ctx, self.port = await create_context(
             site,
             host=self.host,
@@ -199,6 +211,25 @@ class Platform:
         return event.device
 
     # -------------------------------------------------------------------- device management
+
+    def queued(self, endpoint: str) -> list[Pending]:
+        """The requests waiting for `endpoint` (queue mode, asleep), oldest first."""
+        return self._queue.pending(endpoint)
+
+    def _note_heard_from(self, event: Event) -> None:
+        if isinstance(event, Registered | Updated | Notification | SendReceived) and event.endpoint is not None:
+            self._queue.heard_from(event.endpoint)
+
+    async def _turn(self, ep: str, operation: str, path: Path, timeout: float | None) -> Device:
+        """The device once a request may go to it: at once, or when a queue-mode device is heard from."""
+        wait = self.request_timeout if timeout is None else timeout
+        try:
+            await asyncio.wait_for(self._queue.wait_turn(self.device(ep), operation, path), wait)
+        except TimeoutError:
+            error = f"queued, not heard from within {wait:g} s"
+            self._done(ep, operation, path, None, error)
+            raise RequestTimeout(f"{operation} {format_path(path)} on {ep}: {error}") from None
+        return self.device(ep)
 
     def device(self, endpoint: str) -> Device:
         """The registration of `endpoint`; UnknownDevice when it is not registered."""
@@ -280,13 +311,13 @@ class Platform:
         A new observation of the same path replaces the old one (which is forgotten locally).
         """
         p = to_path(path)
-        device = self.device(ep)
+        device = await self._turn(ep, "observe", p, timeout)
         msg = Message(code=Code.GET, uri_path=_segments(p), observe=0)
         if accept is not None:
             msg.opt.accept = accept
         msg.remote = device.remote
         request = self._ctx_or_raise().request(msg, handle_blockwise=False)
-        response = await self._await_response(request, timeout, ep, "observe", p)
+        response = await self._await_response(request.response, timeout, ep, "observe", p)
         token = bytes(response.token or b"")
         try:
             response = await self._whole(msg, response)
@@ -322,7 +353,7 @@ class Platform:
         Without an active observation the GET carries a fresh token (a plain read for most clients).
         """
         p = to_path(path)
-        device = self.device(ep)
+        device = await self._turn(ep, "cancel", p, timeout)
         obs = self._observations.pop((ep, p), None)
         msg = Message(code=Code.GET, uri_path=_segments(p), observe=1)
         accept = obs.accept if obs is not None else None
@@ -333,7 +364,7 @@ class Platform:
             msg.forced_token = obs.token
         msg.remote = device.remote
         request = self._ctx_or_raise().request(msg, handle_blockwise=False)
-        response = await self._await_response(request, timeout, ep, "cancel", p)
+        response = await self._await_response(request.response, timeout, ep, "cancel", p)
         result = self._result(response, p, accept)
         self._done(ep, "cancel", p, result)
         return result
@@ -355,21 +386,26 @@ class Platform:
         accept: int | None = None,
         timeout: float | None,
     ) -> Result:
-        device = self.device(ep)
+        device = await self._turn(ep, operation, path, timeout)
         msg.remote = device.remote
-        request = self._ctx_or_raise().request(msg)
-        response = await self._await_response(request, timeout, ep, operation, path)
+        # aiocoap cuts a payload too large for one datagram into Block1 pieces; the Block2 pieces of
+        # an answer are fetched by the platform itself, the same way for every operation.
+        request = self._ctx_or_raise().request(msg, handle_blockwise=len(msg.payload) > _ONE_PIECE)
+        response = await self._await_response(self._answer(request, msg), timeout, ep, operation, path)
         result = self._result(response, path, accept)
         self._done(ep, operation, path, result)
         return result
 
+    async def _answer(self, request: Any, msg: Message) -> Message:
+        return await self._whole(msg, await request.response)
+
     async def _await_response(
-        self, request: Any, timeout: float | None, ep: str, operation: str, path: Path
+        self, answer: Awaitable[Message], timeout: float | None, ep: str, operation: str, path: Path
     ) -> Message:
         wait = self.request_timeout if timeout is None else timeout
         try:
             # Cancelling the response future (timeout, or the caller cancelled) tells aiocoap to stop.
-            return await asyncio.wait_for(request.response, wait)
+            return await asyncio.wait_for(answer, wait)
         except TimeoutError:
             error = f"no answer within {wait:g} s"
             self._done(ep, operation, path, None, error)
@@ -381,13 +417,9 @@ class Platform:
 
     async def _whole(self, request: Message, response: Message) -> Message:
         """``response`` to ``request`` whole: when it is the first of several Block2 pieces, the later
-        ones are asked for. Observations are sent without aiocoap's blockwise handling (which would hide
-        the token the platform must stop listening to), so their first answer and each notification
-        come here; aiocoap's own routine fetches the pieces."""
-        block2 = response.opt.block2
-        if block2 is None or not block2.more:
-            return response
-        return await BlockwiseRequest._complete_by_requesting_block2(self._ctx_or_raise(), request, response, log)
+        ones are asked for (:mod:`qlaterm.platform.blocks`). Reads, observations and notifications all
+        come here, so every follow-up carries the first request's Accept and nothing stray."""
+        return await blocks.whole(self._ctx_or_raise(), request, response)
 
     def _result(self, response: Message, path: Path, accept: int | None) -> Result:
         cf = response.opt.content_format

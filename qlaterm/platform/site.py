@@ -18,6 +18,7 @@ from aiocoap import Code, Message, interfaces
 from qlaterm.lwm2m.blockwise import Block1Spool
 from qlaterm.lwm2m.linkformat import parse_link_format
 from qlaterm.platform.coaplog import remote_address
+from qlaterm.platform.fairness import RegistrationBudget
 from qlaterm.platform.model import Device
 from qlaterm.platform.registry import DEFAULT_LIFETIME, Registry
 
@@ -91,8 +92,10 @@ class PlatformSite(interfaces.Resource):
         *,
         on_bootstrap: BootstrapHandler,
         on_send: SendHandler,
+        budget: RegistrationBudget | None = None,
     ) -> None:
         super().__init__()
+        self.budget = budget if budget is not None else RegistrationBudget()
         self._block1 = Block1Spool()  # the assembly aiocoap's Resource uses, with 4.08 for pieces out of sequence
         self.registry = registry
         self.on_bootstrap = on_bootstrap
@@ -127,7 +130,7 @@ class PlatformSite(interfaces.Resource):
             if method == Code.DELETE:
                 self.registry.deregister(device)
                 return Message(code=Code.DELETED)
-            return self._update(device, request)
+            return self._refusal(device.endpoint) or self._update(device, request)
         if path == ("bs",):
             return self._bootstrap(request) if method == Code.POST else _not_allowed()
         if path == ("dp",):
@@ -139,6 +142,9 @@ class PlatformSite(interfaces.Resource):
         endpoint = params.get("ep")
         if not endpoint:
             raise BadRequest("Register without an endpoint name (ep)")
+        refusal = self._refusal(endpoint)
+        if refusal is not None:
+            return refusal
         lifetime = _lifetime(params.get("lt"))
         binding = _binding(params.get("b")) or "U"
         if "Q" in params and "Q" not in binding:  # LwM2M 1.0 draft clients send a separate Q
@@ -155,6 +161,13 @@ class PlatformSite(interfaces.Resource):
             sms=params.get("sms"),
         )
         return Message(code=Code.CREATED, location_path=tuple(device.location.split("/")))
+
+    def _refusal(self, endpoint: str) -> Message | None:
+        """5.03 Service Unavailable with Max-Age when `endpoint` is over its registration budget."""
+        wait = self.budget.admit(endpoint)
+        if wait is None:
+            return None
+        return Message(code=Code.SERVICE_UNAVAILABLE, max_age=wait, payload=b"too many registration requests")
 
     def _update(self, device: Device, request: Message) -> Message:
         params = query_params(request)

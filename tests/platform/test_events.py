@@ -19,9 +19,11 @@ from qlaterm.platform.model import (
     ObservationEnded,
     OperationDone,
     ProfileError,
+    Queued,
     Registered,
     Result,
     SendReceived,
+    Sent,
     Updated,
 )
 from qlaterm.ui.platform_pane import PlatformEvent
@@ -72,6 +74,11 @@ EVENTS: list[tuple[Event, str]] = [
         "profile:aep observe ep1 /19/0/0: error: timeout",
     ),
     (ProfileError("ep1", profile="aep", error="boom"), "profile aep error ep1: boom"),
+    (
+        Queued("ep1", operation="read", path=(3, 0, 0), position=2),
+        "queued read ep1 /3/0/0 (#2, until it is heard from)",
+    ),
+    (Sent("ep1", operation="write", path=(1, 0, 1), waited=12.34), "sent queued write ep1 /1/0/1 after 12.3 s"),
 ]
 
 
