@@ -164,6 +164,13 @@ class InProcTransport:
         """The name of the module's radio condition (None before the link opens)."""
         return self.module.network.condition.name if self.module is not None else None
 
+    @property
+    def networks(self) -> tuple[str, ...]:
+        """The named radio conditions of ``--network``, mildest first."""
+        from qlaterm.sim.conditions import CONDITIONS
+
+        return tuple(CONDITIONS)
+
     def set_network(self, name: str) -> None:
         """Put the module in the radio condition ``name`` (``ideal``, ``good``, ``poor``, ``edge``, ``none``)."""
         if self.module is not None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Iterable
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -91,6 +92,7 @@ class QlatermApp(App[None]):
         Binding("ctrl+t", "toggle_platform", "Platform", id="toggle_platform"),
         Binding("ctrl+n", "deep_sleep", "Sleep", id="deep_sleep"),
         Binding("ctrl+n", "wake", "Wake", id="wake"),
+        Binding("ctrl+g", "network", "Network", show=False, id="network"),
         Binding("ctrl+f", "find", "Find", show=False, id="find"),
         Binding("ctrl+s", "save_log", "Save log", show=False, id="save_log"),
         Binding("ctrl+l", "clear_transcript", "Clear", show=False, id="clear_transcript"),
@@ -117,6 +119,7 @@ class QlatermApp(App[None]):
         "toggle_platform": ("Toggle platform pane", "Show or hide the bundled platform (sim mode)"),
         "deep_sleep": ("Deep sleep (simulator)", "The simulated module stops answering AT and the network"),
         "wake": ("Wake (simulator)", "The simulated module prints its boot banner and recovers its session"),
+        "network": ("Network condition (simulator)", "The next radio condition: ideal → good → poor → edge → none"),
         "clear_transcript": ("Clear transcript", "Forget the lines shown so far"),
         "reread": ("Re-read module state", " · ".join(STARTUP_COMMANDS + NETWORK_COMMANDS)),
         "help": ("Help", "Help for the focused pane and the keys"),
@@ -238,6 +241,8 @@ class QlatermApp(App[None]):
                 pane = PlatformPane(platform, facts=simulator.facts, show_psk=not self.mask_secrets, id="platform")
                 await self.query_one("#left", Vertical).mount(pane)
                 self.refresh_bindings()  # ctrl+t now has a pane to show
+        if simulator is not None:
+            self.query_one(StatusPane).condition = simulator.network
         self.request_read()
 
     async def on_unmount(self) -> None:
@@ -310,6 +315,8 @@ class QlatermApp(App[None]):
                 return simulator is None or simulator.asleep
             case "wake":
                 return simulator is None or not simulator.asleep
+            case "network":
+                return simulator is None
         return False
 
     def _footer_state(self) -> frozenset[str]:
@@ -656,6 +663,29 @@ class QlatermApp(App[None]):
         for pane in self.query(PlatformPane):
             pane.refresh_sleep()
 
+    def action_network(self) -> None:
+        """Move the simulated module to the next radio condition (after ``none`` comes ``ideal`` again)."""
+        simulator = self.simulator
+        if simulator is None:
+            self.notify("the network condition is a simulator control (qlaterm --sim)", severity="warning")
+            return
+        names = simulator.networks
+        current = simulator.network
+        following = names[(names.index(current) + 1) % len(names)] if current in names else names[0]
+        self.set_network(following)
+
+    def set_network(self, name: str) -> None:
+        """Put the simulated module in the radio condition ``name`` and say so in the transcript."""
+        simulator = self.simulator
+        if simulator is None:
+            return
+        simulator.set_network(name)
+        self.session.note(f"simulator: network condition {name}")
+        status = self.query_one(StatusPane)
+        status.condition = simulator.network
+        status.refresh_state()
+        self.poll_network()  # the signal the module measures now
+
     def action_focus_command(self) -> None:
         self.query_one("#command-input").focus()
 
@@ -697,9 +727,14 @@ class QlatermApp(App[None]):
             if action in _SIM_ACTIONS and self.simulator is None:
                 continue
             yield SystemCommand(title, help_text, getattr(self, f"action_{action}"))
+        simulator = self.simulator
+        if simulator is not None:
+            for name in simulator.networks:
+                yield SystemCommand(f"Network: {name} (simulator)", f"Put the simulated module in the {name} radio "
+                                    "condition", partial(self.set_network, name))
 
 
-_SIM_ACTIONS = {"deep_sleep", "wake", "toggle_platform"}
+_SIM_ACTIONS = {"deep_sleep", "wake", "toggle_platform", "network"}
 """Palette entries that only mean something with the simulator."""
 
 

@@ -87,7 +87,8 @@ class StatusPane(Widget):
   `AT+CEREG?`, `AT+CSQ`, `AT+CGPADDR=1`, `AT+CSCON?`, `AT+CPSMS?`), kept current from the `+CEREG`,
   `+CSCON`, `+QNBIOTEVENT` and `+IP` URCs and by asking `AT+CSQ` and `AT+CEREG?` every 30 s while the
   link is idle. Signal in dBm: RSRP − 141 from `AT+CESQ`, else −113 + 2·rssi from `AT+CSQ`. `…` not read
-  yet, `?` the module answered `ERROR`. In simulator mode the network condition is shown too.
+  yet, `?` the module answered `ERROR`. In simulator mode the network condition is shown too (`sim good`;
+  `ctrl+g` or the palette's *Network: …* entries change it).
 
 * **Link** — the serial port or the simulator, and whether it is connected. A lost serial link is retried
   by itself; when the module is back its state is read again. In simulator mode, *deep sleep* is shown too.
