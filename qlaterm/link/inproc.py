@@ -121,6 +121,9 @@ class InProcTransport:
 
     # -- simulator facts and controls (what a serial port cannot offer) ------------------------------------
 
+    serial: None = None
+    """Not a serial port: no line settings, no DTR or RTS."""
+
     @property
     def simulator(self) -> SimulatorControls:
         """This link is the simulator: its controls are its own."""

@@ -93,9 +93,10 @@ def _transport(args: argparse.Namespace) -> Transport:
         from qlaterm.link.inproc import InProcTransport
 
         return InProcTransport(profile=args.profile, platform_port=args.platform_port, network=args.network or "ideal")
+    from qlaterm.link.base import SerialSettings
     from qlaterm.link.serial import SerialTransport
 
-    return SerialTransport(args.port, args.baud)
+    return SerialTransport(args.port, SerialSettings(baudrate=args.baud))
 
 
 async def run_one(args: argparse.Namespace, transcript: Transcript, report: ConsoleReport) -> Outcome:

@@ -29,7 +29,7 @@ from qlaterm.at.catalogue import error_text
 from qlaterm.at.check import Checked, check_line
 from qlaterm.at.network import NETWORK_COMMANDS, POLL_COMMANDS
 from qlaterm.at.secrets import conceal
-from qlaterm.link.base import LinkState, LinkStatus, Transport
+from qlaterm.link.base import LinkState, LinkStatus, SerialSettings, Transport
 from qlaterm.link.session import Rebooted, Reply, Session, SessionEvent, Traffic
 from qlaterm.link.sessionlog import SessionLog
 from qlaterm.link.simulator import PlatformHandle, SimFacts, SimulatorControls
@@ -93,6 +93,9 @@ class QlatermApp(App[None]):
         Binding("ctrl+n", "deep_sleep", "Sleep", id="deep_sleep"),
         Binding("ctrl+n", "wake", "Wake", id="wake"),
         Binding("ctrl+g", "network", "Network", show=False, id="network"),
+        Binding("shift+f8", "serial_settings", "Port", show=False, id="serial_settings"),
+        Binding("shift+f9", "toggle_dtr", "DTR", show=False, id="toggle_dtr"),
+        Binding("shift+f10", "toggle_rts", "RTS", show=False, id="toggle_rts"),
         Binding("ctrl+f", "find", "Find", show=False, id="find"),
         Binding("ctrl+s", "save_log", "Save log", show=False, id="save_log"),
         Binding("ctrl+l", "clear_transcript", "Clear", show=False, id="clear_transcript"),
@@ -120,6 +123,9 @@ class QlatermApp(App[None]):
         "deep_sleep": ("Deep sleep (simulator)", "The simulated module stops answering AT and the network"),
         "wake": ("Wake (simulator)", "The simulated module prints its boot banner and recovers its session"),
         "network": ("Network condition (simulator)", "The next radio condition: ideal → good → poor → edge → none"),
+        "serial_settings": ("Serial settings", "Baud, data bits, parity, stop bits, flow control of the open port"),
+        "toggle_dtr": ("Toggle DTR", "Drop or raise the serial port's DTR line"),
+        "toggle_rts": ("Toggle RTS", "Drop or raise the serial port's RTS line"),
         "clear_transcript": ("Clear transcript", "Forget the lines shown so far"),
         "reread": ("Re-read module state", " · ".join(STARTUP_COMMANDS + NETWORK_COMMANDS)),
         "help": ("Help", "Help for the focused pane and the keys"),
@@ -193,6 +199,7 @@ class QlatermApp(App[None]):
             with Vertical(id="right"):
                 status = StatusPane(self.state, show_psk=not self.mask_secrets, id="status")
                 status.facts = SimFacts() if self.simulator is not None else None
+                status.serial = self.transport.serial
                 yield status
                 yield ObjectTree(self.state, id="objects")
                 yield RequestsPane(self.state, id="requests")
@@ -686,6 +693,48 @@ class QlatermApp(App[None]):
         status.refresh_state()
         self.poll_network()  # the signal the module measures now
 
+    # -- serial port controls -----------------------------------------------------------------------------
+
+    def action_serial_settings(self) -> None:
+        serial = self.transport.serial
+        if serial is None:
+            self.notify(f"{self.transport.name} is not a serial port: it has no line settings", severity="warning")
+            return
+
+        def chosen(settings: SerialSettings | None) -> None:
+            if settings is not None and settings != serial.settings:
+                try:
+                    serial.apply(settings)
+                except ValueError as exc:
+                    self.notify(str(exc), title="not changed", severity="error")
+                else:
+                    self.session.note(f"serial settings: {settings.text}")
+                    self.sub_title = self.transport.name
+                self.query_one(StatusPane).refresh_state()
+            self.action_focus_command()
+
+        self.push_screen(dialogs.SerialDialog(self.transport.name, serial.settings), chosen)
+
+    def action_toggle_dtr(self) -> None:
+        self._toggle_line("DTR")
+
+    def action_toggle_rts(self) -> None:
+        self._toggle_line("RTS")
+
+    def _toggle_line(self, line: str) -> None:
+        serial = self.transport.serial
+        if serial is None:
+            self.notify(f"{self.transport.name} is not a serial port: it has no {line} line", severity="warning")
+            return
+        on = not (serial.dtr if line == "DTR" else serial.rts)
+        try:
+            (serial.set_dtr if line == "DTR" else serial.set_rts)(on)
+        except ValueError as exc:
+            self.notify(str(exc), title=f"{line} unchanged", severity="error")
+            return
+        self.session.note(f"{line} {'on' if on else 'off'}")
+        self.query_one(StatusPane).refresh_state()
+
     def action_focus_command(self) -> None:
         self.query_one("#command-input").focus()
 
@@ -726,6 +775,8 @@ class QlatermApp(App[None]):
         for action, (title, help_text) in self.ACTIONS.items():
             if action in _SIM_ACTIONS and self.simulator is None:
                 continue
+            if action in _SERIAL_ACTIONS and self.transport.serial is None:
+                continue
             yield SystemCommand(title, help_text, getattr(self, f"action_{action}"))
         simulator = self.simulator
         if simulator is not None:
@@ -736,6 +787,9 @@ class QlatermApp(App[None]):
 
 _SIM_ACTIONS = {"deep_sleep", "wake", "toggle_platform", "network"}
 """Palette entries that only mean something with the simulator."""
+
+_SERIAL_ACTIONS = {"serial_settings", "toggle_dtr", "toggle_rts"}
+"""Palette entries that only mean something on a serial port."""
 
 
 def _widget_binding_ids() -> set[str]:
