@@ -99,6 +99,7 @@ class QlatermApp(App[None]):
         Binding("ctrl+f", "find", "Find", show=False, id="find"),
         Binding("ctrl+s", "save_log", "Save log", show=False, id="save_log"),
         Binding("ctrl+l", "clear_transcript", "Clear", show=False, id="clear_transcript"),
+        Binding("ctrl+y", "hex_view", "Hex", show=False, id="hex_view"),
         Binding("ctrl+o", "reread", "Re-read state", show=False, id="reread"),
         Binding("escape", "focus_command", "Command line", show=False, id="focus_command"),
     ]
@@ -127,6 +128,7 @@ class QlatermApp(App[None]):
         "toggle_dtr": ("Toggle DTR", "Drop or raise the serial port's DTR line"),
         "toggle_rts": ("Toggle RTS", "Drop or raise the serial port's RTS line"),
         "clear_transcript": ("Clear transcript", "Forget the lines shown so far"),
+        "hex_view": ("Hex view", "The transcript's lines as their bytes on the link: hex and ASCII, CR and LF too"),
         "reread": ("Re-read module state", " · ".join(STARTUP_COMMANDS + NETWORK_COMMANDS)),
         "help": ("Help", "Help for the focused pane and the keys"),
     }
@@ -615,6 +617,10 @@ class QlatermApp(App[None]):
 
     def action_clear_transcript(self) -> None:
         self.transcript.clear_all()
+
+    def action_hex_view(self) -> None:
+        transcript = self.transcript
+        transcript.hex_view = not transcript.hex_view
 
     def action_toggle_platform(self) -> None:
         from .platform_pane import PlatformPane
