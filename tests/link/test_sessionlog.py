@@ -7,9 +7,9 @@ import stat
 import time
 from pathlib import Path
 
+from qlaterm.at.secrets import conceal as mask
 from qlaterm.link.base import LinkState, LinkStatus
 from qlaterm.link.sessionlog import SessionLog, log_name, prune
-from qlaterm.ui.transcript import mask
 from tests.scripted import frame, opened
 
 LINE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} (?P<marker>\S) (?P<text>.*)$")
