@@ -27,6 +27,7 @@ def _benchmarks() -> list[Benchmark]:
         ("fleet", fleet_bench.fleet),
         ("transcript-keys", transcript_bench.key_latency),
         ("transcript-rss", transcript_bench.rss),
+        ("transcript-pending", transcript_bench.pending_requests),
         ("replay", replay_bench.flows),
     ]
 

@@ -5,6 +5,9 @@ headless at 120x40, its transcript pre-filled with 100,000 lines, then URCs fed 
 2,000 lines/s in 20 ms slices while keys are typed into the command line.  Key latency is the time from
 posting the key to the input holding the character (max over 60 keys, one every 100 ms); RSS is the
 process's peak.  ``python -m bench.transcript_bench`` prints both lines.
+
+With 1,000 server requests pending (the requests pane shows the oldest 200), a read more arrives every
+100 ms while keys are typed: the same key latency, measured the same way.
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ KEY = "transcript key latency under 2,000 URC lines/s"
 KEY_BAR = Bar("≤ 100 ms (max of 60 keys, 100,000 lines held)", 0.100)
 RSS = "transcript RSS, 100,000 lines held and streaming"
 RSS_BAR = Bar("≤ 200 MB", 200.0)
+PENDING = "key latency with 1,000 pending requests"
+PENDING_BAR = Bar("≤ 100 ms (max of 60 keys, a read more every 100 ms)", 0.100)
 
 _CHILD = r"""
 import asyncio, json, resource, time
@@ -71,9 +76,57 @@ asyncio.run(main())
 """
 
 
-def _measure() -> dict[str, float]:
+_PENDING_CHILD = r"""
+import asyncio, json, time
+from textual import events
+from qlaterm.link.inproc import InProcTransport
+from qlaterm.ui.app import QlatermApp
+
+def reads(first, count):
+    return b"".join(b'\r\n+QLAURC: "read",%d,19,0,0\r\n' % mid for mid in range(first, first + count))
+
+async def main():
+    app = QlatermApp(InProcTransport(platform_port=None, network="ideal"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        for start in range(1, 1001, 100):
+            app.session._on_data(reads(start, 100))
+            await pilot.pause()
+        await pilot.pause(0.2)
+        assert len(app.state.requests) == 1000
+        stop, mid = False, 1001
+
+        async def trickle():
+            nonlocal mid
+            while not stop:
+                app.session._on_data(reads(mid, 1))
+                mid += 1
+                await asyncio.sleep(0.1)
+
+        task = asyncio.create_task(trickle())
+        command = app.query_one("#command-input")
+        command.focus()
+        latencies = []
+        for _ in range(60):
+            await asyncio.sleep(0.05)
+            before = len(command.value)
+            t = time.perf_counter()
+            command.post_message(events.Key("a", "a"))
+            while len(command.value) == before:
+                await asyncio.sleep(0.001)
+            latencies.append(time.perf_counter() - t)
+        stop = True
+        await task
+    print(json.dumps({"max": max(latencies), "p50": sorted(latencies)[30], "pending": mid - 1}))
+
+asyncio.run(main())
+"""
+
+
+def _measure(child: str = _CHILD) -> dict[str, float]:
     env = dict(os.environ, TEXTUAL_ANIMATIONS="none")
-    proc = subprocess.run([sys.executable, "-c", _CHILD], env=env, capture_output=True, timeout=300)
+    proc = subprocess.run([sys.executable, "-c", child], env=env, capture_output=True, timeout=300)
     if proc.returncode != 0:
         raise RuntimeError(proc.stderr.decode()[-2000:])
     return json.loads(proc.stdout.decode().strip().splitlines()[-1])
@@ -99,6 +152,16 @@ def rss() -> Result:
     return transcript_flood()[1]
 
 
+def pending_requests() -> Result:
+    """Key latency with 1,000 server requests waiting for their answers."""
+    try:
+        figures = _measure(_PENDING_CHILD)
+    except Exception as exc:
+        return skipped(PENDING, PENDING_BAR, f"{type(exc).__name__}: {exc}")
+    detail = f"p50 {figures['p50'] * 1000:.1f} ms, {figures['pending']:.0f} requests pending at the end"
+    return Result(PENDING, PENDING_BAR, figures["max"], "s", detail)
+
+
 if __name__ == "__main__":
-    for result in transcript_flood():
+    for result in (*transcript_flood(), pending_requests()):
         print(result.line())

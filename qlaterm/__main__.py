@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from qlaterm import __version__
+from qlaterm.link.base import BYTESIZES, PARITIES, STOPBITS, SerialSettings
 from qlaterm.lwm2m.psk import psk_argument
 from qlaterm.platform.options import add_platform_options
 from qlaterm.sim.options import add_network_options, network_setup
@@ -28,7 +29,15 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         " · qlaterm replay FILE… (--sim | PORT): transcripts as tests (qlaterm replay --help)",
     )
     parser.add_argument("port", nargs="?", help="serial device (/dev/ttyUSB0) or pyserial URL (socket://host:port)")
-    parser.add_argument("--baud", type=int, default=115200, help="baud rate (default 115200)")
+    serial = parser.add_argument_group("serial port", "line settings of PORT (changed at run time with shift+f8)")
+    serial.add_argument("--baud", type=int, default=115200, help="baud rate (default 115200)")
+    serial.add_argument("--bytesize", type=int, choices=BYTESIZES, default=8, help="data bits (default 8)")
+    serial.add_argument("--parity", choices=tuple(PARITIES), default="N", type=str.upper,
+                        help="parity: None, Even, Odd, Mark, Space (default N)")
+    serial.add_argument("--stopbits", type=float, choices=STOPBITS, default=1.0, metavar="{1,1.5,2}",
+                        help="stop bits (default 1)")
+    serial.add_argument("--rtscts", action="store_true", help="RTS/CTS hardware flow control")
+    serial.add_argument("--xonxoff", action="store_true", help="XON/XOFF software flow control")
     parser.add_argument("--list", action="store_true", help="list the serial ports (Quectel USB IDs marked) and exit")
     parser.add_argument("--sim", action="store_true", help="run the simulated BC26 and the bundled platform in-process")
     add_platform_options(
@@ -60,6 +69,10 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     if args.demo is not None and not args.sim:
         parser.error("--demo runs against the simulator: it needs --sim")
     args.psk = dict(args.psk)
+    try:
+        args.serial = SerialSettings(args.baud, args.bytesize, args.parity, args.stopbits, args.rtscts, args.xonxoff)
+    except ValueError as exc:
+        parser.error(str(exc))
     return args
 
 
@@ -103,7 +116,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:
         from qlaterm.link.serial import SerialTransport
 
-        transport = SerialTransport(args.port, args.baud)
+        transport = SerialTransport(args.port, args.serial)
     app = QlatermApp(
         transport,
         keymap_file=args.keymap or default_keymap_path(),

@@ -16,6 +16,8 @@ class Scripted:
     """A transport whose answers are scripted per command line; bytes come back in awkward pieces."""
 
     name = "scripted"
+    simulator = None  # a module, not the simulator
+    serial = None  # and not on a serial port: no line settings, no modem lines
 
     def __init__(self, script: dict[str, list[bytes]] | None = None, *, echo: bool = True) -> None:
         self.script = script or {}

@@ -121,6 +121,9 @@ class InProcTransport:
 
     # -- simulator facts and controls (what a serial port cannot offer) ------------------------------------
 
+    serial: None = None
+    """Not a serial port: no line settings, no DTR or RTS."""
+
     @property
     def simulator(self) -> SimulatorControls:
         """This link is the simulator: its controls are its own."""
@@ -163,6 +166,13 @@ class InProcTransport:
     def network(self) -> str | None:
         """The name of the module's radio condition (None before the link opens)."""
         return self.module.network.condition.name if self.module is not None else None
+
+    @property
+    def networks(self) -> tuple[str, ...]:
+        """The named radio conditions of ``--network``, mildest first."""
+        from qlaterm.sim.conditions import CONDITIONS
+
+        return tuple(CONDITIONS)
 
     def set_network(self, name: str) -> None:
         """Put the module in the radio condition ``name`` (``ideal``, ``good``, ``poor``, ``edge``, ``none``)."""

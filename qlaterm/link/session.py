@@ -60,12 +60,17 @@ class Kind(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Traffic:
-    """One line on the link (or a note about it), in the order it happened."""
+    """One line on the link (or a note about it), in the order it happened.
+
+    ``raw`` is the line's bytes on the wire: a sent line with its CR; a received one with the line ends
+    that came before its text (see :class:`~qlaterm.at.framing.Line`); empty for a note.
+    """
 
     time: float
     kind: Kind
     text: str
     event: Event | None = None
+    raw: bytes = b""
 
 
 @dataclass(slots=True)
@@ -201,9 +206,10 @@ class Session:
             reply = Reply(line, checked, self._clock())
             inflight = _InFlight(reply)
             self._inflight = inflight
-            self._publish(Traffic(reply.started, Kind.SENT, line))
+            data = line.encode("utf-8") + b"\r"
+            self._publish(Traffic(reply.started, Kind.SENT, line, raw=data))
             try:
-                self.transport.write(line.encode("utf-8") + b"\r")
+                self.transport.write(data)
                 await asyncio.wait_for(asyncio.shield(inflight.done), timeout or self.timeout)
             except TimeoutError:
                 reply.timed_out = True
@@ -216,8 +222,9 @@ class Session:
 
     def send_raw(self, text: str) -> None:
         """Write a line as is (CR added) without waiting for anything."""
-        self._publish(Traffic(self._clock(), Kind.SENT, text))
-        self.transport.write(text.encode("utf-8") + b"\r")
+        data = text.encode("utf-8") + b"\r"
+        self._publish(Traffic(self._clock(), Kind.SENT, text, raw=data))
+        self.transport.write(data)
 
     async def wait_for(self, predicate: Callable[[SessionEvent], bool], timeout: float = 10.0) -> SessionEvent:
         """The next session event that satisfies ``predicate`` (for scripts and tests: wait for the event)."""
@@ -251,43 +258,43 @@ class Session:
 
     def _on_data(self, data: bytes) -> None:
         for line in self._framer.feed(data):
-            self._on_event(parse_line(line))
+            self._on_event(parse_line(line), line.wire)
 
-    def _on_event(self, event: Event) -> None:
+    def _on_event(self, event: Event, raw: bytes = b"") -> None:
         now = self._clock()
         inflight = self._inflight
         if isinstance(event, Final):
-            self._publish(Traffic(now, Kind.FINAL, event.text, event))
+            self._publish(Traffic(now, Kind.FINAL, event.text, event, raw))
             if inflight is not None:
                 inflight.reply.final = event
                 self._finish_inflight()
             return
         if isinstance(event, Urc):
-            self._publish(Traffic(now, Kind.URC, event.text, event))
+            self._publish(Traffic(now, Kind.URC, event.text, event, raw))
             return
         if isinstance(event, Broken):
-            self._publish(Traffic(now, Kind.BROKEN, event.text, event))
+            self._publish(Traffic(now, Kind.BROKEN, event.text, event, raw))
             return
         if isinstance(event, Echo):
-            self._publish(Traffic(now, Kind.ECHO, event.command, event))
+            self._publish(Traffic(now, Kind.ECHO, event.command, event, raw))
             return
         if isinstance(event, Info):
             kind = self._classify(event, inflight)
-            self._publish(Traffic(now, kind, event.text, event))
+            self._publish(Traffic(now, kind, event.text, event, raw))
             if kind is Kind.REPLY and inflight is not None:
                 inflight.reply.lines.append(event)
             return
         # Text
         if event.text == "RDY":
-            self._publish(Traffic(now, Kind.TEXT, event.text, event))
+            self._publish(Traffic(now, Kind.TEXT, event.text, event, raw))
             self._finish_inflight(interrupted=True)
             self._publish(Rebooted(now))
             return
         if inflight is not None:
             inflight.reply.lines.append(event)
-            self._publish(Traffic(now, Kind.REPLY, event.text, event))
+            self._publish(Traffic(now, Kind.REPLY, event.text, event, raw))
         else:
-            self._publish(Traffic(now, Kind.TEXT, event.text, event))
+            self._publish(Traffic(now, Kind.TEXT, event.text, event, raw))
 
     @staticmethod
     def _classify(info: Info, inflight: _InFlight | None) -> Kind:

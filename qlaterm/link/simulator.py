@@ -173,6 +173,11 @@ class SimulatorControls(Protocol):
         """The name of the module's radio condition (``good`` …; None before the simulator runs)."""
         ...
 
+    @property
+    def networks(self) -> tuple[str, ...]:
+        """The names ``set_network`` takes, mildest first."""
+        ...
+
     def set_network(self, name: str) -> None:
         """Put the module in another radio condition: ``ideal``, ``good``, ``poor``, ``edge`` or ``none``."""
         ...

@@ -101,9 +101,10 @@ def _transport(args: argparse.Namespace, transcript: Transcript) -> Transport:
         profile = profile_for(transcript, args.profile)
         return InProcTransport(profile=profile, platform_port=args.platform_port, network=args.network or "ideal",
                                psk_store=transcript.psks)
+    from qlaterm.link.base import SerialSettings
     from qlaterm.link.serial import SerialTransport
 
-    return SerialTransport(args.port, args.baud)
+    return SerialTransport(args.port, SerialSettings(baudrate=args.baud))
 
 
 async def run_one(args: argparse.Namespace, transcript: Transcript, report: ConsoleReport) -> Outcome:

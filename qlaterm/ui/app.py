@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Iterable
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,7 +29,7 @@ from qlaterm.at.catalogue import error_text
 from qlaterm.at.check import Checked, check_line
 from qlaterm.at.network import NETWORK_COMMANDS, POLL_COMMANDS
 from qlaterm.at.secrets import conceal
-from qlaterm.link.base import LinkState, LinkStatus, Transport
+from qlaterm.link.base import LinkState, LinkStatus, SerialSettings, Transport
 from qlaterm.link.session import Rebooted, Reply, Session, SessionEvent, Traffic
 from qlaterm.link.sessionlog import SessionLog
 from qlaterm.link.simulator import PlatformHandle, SimFacts, SimulatorControls
@@ -93,9 +94,14 @@ class QlatermApp(App[None]):
         Binding("ctrl+t", "toggle_platform", "Platform", id="toggle_platform"),
         Binding("ctrl+n", "deep_sleep", "Sleep", id="deep_sleep"),
         Binding("ctrl+n", "wake", "Wake", id="wake"),
+        Binding("ctrl+g", "network", "Network", show=False, id="network"),
+        Binding("shift+f8", "serial_settings", "Port", show=False, id="serial_settings"),
+        Binding("shift+f9", "toggle_dtr", "DTR", show=False, id="toggle_dtr"),
+        Binding("shift+f10", "toggle_rts", "RTS", show=False, id="toggle_rts"),
         Binding("ctrl+f", "find", "Find", show=False, id="find"),
         Binding("ctrl+s", "save_log", "Save log", show=False, id="save_log"),
         Binding("ctrl+l", "clear_transcript", "Clear", show=False, id="clear_transcript"),
+        Binding("ctrl+y", "hex_view", "Hex", show=False, id="hex_view"),
         Binding("ctrl+o", "reread", "Re-read state", show=False, id="reread"),
         Binding("escape", "focus_command", "Command line", show=False, id="focus_command"),
     ]
@@ -119,7 +125,12 @@ class QlatermApp(App[None]):
         "toggle_platform": ("Toggle platform pane", "Show or hide the bundled platform (sim mode)"),
         "deep_sleep": ("Deep sleep (simulator)", "The simulated module stops answering AT and the network"),
         "wake": ("Wake (simulator)", "The simulated module prints its boot banner and recovers its session"),
+        "network": ("Network condition (simulator)", "The next radio condition: ideal → good → poor → edge → none"),
+        "serial_settings": ("Serial settings", "Baud, data bits, parity, stop bits, flow control of the open port"),
+        "toggle_dtr": ("Toggle DTR", "Drop or raise the serial port's DTR line"),
+        "toggle_rts": ("Toggle RTS", "Drop or raise the serial port's RTS line"),
         "clear_transcript": ("Clear transcript", "Forget the lines shown so far"),
+        "hex_view": ("Hex view", "The transcript's lines as their bytes on the link: hex and ASCII, CR and LF too"),
         "reread": ("Re-read module state", " · ".join(STARTUP_COMMANDS + NETWORK_COMMANDS)),
         "help": ("Help", "Help for the focused pane and the keys"),
     }
@@ -204,6 +215,7 @@ class QlatermApp(App[None]):
             with Vertical(id="right"):
                 status = StatusPane(self.state, show_psk=not self.mask_secrets, id="status")
                 status.facts = SimFacts() if self.simulator is not None else None
+                status.serial = self.transport.serial
                 yield status
                 yield ObjectTree(self.state, id="objects")
                 yield RequestsPane(self.state, id="requests")
@@ -252,6 +264,8 @@ class QlatermApp(App[None]):
                 pane = PlatformPane(platform, facts=simulator.facts, show_psk=not self.mask_secrets, id="platform")
                 await self.query_one("#left", Vertical).mount(pane)
                 self.refresh_bindings()  # ctrl+t now has a pane to show
+        if simulator is not None:
+            self.query_one(StatusPane).condition = simulator.network
         self.request_read()
         if self.demo is not None:
             from .demo import DemoPane
@@ -328,6 +342,8 @@ class QlatermApp(App[None]):
                 return simulator is None or simulator.asleep
             case "wake":
                 return simulator is None or not simulator.asleep
+            case "network":
+                return simulator is None
         return False
 
     def _footer_state(self) -> frozenset[str]:
@@ -621,6 +637,10 @@ class QlatermApp(App[None]):
     def action_clear_transcript(self) -> None:
         self.transcript.clear_all()
 
+    def action_hex_view(self) -> None:
+        transcript = self.transcript
+        transcript.hex_view = not transcript.hex_view
+
     def action_toggle_platform(self) -> None:
         from .platform_pane import PlatformPane
 
@@ -675,6 +695,71 @@ class QlatermApp(App[None]):
         for pane in self.query(PlatformPane):
             pane.refresh_sleep()
 
+    def action_network(self) -> None:
+        """Move the simulated module to the next radio condition (after ``none`` comes ``ideal`` again)."""
+        simulator = self.simulator
+        if simulator is None:
+            self.notify("the network condition is a simulator control (qlaterm --sim)", severity="warning")
+            return
+        names = simulator.networks
+        current = simulator.network
+        following = names[(names.index(current) + 1) % len(names)] if current in names else names[0]
+        self.set_network(following)
+
+    def set_network(self, name: str) -> None:
+        """Put the simulated module in the radio condition ``name`` and say so in the transcript."""
+        simulator = self.simulator
+        if simulator is None:
+            return
+        simulator.set_network(name)
+        self.session.note(f"simulator: network condition {name}")
+        status = self.query_one(StatusPane)
+        status.condition = simulator.network
+        status.refresh_state()
+        self.poll_network()  # the signal the module measures now
+
+    # -- serial port controls -----------------------------------------------------------------------------
+
+    def action_serial_settings(self) -> None:
+        serial = self.transport.serial
+        if serial is None:
+            self.notify(f"{self.transport.name} is not a serial port: it has no line settings", severity="warning")
+            return
+
+        def chosen(settings: SerialSettings | None) -> None:
+            if settings is not None and settings != serial.settings:
+                try:
+                    serial.apply(settings)
+                except ValueError as exc:
+                    self.notify(str(exc), title="not changed", severity="error")
+                else:
+                    self.session.note(f"serial settings: {settings.text}")
+                    self.sub_title = self.transport.name
+                self.query_one(StatusPane).refresh_state()
+            self.action_focus_command()
+
+        self.push_screen(dialogs.SerialDialog(self.transport.name, serial.settings), chosen)
+
+    def action_toggle_dtr(self) -> None:
+        self._toggle_line("DTR")
+
+    def action_toggle_rts(self) -> None:
+        self._toggle_line("RTS")
+
+    def _toggle_line(self, line: str) -> None:
+        serial = self.transport.serial
+        if serial is None:
+            self.notify(f"{self.transport.name} is not a serial port: it has no {line} line", severity="warning")
+            return
+        on = not (serial.dtr if line == "DTR" else serial.rts)
+        try:
+            (serial.set_dtr if line == "DTR" else serial.set_rts)(on)
+        except ValueError as exc:
+            self.notify(str(exc), title=f"{line} unchanged", severity="error")
+            return
+        self.session.note(f"{line} {'on' if on else 'off'}")
+        self.query_one(StatusPane).refresh_state()
+
     def action_focus_command(self) -> None:
         self.query_one("#command-input").focus()
 
@@ -715,11 +800,21 @@ class QlatermApp(App[None]):
         for action, (title, help_text) in self.ACTIONS.items():
             if action in _SIM_ACTIONS and self.simulator is None:
                 continue
+            if action in _SERIAL_ACTIONS and self.transport.serial is None:
+                continue
             yield SystemCommand(title, help_text, getattr(self, f"action_{action}"))
+        simulator = self.simulator
+        if simulator is not None:
+            for name in simulator.networks:
+                yield SystemCommand(f"Network: {name} (simulator)", f"Put the simulated module in the {name} radio "
+                                    "condition", partial(self.set_network, name))
 
 
-_SIM_ACTIONS = {"deep_sleep", "wake", "toggle_platform"}
+_SIM_ACTIONS = {"deep_sleep", "wake", "toggle_platform", "network"}
 """Palette entries that only mean something with the simulator."""
+
+_SERIAL_ACTIONS = {"serial_settings", "toggle_dtr", "toggle_rts"}
+"""Palette entries that only mean something on a serial port."""
 
 
 def _widget_binding_ids() -> set[str]:

@@ -13,7 +13,7 @@ from rich.table import Table
 from rich.text import Text
 from textual.widget import Widget
 
-from qlaterm.link.base import LinkState
+from qlaterm.link.base import LinkState, SerialControls
 from qlaterm.link.simulator import SimFacts
 from qlaterm.state import DeviceState
 
@@ -87,10 +87,13 @@ class StatusPane(Widget):
   `AT+CEREG?`, `AT+CSQ`, `AT+CGPADDR=1`, `AT+CSCON?`, `AT+CPSMS?`), kept current from the `+CEREG`,
   `+CSCON`, `+QNBIOTEVENT` and `+IP` URCs and by asking `AT+CSQ` and `AT+CEREG?` every 30 s while the
   link is idle. Signal in dBm: RSRP − 141 from `AT+CESQ`, else −113 + 2·rssi from `AT+CSQ`. `…` not read
-  yet, `?` the module answered `ERROR`. In simulator mode the network condition is shown too.
+  yet, `?` the module answered `ERROR`. In simulator mode the network condition is shown too (`sim good`;
+  `ctrl+g` or the palette's *Network: …* entries change it).
 
 * **Link** — the serial port or the simulator, and whether it is connected. A lost serial link is retried
   by itself; when the module is back its state is read again. In simulator mode, *deep sleep* is shown too.
+* **Port** — a serial port's line settings (`115200 8N1`, flow control) and its DTR and RTS lines:
+  `shift+f8` changes the settings on the open port, `shift+f9` and `shift+f10` toggle DTR and RTS.
 * **LwM2M** — `AT+QLASTATUS?`: 0 not registered · 1 registering · 2 registered · 3 deregistering ·
   4 deregistered · 5 invalid (update failed or lifetime expired) · 6 recovering · 7 waiting for `AT+QLARECOVER`.
 * **Server**, **Endpoint**, **Lifetime**, **Security**, **Binding** — from `AT+QLACONFIG?`; the next
@@ -110,6 +113,8 @@ class StatusPane(Widget):
         self.show_psk = show_psk
         self.facts: SimFacts | None = None
         """What the simulator adds (None on a real module); the app refreshes it when the status changes."""
+        self.serial: SerialControls | None = None
+        """The serial port's settings and modem lines (None in sim mode)."""
         self.condition: str | None = None
         """The simulated network's condition (ideal, good, poor, edge, none) in sim mode."""
 
@@ -142,6 +147,8 @@ class StatusPane(Widget):
         table.add_row("Link", Text(f"● {link.state.value}", style=style(_LINK_CLASS.get(link.state, ""))))
         if link.detail:
             table.add_row("", Text(link.detail, style=dim))
+        if self.serial is not None:
+            table.add_row("Port", self._port_text())
         status = Text(state.status_text, style=style(_STATUS_CLASS.get(state.status or -1, "")))
         if state.status is not None:
             status = Text.assemble((f"{state.status} ", dim), status)
@@ -215,6 +222,16 @@ class StatusPane(Widget):
         sim.append(" · ICCID ")
         sim.append_text(self._known("iccid", network.iccid))
         table.add_row("SIM", sim)
+
+    def _port_text(self) -> Text:
+        """``115200 8N1 · DTR on · RTS off``: the line settings and the modem lines the console drives."""
+        serial = self.serial
+        assert serial is not None
+        text = Text(serial.settings.text)
+        for name, on in (("DTR", serial.dtr), ("RTS", serial.rts)):
+            text.append(f" · {name} ")
+            text.append("on" if on else "off", style=self._style("" if on else "dim"))
+        return text
 
     def _dtls_text(self) -> Text:
         """The negotiated session in simulator mode; on a real module, an honest "not reported"."""

@@ -7,6 +7,9 @@ a highlighter keyed on the marker column, so 100,000 lines stay cheap and text s
 
 Follow mode: new lines scroll into view only while the view is at the end; scrolling up pauses it (the
 border says so) and ``End`` resumes.  A filter shows only matching lines; search jumps between matches.
+
+The hex view shows every line's bytes as they went over the link — hex and ASCII, CR and LF included, PSKs
+masked as in the text — from the bytes each entry keeps (``RAW_KEPT`` of them at most).
 """
 
 from __future__ import annotations
@@ -32,8 +35,10 @@ from .folding_log import STAMP as _STAMP
 from .folding_log import FoldingLog, stamp
 from .private import private_file
 
-__all__ = ["MASK", "Entry", "Transcript", "format_traffic"]
+__all__ = ["MASK", "RAW_KEPT", "Entry", "Transcript", "format_traffic", "hex_rows"]
 MAX_LINES = 100_000
+RAW_KEPT = 512
+"""Bytes of the wire an entry keeps for the hex view (a 4,000-byte line keeps its start and its size)."""
 _ANSWER_HINT = {"read": "F2 answers", "observe": "F2 answers", "write": "F2 answers", "execute": "F2 answers"}
 
 
@@ -44,9 +49,42 @@ class Entry:
     time: float
     kind: Kind
     text: str
+    raw: bytes = b""
+    size: int = 0
+    """How many bytes the line had on the wire (``raw`` keeps the first ``RAW_KEPT``)."""
 
     def line(self, *, date: bool = False) -> str:
         return f"{stamp(self.time, date=date)} {self.kind.value} {self.text}"
+
+
+_PRINTABLE = bytes(range(0x20, 0x7F))
+_ASCII = bytes(b if b in _PRINTABLE else ord(".") for b in range(256))
+
+
+def hex_rows(entry: Entry, per_row: int = 16) -> list[str]:
+    """The entry's bytes as rows of ``per_row`` bytes: hex, then ASCII (``.`` for CR, LF and the rest);
+    a note, which has no bytes, as its text."""
+    if not entry.raw:
+        return [entry.line()]
+    raw = entry.raw
+    head = f"{stamp(entry.time)} {entry.kind.value} "
+    indent = " " * _STAMP + entry.kind.value + " "
+    rows = []
+    for start in range(0, len(raw), per_row):
+        chunk = raw[start:start + per_row]
+        rows.append(f"{indent if start else head}{chunk.hex(' ').upper():<{per_row * 3 - 1}}  "
+                    f"{chunk.translate(_ASCII).decode('ascii')}")
+    if entry.size > len(raw):
+        rows.append(f"{indent}… {entry.size} bytes, the first {len(raw)} shown")
+    return rows
+
+
+def _masked_wire(raw: bytes, shown: str) -> bytes:
+    """The wire of a line whose text held a key: its line ends kept, its text as shown (masked)."""
+    body = raw.strip(b"\r\n")
+    lead = raw[: len(raw) - len(raw.lstrip(b"\r\n"))]
+    trail = raw[len(lead) + len(body):]
+    return lead + shown.encode("utf-8") + trail
 
 
 def format_traffic(traffic: Traffic) -> str:
@@ -132,6 +170,10 @@ again. `ctrl+f` finds text (`Enter` jumps to the previous match, the filter swit
 `ctrl+s` saves the whole transcript with dates, PSKs masked. Select text with the mouse to copy it.
 Lines wider than the pane are folded under their text (copied, they are whole again); `w` leaves them
 whole (scroll sideways).
+
+`ctrl+y` (or the palette's *Hex view*) shows every line as its bytes on the link, hex and ASCII: a sent line
+ends with its `0D` (CR); a received line starts with the line ends that came before it (`0D 0A`), so the
+rows hold every byte once. PSKs are masked there too. `ctrl+y` again shows the text.
 """
 
     BINDINGS = [
@@ -174,6 +216,9 @@ whole (scroll sideways).
     show_echo: reactive[bool] = reactive(False)
     """Show the module's echo even when it repeats the sent line exactly."""
 
+    hex_view: reactive[bool] = reactive(False)
+    """Show the bytes of every line (hex and ASCII) instead of its text."""
+
     def __init__(self, *, max_lines: int = MAX_LINES, id: str | None = None) -> None:
         super().__init__(highlight=True, max_lines=max_lines, id=id)
         self.entries: deque[Entry] = deque(maxlen=max_lines)
@@ -202,20 +247,35 @@ whole (scroll sideways).
             self._last_sent = ""
             return
         text = format_traffic(traffic)
+        raw = traffic.raw
         if self.masking:
             text = conceal(text, self.secrets)
-        kind = traffic.kind
-        entry = Entry(traffic.time, kind, text)
+            if raw:
+                shown = conceal(traffic.text, self.secrets)
+                if shown != traffic.text:
+                    raw = _masked_wire(raw, shown)
+        entry = Entry(traffic.time, traffic.kind, text, raw[:RAW_KEPT], len(raw))
         self.entries.append(entry)
         if self._matches(entry):
-            self._pending.append(self._display(entry))
+            self._pending.extend(self._display(entry))
 
-    @staticmethod
-    def _display(entry: Entry) -> str:
-        return entry.line()
+    def _display(self, entry: Entry) -> list[str]:
+        """The rows of one entry: its line, or its bytes in the hex view."""
+        if not self.hex_view:
+            return [entry.line()]
+        return hex_rows(entry, self._bytes_per_row())
+
+    def _bytes_per_row(self) -> int:
+        """16 bytes a row where the pane is wide enough (4 columns a byte), else fewer, a multiple of 4."""
+        room = self._fold_width - _STAMP - 2
+        if room <= 0:
+            return 16
+        return max(4, min(16, (room - 1) // 4 // 4 * 4))
 
     def source_lines(self) -> Iterable[str]:
-        return (self._display(e) for e in self.entries if self._matches(e))
+        for entry in self.entries:
+            if self._matches(entry):
+                yield from self._display(entry)
 
     def refold(self) -> None:
         self._pending = []  # already among the entries shown again
@@ -241,8 +301,14 @@ whole (scroll sideways).
         self.rebuild()
         self._update_subtitle()
 
+    def watch_hex_view(self) -> None:
+        self.rebuild()
+        self._update_subtitle()
+
     def _update_subtitle(self) -> None:
         parts = ["following" if self.following else "paused · End follows"]
+        if self.hex_view:
+            parts.append("hex")
         if self.filter_text:
             parts.append(f"filter: {self.filter_text}")
         self.border_subtitle = " · ".join(parts)

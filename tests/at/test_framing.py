@@ -36,7 +36,7 @@ def test_overlong_line_is_reported_cut_and_the_next_line_is_intact() -> None:
     lines = _feed(long[:3000], long[3000:] + b"\r\nOK\r\n")
     assert len(lines) == 2
     assert lines[0].overflow and len(lines[0].raw) == MAX_LINE
-    assert lines[1] == Line("OK", b"OK")
+    assert lines[1] == Line("OK", b"OK", wire=b"\r\nOK")
     assert isinstance(parse_line(lines[0]), Broken)
     assert parse_line(lines[1]) == Final("OK", None, "OK")
 
@@ -76,3 +76,30 @@ def test_contiguous_and_separately_framed_answers_give_the_same_lines() -> None:
         events = [parse_line(text) for text in lines]
         assert isinstance(events[3], Final) and events[3].ok
         assert isinstance(events[4], Info) and events[4].fields == (1,)
+
+
+def test_every_byte_of_the_stream_is_on_one_line_however_it_is_split() -> None:
+    from qlaterm.at.framing import LineFramer
+
+    data = b'AT+CSQ\r\r\n+CSQ: 31,0\r\n\r\nOK\r\n\r\n+QLAURC: "read",1\xff\r\n'
+    whole = [(line.text, line.wire) for line in LineFramer().feed(data)]
+    assert whole == [
+        ("AT+CSQ", b"AT+CSQ"),
+        ("+CSQ: 31,0", b"\r\r\n+CSQ: 31,0"),
+        ("OK", b"\r\n\r\nOK"),
+        ('+QLAURC: "read",1\\xff', b'\r\n\r\n+QLAURC: "read",1\xff'),
+    ]
+    for size in (1, 2, 3, 7):
+        framer = LineFramer()
+        pieces = [line for i in range(0, len(data), size) for line in framer.feed(data[i:i + size])]
+        assert [(line.text, line.wire) for line in pieces] == whole
+        assert b"".join(line.wire for line in pieces) + framer.pending() + b"\r\n" == data
+
+
+def test_the_wire_of_an_over_long_line_is_bounded() -> None:
+    from qlaterm.at.framing import MAX_WIRE, LineFramer
+
+    framer = LineFramer()
+    lines = [line for _ in range(10) for line in framer.feed(b"x" * 1000)] + framer.feed(b"\r\nOK\r\n")
+    assert [line.text for line in lines][1:] == ["OK"] and lines[0].overflow
+    assert len(lines[0].wire) == MAX_WIRE and lines[1].wire == b"\r\nOK"

@@ -185,3 +185,16 @@ async def test_against_the_simulator_register_and_answer_a_read() -> None:
         assert not state.requests and state.values[(19, 0, 0)] == "hello"
     finally:
         await session.close()
+
+
+async def test_every_line_keeps_its_bytes_on_the_wire() -> None:
+    session, _, events = await opened({"AT+CSQ": [frame("+CSQ: 31,0", "OK")]})
+    await session.send("AT+CSQ")
+    session.note("a remark")
+    assert [(e.kind, e.raw) for e in events if isinstance(e, Traffic)] == [
+        (Kind.SENT, b"AT+CSQ\r"),
+        (Kind.ECHO, b"AT+CSQ"),
+        (Kind.REPLY, b"\r\r\n+CSQ: 31,0"),
+        (Kind.FINAL, b"\r\n\r\nOK"),
+        (Kind.NOTE, b""),
+    ]

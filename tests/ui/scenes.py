@@ -12,6 +12,7 @@ from textual.pilot import Pilot
 from textual.screen import Screen
 from textual.widgets import Input
 
+from qlaterm.link.base import SerialSettings
 from qlaterm.link.inproc import InProcTransport
 from qlaterm.state import Request
 from qlaterm.ui.app import QlatermApp
@@ -26,6 +27,7 @@ from qlaterm.ui.dialogs import (
     RebootDialog,
     SaveLogDialog,
     SendDataDialog,
+    SerialDialog,
     SettingsDialog,
     UpdateDialog,
     WriteDialog,
@@ -111,13 +113,26 @@ def dialog(name: str, app: QlatermApp) -> Screen[object]:
         "save_log": lambda: SaveLogDialog(Path("/tmp"), "qlaterm.log"),
         "send_data": lambda: SendDataDialog(state),
         "reboot": lambda: RebootDialog((3, 0, 4)),
+        "serial": lambda: SerialDialog("/dev/ttyUSB0 @ 115200 8N1", SerialSettings()),
         "help": lambda: HelpScreen(app.query_one("#command").HELP + "\n" + app._keys_help()),  # type: ignore[attr-defined]
     }
     return factories[name]()
 
 
 DIALOGS = ("answer_read", "answer_observe", "answer_instance", "write", "execute", "notify", "update", "config",
-           "settings", "add_object", "delete_object", "save_log", "send_data", "reboot", "help")
+           "settings", "add_object", "delete_object", "save_log", "send_data", "reboot", "serial",
+           "help")
+
+
+async def hex_scene(pilot: Pilot[None]) -> None:
+    """The main scene with the transcript in the hex view."""
+    await main_scene(pilot)
+    app = pilot.app
+    assert isinstance(app, QlatermApp)
+    app.action_hex_view()
+    await settle(pilot)
+    still(app.screen)
+    await pilot.pause()
 
 
 async def dialog_scene(pilot: Pilot[None], name: str) -> None:

@@ -34,3 +34,42 @@ async def test_a_thousand_pending_requests_and_a_key_is_answered(console: Consol
     assert app.query_one("#command-input", Input).value == "AT"
     await console.pilot.press("f1")
     assert isinstance(app.screen, HelpScreen)
+
+
+async def test_sixty_seconds_of_urcs_at_2000_lines_a_second_and_the_console_keeps_up() -> None:
+    """120,000 URC lines as 60 s of a 2,000 lines/s flood would bring them (20 ms slices of 40 lines, on a
+    clock that advances with them, without sleeping): the transcript still follows to the newest line and a
+    key typed in the middle of it is answered."""
+    from qlaterm.link.inproc import InProcTransport
+    from qlaterm.ui.app import QlatermApp
+
+    now = [1_767_225_600.0]
+    app = QlatermApp(InProcTransport(platform_port=None, network="ideal"), clock=lambda: now[0])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        command = app.query_one("#command-input", Input)
+        command.focus()
+        slice_lines, slices = 40, 60 * 50
+        n = 0
+        for index in range(slices):
+            app.session._on_data(b"".join(
+                b'\r\n+QLAURC: "report_ack",0,%d\r\n' % (n + i) if i % 2 else b'\r\n+QLAURC: "ping",0\r\n'
+                for i in range(slice_lines)))
+            n += slice_lines
+            now[0] += 0.02
+            if index % 100 == 99:  # every 2 s of the flood the app gets a turn, as the event loop would give it
+                await pilot.pause()
+            if index == slices // 2:
+                await pilot.press("A", "T")
+        await pilot.pause()
+        app.transcript.flush()
+        await pilot.pause()
+        assert n == 120_000 and len(app.transcript.entries) == app.transcript.max_lines
+        last = n - 1
+        assert f'"report_ack",0,{last}' in app.transcript.lines[-1] and newest_visible(app.transcript)
+        assert app.transcript.following and command.value == "AT"
+        await pilot.press("+")
+        assert command.value == "AT+"
+        await pilot.press("f1")
+        assert isinstance(app.screen, HelpScreen)

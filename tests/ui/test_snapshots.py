@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.ui.scenes import DIALOGS, SIZE, dialog_scene, fixed_app, main_scene
+from tests.ui.scenes import DIALOGS, SIZE, dialog_scene, fixed_app, hex_scene, main_scene
 
 os.environ["TZ"] = "UTC"
 time.tzset()
@@ -32,7 +32,7 @@ def test_dialog(name: str, snap_compare: Callable[..., bool]) -> None:
     assert snap_compare(fixed_app(), terminal_size=SIZE, run_before=scene)
 
 
-@pytest.mark.parametrize("name", ["config"])
+@pytest.mark.parametrize("name", ["config", "serial"])
 def test_tall_dialog_in_an_80_by_24_terminal(name: str, snap_compare: Callable[..., bool]) -> None:
     """The fields scroll; the preview and the buttons stay in view."""
 
@@ -40,3 +40,8 @@ def test_tall_dialog_in_an_80_by_24_terminal(name: str, snap_compare: Callable[.
         await dialog_scene(pilot, name)
 
     assert snap_compare(fixed_app(), terminal_size=(80, 24), run_before=scene)
+
+
+@pytest.mark.parametrize("size", [(80, 24), SIZE], ids=["80x24", "120x40"])
+def test_hex_view(size: tuple[int, int], snap_compare: Callable[..., bool]) -> None:
+    assert snap_compare(fixed_app(), terminal_size=size, run_before=hex_scene)

@@ -20,6 +20,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .reboot import RebootDialog
     from .save_log import SaveLogDialog
     from .send_data import SendDataDialog
+    from .serial import SerialDialog
     from .settings import SettingsDialog
     from .update import UpdateDialog
     from .write import WriteDialog
@@ -36,6 +37,7 @@ _MODULES = {
     "RebootDialog": "reboot",
     "SaveLogDialog": "save_log",
     "SendDataDialog": "send_data",
+    "SerialDialog": "serial",
     "SettingsDialog": "settings",
     "UpdateDialog": "update",
     "WriteDialog": "write",
@@ -53,6 +55,7 @@ __all__ = [
     "RebootDialog",
     "SaveLogDialog",
     "SendDataDialog",
+    "SerialDialog",
     "SettingsDialog",
     "UpdateDialog",
     "WriteDialog",
