@@ -20,6 +20,7 @@ from textual import work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer
@@ -318,7 +319,11 @@ class QlatermApp(App[None]):
 
     def on_state_changed(self, _: StateChanged) -> None:
         self._refresh_posted = False
-        self.refresh_panes()
+        try:
+            self.refresh_panes()
+        except NoMatches:  # a refresh that arrives while the console closes finds its panes gone
+            if not self._exit:
+                raise
 
     def _expire_requests(self) -> None:
         for request in self.state.expire_requests():

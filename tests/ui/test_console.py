@@ -197,7 +197,7 @@ async def test_keymap_file_remaps_a_binding(tmp_path: Path) -> None:
                       '"platform.go" = "ctrl+g"\n"log.wrap" = "ctrl+w"\n')
     app = QlatermApp(InProcTransport(platform_port=0, network="ideal"), keymap_file=keymap)
     async with app.run_test(size=SIZE) as pilot:
-        await app.workers.wait_for_complete()
+        await app.state_read.wait()  # the link is up and the state read: every action is available
         await pilot.press("f12")
         from qlaterm.ui.dialogs import AddObjectDialog
 
