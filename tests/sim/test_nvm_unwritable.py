@@ -38,7 +38,7 @@ async def test_a_registration_whose_save_fails_still_ends_with_its_code(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.ERROR)
-    async with registered(objects=(), nvm=unwritable(tmp_path)) as (d, platform):  # waits for +QLAREG: 0
+    async with registered(objects=(), nvm=unwritable(tmp_path)) as (d, _platform):  # waits for +QLAREG: 0
         assert await d.command("AT+QLASTATUS?") == ["+QLASTATUS: 2", "OK"]
         assert await d.command("AT+QLADEREG") == ["OK"]
         await d.expect(r"\+QLADEREG: 0")
