@@ -197,7 +197,12 @@ class TcpLink:
         """Listen on HOST:PORT (port 0 picks a free one; :attr:`address` tells which)."""
         self._sink = sink
         self._connected = connected
-        self._server = await asyncio.start_server(self._on_connect, self.host, self.port)
+        try:
+            self._server = await asyncio.start_server(self._on_connect, self.host, self.port)
+        except OSError as exc:
+            if exc.errno != errno.EADDRINUSE:
+                raise
+            raise OSError(exc.errno, f"TCP port {self.host}:{self.port} is in use (--tcp)") from exc
         sockname = self._server.sockets[0].getsockname()
         self.port = sockname[1]
         host = f"[{sockname[0]}]" if ":" in sockname[0] else sockname[0]
