@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 PORT   ?=
 JOBS   ?= auto
 
-.PHONY: run test bench lint screenshots sim clean
+.PHONY: run test bench soak lint screenshots sim clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,6 +30,10 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+# The reliability bars of DESIGN.md, long versions (loopback only; mounts a small tmpfs where it may).
+soak: $(STAMP)
+	TEXTUAL_ANIMATIONS=none $(BIN)/python -m bench.soak
 
 # ruff, mypy (strict on qlaterm.at, qlaterm.lwm2m, qlaterm.state; see pyproject.toml) and the import contracts.
 lint: $(STAMP)

@@ -16,7 +16,9 @@ class Bar:
     at_least: bool = False
 
     def ratio(self, figure: float) -> float:
-        """figure / bar: above 1 meets a floor, at most 1 meets a ceiling."""
+        """figure / bar: above 1 meets a floor, at most 1 meets a ceiling (a bar of 0 gives 0 or infinity)."""
+        if self.limit == 0:
+            return 0.0 if figure == 0 else float("inf")
         return figure / self.limit
 
     def met(self, figure: float) -> bool:

@@ -99,10 +99,10 @@ async def start_platform(
     platform = Platform(host=host, port=port, profile=profile, psk_store=psk_store)
     try:
         await platform.start()
-    except OSError:
+    except OSError as exc:
         if port == 0 or not any_port_if_busy:
             raise
-        log.info("port %s busy, the platform takes a free port", port)
+        log.warning("%s: the platform takes a free port", exc.strerror or exc)
         platform = Platform(host=host, port=0, profile=profile, psk_store=psk_store)
         await platform.start()
     return platform
@@ -137,9 +137,12 @@ async def serve(
     platform: Platform | None = None
     try:
         if not args.no_server:
-            platform = await start_platform(
-                host=args.server_host, port=args.platform_port, profile=args.profile, psk_store=args.psk
-            )
+            try:
+                platform = await start_platform(
+                    host=args.server_host, port=args.platform_port, profile=args.profile, psk_store=args.psk
+                )
+            except OSError as exc:
+                raise OSError(exc.errno, f"{exc.strerror or exc} (--platform-port)") from exc
         state_dir = Path(args.state) if args.state else None
         if state_dir is not None:
             state_dir.mkdir(parents=True, exist_ok=True)
@@ -301,7 +304,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:  # Ctrl-C before the signal handlers were installed
         return 0
     except OSError as exc:
-        note(f"error: {exc}")
+        note(f"error: {exc.strerror or exc}")
         return 1
 
 

@@ -69,6 +69,16 @@ class Param:
     def placeholder(self) -> str:
         return f"<{self.name}>"
 
+    def refusal(self, value: int) -> str | None:
+        """Why ``value`` is out of this parameter's range, or None when it is within."""
+        if self.choices and value not in self.choices:
+            return f"<{self.name}> is one of {', '.join(map(str, self.choices))}, not {value}"
+        if self.lo is not None and value < self.lo:
+            return f"<{self.name}> is at least {self.lo}, not {value}"
+        if self.hi is not None and value > self.hi:
+            return f"<{self.name}> is at most {self.hi}, not {value}"
+        return None
+
     def describe_range(self) -> str:
         """The range as the test form prints it: ``(0,1)``, ``(20-31536000)`` or ``<name>``."""
         if self.choices:

@@ -132,13 +132,7 @@ def _int_arg(param: Param, token: Token) -> int | str:
     value = token.as_int()
     if value is None:
         return f"<{param.name}> must be a number, not {token.text!r}"
-    if param.choices and value not in param.choices:
-        return f"<{param.name}> is one of {', '.join(map(str, param.choices))}, not {value}"
-    if param.lo is not None and value < param.lo:
-        return f"<{param.name}> is at least {param.lo}, not {value}"
-    if param.hi is not None and value > param.hi:
-        return f"<{param.name}> is at most {param.hi}, not {value}"
-    return value
+    return param.refusal(value) or value
 
 
 def _typed(line: str, params: tuple[Param, ...], tokens: list[Token]) -> dict[str, Any] | Rejected:

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from .catalogue import URCS, UrcSpec
+from .catalogue import URCS, Param, UrcSpec
 from .framing import MAX_LINE, Line, decode_line
 from .params import MAX_DIGITS, ParamError, parse_int, split_pairs
 from .values import InvalidValue, decode_value
@@ -169,14 +169,14 @@ class _UrcPlan:
     """What parsing one kind of URC needs, worked out once from the catalogue instead of on every line."""
 
     spec: UrcSpec
-    fields: tuple[tuple[str, bool], ...]  # (name, is an int) per parameter
+    fields: tuple[tuple[str, Param | None], ...]  # (name, the parameter when it is an int) per parameter
     required: int
 
 
 _PLANS: dict[str, _UrcPlan] = {
     kind: _UrcPlan(
         spec,
-        tuple((p.name, p.kind == "int") for p in spec.params),
+        tuple((p.name, p if p.kind == "int" else None) for p in spec.params),
         sum(1 for p in spec.params if not p.optional),
     )
     for kind, spec in URCS.items()
@@ -199,14 +199,17 @@ def _parse_urc(rest: str, text: str) -> Event:
     if not plan.required <= len(pairs) <= len(fields):
         return Broken(text, f'"{kind}" has {len(fields)} fields, this line has {len(pairs)}')
     args: dict[str, Any] = {}
-    for (name, is_int), (value, _quoted) in zip(fields, pairs, strict=False):
-        if is_int:
+    for (name, param), (value, _quoted) in zip(fields, pairs, strict=False):
+        if param is not None:
             if value.isdigit() and value.isascii() and len(value) <= MAX_DIGITS:
-                args[name] = int(value)
-                continue
-            number = parse_int(value)
+                number: int | None = int(value)
+            else:
+                number = parse_int(value)
             if number is None:
                 return Broken(text, f"<{name}> is not a number: {value!r}")
+            refusal = param.refusal(number)
+            if refusal is not None:
+                return Broken(text, f"out of range: {refusal}")
             args[name] = number
         else:
             args[name] = value

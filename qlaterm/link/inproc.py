@@ -101,6 +101,8 @@ class InProcTransport:
         )
         self.module.attach(self._deliver)
         where = f" · platform {self.platform.host}:{self.platform.port}" if self.platform else ""
+        if self.platform is not None and self.platform_port and self.platform.port != self.platform_port:
+            where += f" (udp port {self.platform_port} is in use)"
         self.name = f"simulator{where}"
         on_state(LinkStatus(LinkState.CONNECTED, f"simulator{where}"))
         await self.module.start()

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import sys
 import time
 from collections.abc import AsyncIterator, Callable
@@ -314,9 +313,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     options = build_parser().parse_args(argv)
-    with contextlib.suppress(KeyboardInterrupt):
+    try:
         return asyncio.run(run(options.host, options.platform_port, options.profile))
-    return 130
+    except KeyboardInterrupt:
+        return 130
+    except OSError as exc:  # a busy port names itself
+        print(f"qlaterm-platform: error: {exc.strerror or exc} (--platform-port)", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

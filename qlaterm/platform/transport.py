@@ -129,10 +129,11 @@ async def create_context(
                 message_manager=lambda t: LoggingMessageManager(t, coap_log),
                 token_manager=ForcedTokenManager,
             )
-        except OSError:
+        except OSError as exc:
             await ctx.shutdown()
             if port:
-                raise
+                busy = f"UDP port {host}:{udp_port + 1} (DTLS, the port after {port}) is in use"
+                raise OSError(exc.errno, busy) from exc
             continue
         return ctx, udp_port
     raise OSError(f"no free pair of UDP ports on {host}")
@@ -154,4 +155,7 @@ def _ensure_port_free(host: str, port: int) -> None:
     infos = socket.getaddrinfo(host, port, socket.AF_INET6, socket.SOCK_DGRAM, 0, socket.AI_V4MAPPED)
     with socket.socket(socket.AF_INET6, socket.SOCK_DGRAM) as probe:
         probe.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
-        probe.bind(infos[0][4])
+        try:
+            probe.bind(infos[0][4])
+        except OSError as exc:
+            raise OSError(exc.errno, f"UDP port {host}:{port} is in use") from exc

@@ -13,7 +13,7 @@ import asyncio
 import dataclasses
 import logging
 import random
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from qlaterm.at.catalogue import Form, error_text
 from qlaterm.at.check import Rejected, check_line
@@ -141,6 +141,8 @@ class Module:
         self._worker: asyncio.Task[None] | None = None
         self.asleep = False
         self.powered = False
+        self.rebooting = False
+        """From the ``OK`` of ``AT+QRST=1`` (or ``AT+CFUN=<fun>,1``) until ``RDY``: the module answers nothing."""
 
     @property
     def client(self) -> LwM2MClient | None:
@@ -167,7 +169,7 @@ class Module:
 
     def feed(self, data: bytes) -> None:
         """Bytes typed by the terminal: echoed as they arrive, executed line by line."""
-        if not self.powered or self.asleep:
+        if not self.powered or self.asleep or self.rebooting:
             return
         self.dozing = False
         if self.terminal.echo:
@@ -189,6 +191,16 @@ class Module:
         """Forget the line being typed, an overlong one included."""
         self._input.clear()
         self._overflow = False
+
+    def new_line(self) -> None:
+        """A new terminal is connected: what an earlier one left half typed is not part of its first line."""
+        self._discard_input()
+
+    def _discard_pending(self) -> None:
+        """Forget the line being typed and every line waiting to be executed."""
+        self._discard_input()
+        while not self._queue.empty():
+            self._queue.get_nowait()
 
     # ------------------------------------------------------------------ life cycle
     async def start(self) -> None:
@@ -234,22 +246,32 @@ class Module:
 
     async def _restart(self) -> None:
         await self.close()
-        while not self._queue.empty():
-            self._queue.get_nowait()
-        self._discard_input()
+        self._discard_pending()
         self.asleep = False
+        self.rebooting = False
         self.state.load()
         self.state.reset()
         self.terminal.reset()
         self.registration.reset()
         await self.start()
 
-    async def reboot(self) -> None:
-        """``AT+QRST=1``: forget the session, keep the NVM, print the banner again."""
-        self.registration.cancel_timers()
-        self.tasks.cancel()
-        await self.registration.close_client()
-        self._discard_input()
+    def reboot(self) -> Awaitable[None]:
+        """``AT+QRST=1``: forget the session, keep the NVM, print the banner again.
+
+        The module stops listening at once, when this is called (as the command's ``OK`` goes out): lines
+        typed or still waiting are dropped, none runs before ``RDY``."""
+        self.rebooting = True
+        self._discard_pending()
+        return self._reboot()
+
+    async def _reboot(self) -> None:
+        try:
+            self.registration.cancel_timers()
+            self.tasks.cancel()
+            await self.registration.close_client()
+        finally:
+            self.rebooting = False
+        self._discard_pending()
         self.state.load()
         self.state.reset()
         self.terminal.reset()
@@ -292,7 +314,7 @@ class Module:
     async def _serve(self) -> None:
         while True:
             raw, overflow = await self._queue.get()
-            if self.asleep:
+            if self.asleep or self.rebooting:
                 continue
             self.tasks.drop_later()
             with self.terminal.command():

@@ -83,8 +83,8 @@ class QlaCommands:
         name, values = c.args["name"], c.args["values"]
         if values is None:
             return [self._state.settings.line(name)]
-        self._state.settings.values[name] = tuple(values)
-        self._state.save()
+        with self._state.saving():
+            self._state.settings.values[name] = tuple(values)
         if name == "lifetime_enable" and self._state.status == LwM2MState.REGISTERED:
             self._registration.schedule_update()
         return []
@@ -112,12 +112,12 @@ class QlaCommands:
         config = self._state.config
         assert config is not None  # a registration has a configuration
         mode, value = c.args["mode"], c.args["value"]
+        new = config.with_(lifetime=value) if mode == 0 else config.with_(binding=value)
+        with self._state.saving():
+            self._state.config = self._state.saved_server = new
         if mode == 0:
-            self._state.keep_config(config.with_(lifetime=value))
             exchange = await client.update(lifetime=value)
         else:
-            new = config.with_(binding=value)
-            self._state.keep_config(new)
             exchange = await client.update(binding=new.binding_text)
 
         async def finish() -> None:
@@ -152,8 +152,8 @@ class QlaCommands:
         obj, inst = c.args["objectID"], c.args["instanceID"]
         if self._state.objects.refusal(obj, inst):
             raise CmeError(3)
-        self._state.objects.add(obj, inst, c.args["resources"])
-        self._state.save()
+        with self._state.saving():
+            self._state.objects.add(obj, inst, c.args["resources"])
         self._tasks.later(lambda: self._registration.objects_changed("+QLAADDOBJ"))
         return []
 
@@ -163,8 +163,8 @@ class QlaCommands:
         obj = c.args["objectID"]
         if not self._state.objects.has_object(obj):
             raise CmeError(3)
-        self._state.objects.delete(obj)
-        self._state.save()
+        with self._state.saving():
+            self._state.objects.delete(obj)
         self._tasks.later(lambda: self._registration.objects_changed("+QLADELOBJ"))
         return []
 

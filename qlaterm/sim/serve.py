@@ -31,6 +31,10 @@ __all__ = ["ControlSignals", "Link", "PtyLink", "Sink", "TcpLink", "note", "serv
 Sink = Callable[[bytes], None]
 """Where a link delivers the bytes the terminal typed."""
 
+MAX_BACKLOG = 1 << 20
+"""Bytes of output a link keeps while the terminal does not read; beyond that output is dropped, as a UART
+with nobody listening would lose it."""
+
 
 class Link(Protocol):
     """A byte pipe between one terminal and the module: a UART's worth of behaviour, no AT knowledge."""
@@ -38,8 +42,9 @@ class Link(Protocol):
     address: str
     """Where a terminal connects: a device path or ``HOST:PORT``."""
 
-    async def open(self, sink: Sink) -> None:
-        """Start accepting a terminal; every byte it sends is passed to *sink*."""
+    async def open(self, sink: Sink, connected: Callable[[], None] | None = None) -> None:
+        """Start accepting a terminal; every byte it sends is passed to *sink*, and *connected* is called
+        each time a new terminal connects (where the link can tell)."""
 
     def write(self, data: bytes) -> None:
         """Send module output to the terminal; never blocks, dropped when no terminal is there."""
@@ -61,9 +66,8 @@ class PtyLink:
     reads waits in the tty and a bounded buffer, and is read by the next terminal that opens the device.
     """
 
-    MAX_BACKLOG = 1 << 20
-    """Bytes of output kept while the terminal does not read; older bytes are dropped beyond that,
-    as a UART with nobody listening would lose them."""
+    MAX_BACKLOG = MAX_BACKLOG
+    """Older bytes are dropped beyond this many."""
 
     def __init__(self, link_path: Path | None = None) -> None:
         self.link_path = link_path
@@ -79,8 +83,9 @@ class PtyLink:
         """A pseudo-terminal counts as connected from the start: output waits in it for the terminal
         that opens the device."""
 
-    async def open(self, sink: Sink) -> None:
-        """Create the pseudo-terminal (and the symlink, if asked) and start reading from it."""
+    async def open(self, sink: Sink, connected: Callable[[], None] | None = None) -> None:
+        """Create the pseudo-terminal (and the symlink, if asked) and start reading from it. A pty cannot
+        tell when a terminal opens the device: *connected* is never called."""
         self._sink = sink
         self._loop = asyncio.get_running_loop()
         self._master, self._slave = os.openpty()
@@ -165,25 +170,39 @@ def _replace_symlink(link: Path, target: str) -> None:
 class TcpLink:
     """The module behind a raw TCP socket, like ser2net in raw mode: bytes in, bytes out, no telnet.
 
-    One terminal at a time, as on a serial line: a new connection replaces the current one, which is
-    closed.  Output produced while no terminal is connected is dropped; :attr:`terminal` is set when
-    the first terminal connects.
+    One terminal at a time, as on a serial line: a new connection takes over and the current one is
+    closed (docs/decisions/015-tcp-clients.md).  Output produced while no terminal is connected is dropped;
+    :attr:`terminal` is set when the first terminal connects.  A terminal that does not read gets at most
+    :data:`MAX_BACKLOG` bytes queued; what comes beyond that is dropped and counted in :attr:`dropped`,
+    reported once per connection on stderr.
     """
+
+    MAX_BACKLOG = MAX_BACKLOG
 
     def __init__(self, host: str, port: int) -> None:
         self.host = host
         self.port = port
         self.address = ""
         self._sink: Sink | None = None
+        self._connected: Callable[[], None] | None = None
         self._server: asyncio.Server | None = None
         self._writer: asyncio.StreamWriter | None = None
         self._connections: dict[asyncio.Task[object], asyncio.StreamWriter] = {}
         self.terminal = asyncio.Event()
+        self.dropped = 0
+        """Bytes of output dropped because the terminal did not read them, over the link's life."""
+        self._dropping = False
 
-    async def open(self, sink: Sink) -> None:
+    async def open(self, sink: Sink, connected: Callable[[], None] | None = None) -> None:
         """Listen on HOST:PORT (port 0 picks a free one; :attr:`address` tells which)."""
         self._sink = sink
-        self._server = await asyncio.start_server(self._on_connect, self.host, self.port)
+        self._connected = connected
+        try:
+            self._server = await asyncio.start_server(self._on_connect, self.host, self.port)
+        except OSError as exc:
+            if exc.errno != errno.EADDRINUSE:
+                raise
+            raise OSError(exc.errno, f"TCP port {self.host}:{self.port} is in use (--tcp)") from exc
         sockname = self._server.sockets[0].getsockname()
         self.port = sockname[1]
         host = f"[{sockname[0]}]" if ":" in sockname[0] else sockname[0]
@@ -193,6 +212,9 @@ class TcpLink:
         old, self._writer = self._writer, writer
         if old is not None:
             old.close()
+        self._dropping = False
+        if self._connected is not None:
+            self._connected()
         self.terminal.set()
         task = asyncio.current_task()
         if task is not None:
@@ -216,10 +238,19 @@ class TcpLink:
                 self._connections.pop(task, None)
 
     def write(self, data: bytes) -> None:
-        """Send module output to the connected terminal, if any."""
+        """Send module output to the connected terminal, if any; dropped once its backlog is full."""
         writer = self._writer
-        if writer is not None and not writer.is_closing():
-            writer.write(data)
+        if writer is None or writer.is_closing():
+            return
+        if writer.transport.get_write_buffer_size() + len(data) > self.MAX_BACKLOG:
+            self.dropped += len(data)
+            if not self._dropping:
+                self._dropping = True
+                peer = writer.get_extra_info("peername")
+                where = f"{peer[0]}:{peer[1]}" if isinstance(peer, tuple) else "the terminal"
+                note(f"{where} is not reading: output beyond {self.MAX_BACKLOG} bytes is dropped")
+            return
+        writer.write(data)
 
     async def close(self) -> None:
         """Stop listening and drop the current connection.
@@ -252,7 +283,7 @@ async def serving(module: Module, link: Link) -> AsyncIterator[str]:
     controls = ControlSignals(module)
     power_on: asyncio.Task[None] | None = None
     try:
-        await link.open(module.feed)
+        await link.open(module.feed, module.new_line)
         module.attach(link.write)
 
         if link.terminal.is_set():

@@ -4,6 +4,9 @@ custom objects, the URC buffer, and the NVM the lasting part is kept in."""
 from __future__ import annotations
 
 import asyncio
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,9 +15,12 @@ from qlaterm.sim.answers import Parts
 from qlaterm.sim.nvm import Nvm
 from qlaterm.sim.routes import Routes
 from qlaterm.sim.settings import CustomObjects, ServerConfig, Settings
+from qlaterm.sim.status import CmeError
 from qlaterm.sim.urcbuffer import UrcBuffer
 
 __all__ = ["ModuleSetup", "ModuleState", "derived_iccid", "luhn_digit"]
+
+log = logging.getLogger("qlaterm.sim.nvm")
 
 
 @dataclass(frozen=True)
@@ -91,7 +97,9 @@ class ModuleState:
         """Parts of multi-part notifications, by resource path."""
 
     def save(self) -> None:
-        """Write the NVM document, unless it is the one already written (each write costs two fsyncs)."""
+        """Write the NVM document, unless it is the one already written (each write costs two fsyncs).
+
+        Raises OSError when the file system refuses (read-only, full); the document on disk is intact."""
         document = {
             "settings": self.settings.to_json(),
             "objects": self.objects.to_json(),
@@ -101,12 +109,35 @@ class ModuleState:
             self.nvm.save(document)
             self._saved_doc = document
 
+    @contextmanager
+    def saving(self) -> Iterator[None]:
+        """A change the terminal makes to what the NVM keeps: it stands only once it is saved.
+
+        When the save fails the settings, custom objects and server configuration are put back as they
+        were and the command ends with ``+CME ERROR: 1`` (the failure logged), so memory never holds what
+        the NVM does not."""
+        settings, objects = self.settings.to_json(), self.objects.to_json()
+        config, saved_server = self.config, self.saved_server
+        try:
+            yield
+            self.save()
+        except OSError as exc:
+            self.settings.values = Settings.from_json(settings).values
+            self.objects.instances = CustomObjects.from_json(objects).instances
+            self.config, self.saved_server = config, saved_server
+            log.error("NVM %s: save failed (%s); the change is not applied", self.nvm, exc)
+            raise CmeError(1) from exc
+
     def keep_config(self, config: ServerConfig) -> None:
         """``config`` becomes the module's configuration and is saved (a registration succeeded, the
-        terminal or the server changed lifetime or binding)."""
+        server changed lifetime or binding). What the network has done stands even when the save fails:
+        the failure is logged and the configuration stays in memory until the next reboot."""
         self.config = config
         self.saved_server = config
-        self.save()
+        try:
+            self.save()
+        except OSError as exc:
+            log.error("NVM %s: the server configuration could not be saved (%s)", self.nvm, exc)
 
     @property
     def status(self) -> LwM2MState:

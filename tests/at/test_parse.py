@@ -135,3 +135,30 @@ def test_parse_drained_entries_of_the_urc_buffer() -> None:
     assert isinstance(event, Urc) and event.args["value"] == '{"outletStatus":"1"}'
     assert isinstance(parse_drained("+QLARD: x")[1], Broken)
     assert isinstance(parse_drained('+QLARD: 2,"nosuch",1')[1], Broken)
+
+
+@pytest.mark.parametrize(
+    ("line", "field"),
+    [
+        ('+QLAURC: "read",-1,19,0,0', "messageID"),
+        ('+QLAURC: "read",65536,19,0,0', "messageID"),
+        ('+QLAURC: "read",1,19,-2,0', "instanceID"),
+        ('+QLAURC: "observe",1,2,19,0,0', "flag"),
+        ('+QLAURC: "execute",1,19,0,70000', "resourceID"),
+        ('+QLAURC: "write",1,-19,0,0,1,3,"abc",0', "objectID"),
+        ('+QLAURC: "write",1,19,0,0,1,3,"abc",-1', "index"),
+        ('+QLAURC: "report",99999999999', "messageID"),
+    ],
+)
+def test_urc_fields_out_of_the_catalogue_range_make_the_line_broken(line: str, field: str) -> None:
+    event = parse_line(line)
+    assert isinstance(event, Broken), event
+    assert event.text == line
+    assert event.reason.startswith(f"out of range: <{field}>")
+
+
+def test_urc_fields_at_the_edges_of_their_range_are_read() -> None:
+    assert parse_line('+QLAURC: "read",65535,19,-1,-1').args == {  # type: ignore[union-attr]  # a Urc
+        "messageID": 65535, "objectID": 19, "instanceID": -1, "resourceID": -1,
+    }
+    assert isinstance(parse_line('+QLAURC: "observe",0,1,19,0,0'), Urc)

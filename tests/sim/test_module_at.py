@@ -302,3 +302,26 @@ async def test_every_basic_command_of_the_catalogue_is_answered_ok() -> None:
             line += "13" if line == "ATS3=" else "10" if line == "ATS4=" else ""
             assert (await d.command(line))[-1] == "OK", line
             await d.command("ATE1")  # "ATE"/"ATE0" turned echo off; the driver expects it on
+
+
+@pytest.mark.parametrize("reboot", ["AT+QRST=1", "AT+CFUN=1,1"])
+async def test_a_rebooting_module_answers_nothing_until_rdy(reboot: str) -> None:
+    async with running_module() as d:
+        typed: list[bytes] = []
+
+        def terminal(data: bytes) -> None:
+            """A terminal that types its next line the moment the reboot's OK arrives (echoed, never run)."""
+            d.write(data)
+            if b"OK\r\n" in data and not typed:
+                typed.append(b'AT+QLACFG="platform",1\r')
+                d.module.feed(typed[0])
+
+        d.module.attach(terminal)
+        start = len(d.lines)
+        d.send(f'{reboot}\rAT+QLACFG="platform",2\r')  # typed in the same breath as the reboot
+        await d.expect(r"\+IP: .*")
+        assert typed
+        after = d.lines[start:]
+        assert after.count("OK") == 1 and not any(line.startswith(("+CME", "+QLACFG")) for line in after)
+        assert after.index("OK") < after.index("RDY")
+        assert await d.command('AT+QLACFG="platform"') == ['+QLACFG: "platform",0', "OK"]

@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import os
 import signal
+import socket
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -136,6 +137,54 @@ async def test_tcp_link_new_connection_replaces_the_old_one() -> None:
         link.write(b"to two\r\n")
         assert await read_until(reader2, b"\n") == b"to two\r\n"
         for writer in (writer1, writer2):
+            writer.close()
+    finally:
+        await link.close()
+
+
+async def test_tcp_link_bounds_the_output_of_a_terminal_that_does_not_read(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    link = TcpLink("127.0.0.1", 0)
+    await link.open(lambda _data: None)
+    try:
+        host, port = link.address.rsplit(":", 1)
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        sock.connect((host, int(port)))
+        await asyncio.wait_for(link.terminal.wait(), TIMEOUT)
+        chunk = b"+QLAURC: \"ping\",0\r\n" * 64
+        written = 0
+        while written < 32 * link.MAX_BACKLOG:  # a URC flood into a terminal that never reads
+            link.write(chunk)
+            written += len(chunk)
+            if written % (64 * len(chunk)) == 0:
+                await asyncio.sleep(0)
+        assert link.dropped > written // 2
+        sock.setblocking(False)
+        received = 0
+        with contextlib.suppress(BlockingIOError):
+            while data := sock.recv(1 << 20):
+                received += len(data)
+        assert received + link.dropped <= written
+        sock.close()
+    finally:
+        await link.close()
+    err = capsys.readouterr().err
+    assert err.count("is not reading") == 1, err  # reported once, not once per dropped write
+
+
+async def test_tcp_link_tells_when_a_new_terminal_connects() -> None:
+    connects: list[int] = []
+    link = TcpLink("127.0.0.1", 0)
+    await link.open(lambda _data: None, lambda: connects.append(1))
+    try:
+        host, port = link.address.rsplit(":", 1)
+        for expected in (1, 2):
+            _reader, writer = await asyncio.open_connection(host, int(port))
+            async with asyncio.timeout(TIMEOUT):
+                while len(connects) < expected:
+                    await asyncio.sleep(0.01)
             writer.close()
     finally:
         await link.close()
@@ -300,6 +349,23 @@ async def test_sigusr1_puts_the_module_to_deep_sleep_and_wakes_it() -> None:
         assert b"Leaving the BROM\r\n" in banner and b"\r\nRDY\r\n" in banner
         writer.write(b"AT\r")
         assert (await read_until(reader, b"OK\r\n")).endswith(b"\r\nOK\r\n")
+        writer.close()
+        status, err = await sim.finish(signal.SIGTERM)
+    assert status == 0, err
+
+
+async def test_a_new_tcp_terminal_starts_a_new_line() -> None:
+    async with running_sim("--tcp", "127.0.0.1:0", "--no-server") as sim:
+        host, port = sim.address.rsplit(":", 1)
+        reader, writer = await powered_on(host, int(port))
+        writer.write(b"AT+CGSN=1")  # half a line, then the terminal goes away
+        await read_until(reader, b"AT+CGSN=1")
+        writer.close()
+        reader, writer = await asyncio.open_connection(host, int(port))
+        writer.write(b"AT\r")
+        reply = await read_until(reader, b"\r\n")  # the echo
+        reply += await read_until(reader, b"\r\n")  # the final result code of "AT", not "AT+CGSN=1AT"
+        assert reply == b"AT\r\r\nOK\r\n"
         writer.close()
         status, err = await sim.finish(signal.SIGTERM)
     assert status == 0, err
