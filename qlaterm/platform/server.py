@@ -212,6 +212,11 @@ class Platform:
 
     # -------------------------------------------------------------------- device management
 
+    @property
+    def queue_awake(self) -> float:
+        """Seconds a device in queue mode listens after it was heard from."""
+        return self._queue.awake
+
     def queued(self, endpoint: str) -> list[Pending]:
         """The requests waiting for `endpoint` (queue mode, asleep), oldest first."""
         return self._queue.pending(endpoint)
