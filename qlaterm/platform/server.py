@@ -409,7 +409,8 @@ class Platform:
     ) -> Message:
         wait = self.request_timeout if timeout is None else timeout
         try:
-            # Cancelling the response future (timeout, or the caller cancelled) tells aiocoap to stop.
+            # Cancelling the wait (a timeout, or the caller cancelled) ends the request: its retransmissions
+            # stop and the next request to the device goes at once (transport.ForcedTokenManager).
             return await asyncio.wait_for(answer, wait)
         except TimeoutError:
             error = f"no answer within {wait:g} s"
