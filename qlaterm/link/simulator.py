@@ -8,7 +8,7 @@ real module's link simply has no simulator (``Transport.simulator`` is None).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -18,6 +18,7 @@ __all__ = [
     "PlatformDevice",
     "PlatformHandle",
     "PlatformProfile",
+    "QueuedRequest",
     "Refusal",
     "SimFacts",
     "SimulatorControls",
@@ -84,6 +85,19 @@ class PlatformDevice(Protocol):
     def object_paths(self) -> Iterable[tuple[int, ...]]: ...
 
 
+class QueuedRequest(Protocol):
+    """A request the platform holds for a device in queue mode until the device is heard from."""
+
+    @property
+    def operation(self) -> str: ...
+
+    @property
+    def path(self) -> tuple[int, ...]: ...
+
+    @property
+    def queued_at(self) -> float: ...
+
+
 class PlatformProfile(Protocol):
     @property
     def name(self) -> str: ...
@@ -127,6 +141,10 @@ class PlatformHandle(Protocol):
         ...
 
     def subscribe(self, callback: Callable[[Any], object]) -> Callable[[], None]: ...
+
+    def queued(self, endpoint: str) -> Sequence[QueuedRequest]:
+        """The requests waiting for ``endpoint`` while it sleeps in queue mode, oldest first."""
+        ...
 
     async def read(self, ep: str, path: str) -> object: ...
 

@@ -1,6 +1,7 @@
 """`qlaterm-platform`: the bundled LwM2M server on its own, driven one command per line.
 
-    qlaterm-platform --platform-port 5683 --profile aep
+    qlaterm-platform --platform-port 5683 --profile aep --psk dev-1:000102030405
+    qlaterm-platform --bootstrap-binding UQ --bootstrap-lifetime 600
     > list
     > read 866971031275899 /19/0/0 text
     > observe 866971031275899 /19/0/0
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import sys
 import time
 from collections.abc import AsyncIterator, Callable
@@ -24,6 +26,8 @@ from typing import Any
 
 from qlaterm.lwm2m.formats import ContentFormat
 from qlaterm.lwm2m.paths import format_path, parse_path
+from qlaterm.lwm2m.psk import psk_argument
+from qlaterm.platform.bootstrap import SECURITY_PSK, BootstrapConfig
 from qlaterm.platform.model import (
     CoapRecord,
     Event,
@@ -32,6 +36,8 @@ from qlaterm.platform.model import (
     Result,
 )
 from qlaterm.platform.options import add_platform_options
+from qlaterm.platform.profiles import get_profile
+from qlaterm.platform.queue import AWAKE
 from qlaterm.platform.server import Platform
 
 FORMAT_NAMES: dict[str, int] = {
@@ -268,9 +274,8 @@ async def _stdin_lines() -> AsyncIterator[str]:
         yield line_bytes.decode("utf-8", "replace")
 
 
-async def run(host: str, port: int, profile: str) -> int:
+async def run(platform: Platform) -> int:
     """Serve until `quit` or end of input."""
-    platform = Platform(host=host, port=port, profile=profile)
     await platform.start()
 
     def out(text: str) -> None:
@@ -278,7 +283,9 @@ async def run(host: str, port: int, profile: str) -> int:
 
     shell = PlatformShell(platform, out)
     shell.attach()
-    out(f"platform listening on {host}:{platform.port} profile={platform.profile.name} (help for commands)")
+    out(f"platform listening on {platform.host}:{platform.port} profile={platform.profile.name} (help for commands)")
+    if platform.psk_store:
+        out(f"DTLS-PSK on {platform.host}:{platform.dtls_port} for {', '.join(sorted(platform.psk_store))}")
     try:
         async for line in _stdin_lines():
             if line.strip().lower() in ("quit", "exit"):
@@ -293,6 +300,40 @@ async def run(host: str, port: int, profile: str) -> int:
     return 0
 
 
+def _positive(text: str) -> int:
+    if not (text.isascii() and text.isdigit()) or int(text) <= 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number of seconds above 0, got {text!r}")
+    return int(text)
+
+
+def _seconds(text: str) -> int:
+    if not (text.isascii() and text.isdigit()):
+        raise argparse.ArgumentTypeError(f"expected a whole number of seconds, got {text!r}")
+    return int(text)
+
+
+def _short_server_id(text: str) -> int:
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= 65534:
+        raise argparse.ArgumentTypeError(f"expected a short server ID 1-65534, got {text!r}")
+    return int(text)
+
+
+def _duration(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not value >= 0:
+        raise argparse.ArgumentTypeError(f"expected seconds (0 or more), got {text!r}")
+    return value
+
+
+def _server_uri(text: str) -> str:
+    if not text.startswith(("coap://", "coaps://")):
+        raise argparse.ArgumentTypeError(f"expected a coap:// or coaps:// URI, got {text!r}")
+    return text
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``qlaterm-platform`` argument parser."""
     parser = argparse.ArgumentParser(
@@ -304,17 +345,104 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     add_platform_options(
         parser,
-        port_help="UDP port (default 5683, 0 = any free port)",
+        port_help="UDP port (default 5683, 0 = any free port); DTLS-PSK is served on the port after it",
         profile_help="platform behaviour",
         old_port_flag="--port",
+    )
+    parser.add_argument(
+        "--psk",
+        type=psk_argument,
+        action="append",
+        default=[],
+        metavar="IDENTITY:HEXKEY",
+        help="a DTLS-PSK identity the platform accepts on its DTLS port (repeatable)",
+    )
+    parser.add_argument(
+        "--queue-awake",
+        type=_duration,
+        default=AWAKE,
+        metavar="S",
+        help=f"seconds a device registered with binding UQ listens after it was heard from (default {AWAKE:g})",
+    )
+    bootstrap = parser.add_argument_group(
+        "bootstrap",
+        "What the platform writes to a device that asks it for bootstrap (POST /bs).\n"
+        "Without these options: the profile's default (this platform, NoSec, lifetime 300 s, binding U).",
+    )
+    bootstrap.add_argument(
+        "--bootstrap-server",
+        type=_server_uri,
+        metavar="URI",
+        help="the LwM2M server to register with (default coap://HOST:PORT, with --bootstrap-psk coaps://HOST:PORT+1)",
+    )
+    bootstrap.add_argument(
+        "--bootstrap-psk",
+        type=psk_argument,
+        metavar="IDENTITY:HEXKEY",
+        help="security mode PSK with this identity and key (the platform accepts it on its DTLS port)",
+    )
+    bootstrap.add_argument(
+        "--bootstrap-lifetime", type=_positive, metavar="S", help="registration lifetime (default 300)"
+    )
+    bootstrap.add_argument("--bootstrap-binding", choices=("U", "UQ"), help="U, or UQ for queue mode (default U)")
+    bootstrap.add_argument("--bootstrap-ssid", type=_short_server_id, metavar="N", help="short server ID (default 1)")
+    bootstrap.add_argument("--bootstrap-pmin", type=_seconds, metavar="S", help="default minimum period (default 1)")
+    bootstrap.add_argument("--bootstrap-pmax", type=_seconds, metavar="S", help="default maximum period (default 60)")
+    bootstrap.add_argument(
+        "--bootstrap-no-storing",
+        dest="bootstrap_storing",
+        action="store_false",
+        default=None,
+        help="notification storing off (default on)",
     )
     return parser
 
 
+_BOOTSTRAP_FIELDS = {
+    "bootstrap_server": "server_uri",
+    "bootstrap_lifetime": "lifetime",
+    "bootstrap_binding": "binding",
+    "bootstrap_ssid": "short_server_id",
+    "bootstrap_pmin": "default_pmin",
+    "bootstrap_pmax": "default_pmax",
+    "bootstrap_storing": "notification_storing",
+}
+
+
+def bootstrap_config(options: argparse.Namespace) -> BootstrapConfig | None:
+    """The profile's bootstrap configuration with the ``--bootstrap-*`` options applied; None without
+    any (the platform then uses the profile's own). ValueError for values that do not go together."""
+    given = {field: getattr(options, option) for option, field in _BOOTSTRAP_FIELDS.items()}
+    changes: dict[str, Any] = {field: value for field, value in given.items() if value is not None}
+    if options.bootstrap_psk is not None:
+        identity, key = options.bootstrap_psk
+        changes.update(security_mode=SECURITY_PSK, psk_identity=identity, psk_key=key)
+    if not changes:
+        return None
+    return dataclasses.replace(get_profile(options.profile).bootstrap_config(), **changes)
+
+
+def platform_from_options(options: argparse.Namespace) -> Platform:
+    """The (not yet started) platform the command line describes."""
+    return Platform(
+        host=options.host,
+        port=options.platform_port,
+        profile=options.profile,
+        psk_store=dict(options.psk),
+        bootstrap=bootstrap_config(options),
+        queue_awake=options.queue_awake,
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
-    options = build_parser().parse_args(argv)
+    parser = build_parser()
+    options = parser.parse_args(argv)
     try:
-        return asyncio.run(run(options.host, options.platform_port, options.profile))
+        platform = platform_from_options(options)
+    except ValueError as exc:
+        parser.error(str(exc))
+    try:
+        return asyncio.run(run(platform))
     except KeyboardInterrupt:
         return 130
     except OSError as exc:  # a busy port names itself

@@ -122,13 +122,15 @@ class Event:
 
     Every event describes itself in one line (:meth:`summary`), the line the console's platform pane and
     ``qlaterm-platform`` print; :attr:`registration_changed` says whether the set of registered devices
-    or their registration data changed with it.
+    or their registration data changed with it, :attr:`queue_changed` whether the requests waiting for a
+    device in queue mode did.
     """
 
     endpoint: str | None
     time: float = field(default_factory=time.time, kw_only=True)
 
     registration_changed: ClassVar[bool] = False
+    queue_changed: ClassVar[bool] = False
 
     def summary(self) -> str:
         """The event in one line, endpoint included."""
@@ -321,6 +323,8 @@ class Queued(Event):
     path: Path
     position: int  # 1 for the request that goes first
 
+    queue_changed: ClassVar[bool] = True
+
     def summary(self) -> str:
         where = f"{self.endpoint} {format_path(self.path)}"
         return f"queued {self.operation} {where} (#{self.position}, until it is heard from)"
@@ -333,6 +337,8 @@ class Sent(Event):
     operation: str
     path: Path
     waited: float  # seconds in the queue
+
+    queue_changed: ClassVar[bool] = True
 
     def summary(self) -> str:
         return f"sent queued {self.operation} {self.endpoint} {format_path(self.path)} after {self.waited:.1f} s"

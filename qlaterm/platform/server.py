@@ -212,6 +212,11 @@ class Platform:
 
     # -------------------------------------------------------------------- device management
 
+    @property
+    def queue_awake(self) -> float:
+        """Seconds a device in queue mode listens after it was heard from."""
+        return self._queue.awake
+
     def queued(self, endpoint: str) -> list[Pending]:
         """The requests waiting for `endpoint` (queue mode, asleep), oldest first."""
         return self._queue.pending(endpoint)
@@ -404,7 +409,8 @@ class Platform:
     ) -> Message:
         wait = self.request_timeout if timeout is None else timeout
         try:
-            # Cancelling the response future (timeout, or the caller cancelled) tells aiocoap to stop.
+            # Cancelling the wait (a timeout, or the caller cancelled) ends the request: its retransmissions
+            # stop and the next request to the device goes at once (transport.ForcedTokenManager).
             return await asyncio.wait_for(answer, wait)
         except TimeoutError:
             error = f"no answer within {wait:g} s"

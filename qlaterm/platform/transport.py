@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import logging
 import socket
+import weakref
 from collections.abc import Mapping
 from typing import Any
 
@@ -41,6 +42,32 @@ class LoggingMessageManager(CheckingMessageManager):
     def __init__(self, token_manager: TokenManager, coap_log: CoapLog) -> None:
         super().__init__(token_manager)
         self._coap_log = coap_log
+        # The message of each running exchange, so that abandoning an old request never ends a newer
+        # exchange that reuses its message ID.
+        self._exchange_messages: weakref.WeakValueDictionary[tuple[Any, int], Message] = weakref.WeakValueDictionary()
+
+    def _add_exchange(self, message: Message, messageerror_monitor: Any) -> None:
+        super()._add_exchange(message, messageerror_monitor)
+        self._exchange_messages[(message.remote, message.mid)] = message
+
+    def abandon(self, message: Message) -> None:
+        """Stop retransmitting ``message``, a confirmable request nobody waits for any more (RFC 7252
+        section 4.2 lets a sender give up), and send the next request held for its peer (NSTART 1).
+        A message that was ACKed or RSTed already is left alone."""
+        backlog = self._backlogs.get(message.remote, [])
+        for held in backlog:
+            if held[0] is message:
+                backlog.remove(held)
+                return
+        key = (message.remote, message.mid)
+        if self._active_exchanges is None or key not in self._active_exchanges:
+            return
+        if key not in self._exchange_messages or self._exchange_messages[key] is not message:
+            return
+        del self._exchange_messages[key]
+        _monitor, next_retransmission = self._active_exchanges.pop(key)
+        next_retransmission.cancel()
+        self._continue_backlog(message.remote)
 
     def dispatch_message(self, message: Message) -> None:
         self._coap_log.record("in", message)
@@ -72,11 +99,16 @@ class LoggingMessageManager(CheckingMessageManager):
 
 
 class ForcedTokenManager(TokenManager):
-    """A TokenManager that can send a request with a token chosen by the caller.
+    """A TokenManager that can send a request with a token chosen by the caller, and that stops
+    retransmitting a request once nobody waits for its answer.
 
     Cancelling an observation with a GET carrying Observe=1 must reuse the observation's token
     (RFC 7641 section 3.6); aiocoap always draws a fresh one, so the platform marks such a request
     with `forced_token` and this manager honours it.
+
+    aiocoap keeps retransmitting a confirmable request whose response future was cancelled (a
+    timeout) until MAX_RETRANSMIT is spent, and with NSTART 1 every later request to that device
+    waits behind it; here the end of interest in a request also ends its exchange.
     """
 
     _forced: bytes | None = None
@@ -86,7 +118,11 @@ class ForcedTokenManager(TokenManager):
         return forced if forced is not None else super().next_token()
 
     def request(self, request: Any) -> None:
-        self._forced = getattr(request.request, "forced_token", None)
+        message = request.request
+        if isinstance(self.token_interface, LoggingMessageManager):
+            # called with the message once its ID is drawn: at the response, a cancel or a failure
+            request.on_interest_end(functools.partial(self.token_interface.abandon, message))
+        self._forced = getattr(message, "forced_token", None)
         try:
             super().request(request)
         finally:

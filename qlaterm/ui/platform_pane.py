@@ -41,6 +41,9 @@ class PlatformEvent(Protocol):
     @property
     def registration_changed(self) -> bool: ...
 
+    @property
+    def queue_changed(self) -> bool: ...
+
     def summary(self) -> str: ...
 
 OPERATIONS = [
@@ -335,6 +338,8 @@ Long lines are folded; `w` in the log leaves them whole.
             objects = " ".join(format_path(p) for p in d.object_paths())
             left = int(d.lifetime - (time.time() - d.last_update))
             text = f"@ {d.address[0]}:{d.address[1]} · lt {d.lifetime} s ({left} s left) · b={d.binding}"
+            if queued := len(self.platform.queued(d.endpoint)):
+                text += f" · {queued} queued"
             text += f" · {objects}"
         self.query_one("#platform-device", Static).update(text)
         self.refresh_security(self.facts())
@@ -360,7 +365,7 @@ Long lines are folded; `w` in the log leaves them whole.
         self._pending.append(f"{stamp(record.time)} {record}")
 
     def _on_event(self, event: PlatformEvent) -> None:
-        if event.registration_changed:
+        if event.registration_changed or event.queue_changed:
             # redrawn through the message queue: the pane's layout settles with the event, not a tick later
             self.call_later(self.refresh_device)
         self._pending.append(f"{stamp(event.time)} ● {event.summary()}")

@@ -10,8 +10,18 @@ from collections.abc import AsyncIterator
 import pytest
 from aiocoap import Code
 
-from qlaterm.platform.cli import PlatformShell, build_parser, format_event, main, parse_format, parse_value
-from qlaterm.platform.model import ObservationEnded, OperationDone, Result
+from qlaterm.lwm2m.formats import tlv
+from qlaterm.platform.bootstrap import BootstrapConfig
+from qlaterm.platform.cli import (
+    PlatformShell,
+    build_parser,
+    format_event,
+    main,
+    parse_format,
+    parse_value,
+    platform_from_options,
+)
+from qlaterm.platform.model import BootstrapFinished, ObservationEnded, OperationDone, Result
 from qlaterm.platform.server import Platform
 from tests.tinyclient import TinyClient
 
@@ -108,6 +118,8 @@ async def test_console_program_serves_and_quits() -> None:
         "0",
         "--profile",
         "aep",
+        "--psk",
+        "cli-dev:00112233",
         stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE,
     )
@@ -125,6 +137,7 @@ async def test_console_program_serves_and_quits() -> None:
 
     try:
         port = int((await line_matching(r"listening on 127\.0\.0\.1:(\d+) profile=aep")).group(1))
+        await line_matching(rf"^DTLS-PSK on 127\.0\.0\.1:{port + 1} for cli-dev$")
         await client.register(port)
         await line_matching(r"^registered cli-dev location=rd/1 ")
         await line_matching(r"^profile:aep observe cli-dev /19/0/0: 2\.05 Content")
@@ -161,3 +174,65 @@ def test_bad_port_exits_with_usage(capsys: pytest.CaptureFixture[str]) -> None:
         main(["--platform-port", "70000"])
     assert exited.value.code == 2
     assert "expected a port 0-65535" in capsys.readouterr().err
+
+
+def platform_for(*argv: str) -> Platform:
+    return platform_from_options(build_parser().parse_args(["--platform-port", "0", *argv]))
+
+
+def test_psk_identities_and_the_queue_window_reach_the_platform() -> None:
+    platform = platform_for("--psk", "dev-1:0102", "--psk", "a:b:ff", "--queue-awake", "2.5")
+    assert platform.psk_store == {"dev-1": b"\x01\x02", "a:b": b"\xff"}
+    assert platform.queue_awake == 2.5
+    plain = platform_for()
+    assert plain.psk_store == {} and plain.queue_awake == 93.0 and plain.bootstrap_config == BootstrapConfig()
+
+
+def test_bootstrap_options_change_only_what_they_name() -> None:
+    config = platform_for(
+        "--bootstrap-lifetime", "600", "--bootstrap-binding", "UQ", "--bootstrap-ssid", "7",
+        "--bootstrap-pmin", "5", "--bootstrap-pmax", "120", "--bootstrap-no-storing",
+    ).bootstrap_config
+    assert config == BootstrapConfig(
+        lifetime=600, binding="UQ", short_server_id=7, default_pmin=5, default_pmax=120, notification_storing=False
+    )
+    secure = platform_for("--bootstrap-psk", "dev-1:0a0b", "--bootstrap-server", "coaps://10.0.0.1:5684")
+    assert (secure.bootstrap_config.security_mode, secure.bootstrap_config.server_uri) == (0, "coaps://10.0.0.1:5684")
+    assert (secure.bootstrap_config.psk_identity, secure.bootstrap_config.psk_key) == ("dev-1", b"\x0a\x0b")
+    assert secure.psk_store == {}  # the platform adds the bootstrap identity when it starts
+    andlink = platform_for("--profile", "andlink", "--bootstrap-lifetime", "90")
+    assert andlink.bootstrap_config == BootstrapConfig(binding="U", lifetime=90)
+
+
+@pytest.mark.parametrize(
+    ("argv", "complaint"),
+    [
+        (["--psk", "nokey"], "expected IDENTITY:HEXKEY"),
+        (["--psk", "dev:zz"], "is not hex"),
+        (["--bootstrap-binding", "Q"], "invalid choice: 'Q'"),
+        (["--bootstrap-lifetime", "0"], "above 0"),
+        (["--bootstrap-server", "http://x"], "coap:// or coaps://"),
+        (["--bootstrap-pmin", "10", "--bootstrap-pmax", "5"], "pmin <= pmax"),
+        (["--queue-awake", "-1"], "0 or more"),
+    ],
+)
+def test_bad_options_exit_with_usage(argv: list[str], complaint: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["--platform-port", "0", *argv])
+    assert exited.value.code == 2
+    assert complaint in capsys.readouterr().err
+
+
+async def test_a_device_bootstrapped_from_the_command_line_gets_what_it_says() -> None:
+    platform = platform_for("--bootstrap-binding", "UQ", "--bootstrap-lifetime", "600")
+    client = TinyClient("bs-dev")
+    await client.start()
+    try:
+        async with platform:
+            events = platform.events()
+            await client.bootstrap_request(platform.port)
+            assert (await events.wait_for(BootstrapFinished, timeout=5)).ok
+            server = client.instances[(1, 0)].values
+            assert tlv.tlv_int(server[(1, 0, 1)]) == 600 and tlv.tlv_str(server[(1, 0, 7)]) == "UQ"
+    finally:
+        await client.stop()

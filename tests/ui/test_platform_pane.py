@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 
 import pytest
 from aiocoap import CON, Code, Message
+from textual.app import App, ComposeResult
 from textual.widgets import Input
 
-from qlaterm.platform.model import Registered
+from qlaterm.platform.model import Queued, Registered, Sent
+from qlaterm.platform.server import Platform
 from qlaterm.ui.platform_pane import Choice, PlatformPane
+from tests.tinyclient import TinyClient
 from tests.ui.conftest import Console, running_console
 
 
@@ -127,3 +131,33 @@ async def test_a_picked_device_that_left_is_marked_and_not_operated_on(console: 
     await console.settle()
     assert picker.value == "ep1" and "gone" in picker.label
     assert pane(console).request() is None
+
+
+async def test_the_device_line_counts_the_requests_waiting_for_a_sleeping_device() -> None:
+    async with Platform(port=0, queue_awake=0.0) as platform:  # a UQ device sleeps as soon as it was heard from
+
+        class PaneOnly(App[None]):
+            def compose(self) -> ComposeResult:
+                yield PlatformPane(platform)
+
+        client = TinyClient("sleepy")
+        await client.start()
+        app = PaneOnly()
+        try:
+            async with app.run_test(size=(120, 30)) as pilot:
+                line = app.query_one("#platform-device")
+                await client.register(platform.port, binding="UQ")
+                await pilot.pause()
+                assert "b=UQ" in str(line.render()) and "queued" not in str(line.render())
+                with platform.events() as events:
+                    reads = [asyncio.create_task(platform.read("sleepy", p)) for p in ("/3/0/0", "/19/0/0")]
+                    await events.wait_for(Queued, lambda e: e.position == 2, timeout=5)
+                    await pilot.pause()
+                    assert "b=UQ · 2 queued · /1/0" in str(line.render())
+                    await client.update(platform.port)
+                    await events.wait_for(Sent, lambda e: e.path == (19, 0, 0), timeout=5)
+                    await asyncio.gather(*reads)
+                    await pilot.pause()
+                    assert "queued" not in str(line.render())
+        finally:
+            await client.stop()

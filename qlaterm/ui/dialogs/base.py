@@ -182,6 +182,8 @@ class ActionDialog(DialogScreen[list[str] | None]):
     def fit_body(self) -> None:
         """Give the fields what the screen leaves beside the title, preview, error and buttons: on a short
         screen they scroll, and the buttons stay in view."""
+        if not self.is_attached or not self.query("#dialog-title"):
+            return  # a resize that reaches a dialog as it closes: nothing left to fit
         dialog = self.query_one("#dialog")
         body = self.query_one("#dialog-body")
         limit = dialog.styles.max_height
