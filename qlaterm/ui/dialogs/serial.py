@@ -8,10 +8,11 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
 from qlaterm.link.base import BYTESIZES, PARITIES, STOPBITS, SerialSettings
+
+from .base import DialogScreen
 
 __all__ = ["SerialDialog"]
 
@@ -19,7 +20,7 @@ COMMON_BAUDS = (9600, 19200, 38400, 57600, 115200, 230400, 460800, 921600)
 """Offered in the placeholder; any positive rate the adapter supports may be typed."""
 
 
-class SerialDialog(ModalScreen[SerialSettings | None]):
+class SerialDialog(DialogScreen[SerialSettings | None]):
     """The line settings of ``port``, starting from ``settings``."""
 
     AUTO_FOCUS = "#baud"
@@ -28,7 +29,6 @@ class SerialDialog(ModalScreen[SerialSettings | None]):
         Binding("ctrl+s", "apply", "Apply", id="serial.apply", priority=True),
     ]
     DEFAULT_CSS = """
-    SerialDialog { align: center middle; }
     SerialDialog #serial-grid {
         grid-size: 4;
         grid-columns: 11 1fr 11 1fr;
