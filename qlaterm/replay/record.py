@@ -47,6 +47,8 @@ from .format import (
     Network,
     Note,
     PlatformCall,
+    Profile,
+    Psk,
     Segment,
     Send,
     Sleep,
@@ -56,7 +58,6 @@ from .format import (
     Transcript,
     Wake,
     Wildcard,
-    format_duration,
     format_transcript,
 )
 from .runner import DEFAULT_STEP_TIMEOUT
@@ -497,14 +498,20 @@ def write_transcript(
     secrets: Iterable[str] = (),
     show_psk: bool = False,
     header: Iterable[str] = (),
+    profile: str | None = None,
+    psks: Iterable[tuple[str, str]] = (),
     timeout: float = DEFAULT_STEP_TIMEOUT,
 ) -> str:
     """Transcript text for the recorded ``entries``: runnable with ``qlaterm replay``.
 
     ``known`` are the captures bound before it runs (the bundled platform's ``host``, ``port`` and
-    ``dtls_port``); ``secrets`` are masked unless ``show_psk``; ``header`` lines open it as comments.
+    ``dtls_port``); ``secrets`` are masked unless ``show_psk``; ``header`` lines open it as comments, then
+    ``@profile`` (unless generic) and ``@psk`` for each ``(identity, hex key)`` of ``psks``.
     """
     steps: list[Step] = [Note(line) for line in header]
+    if profile is not None and profile != "generic":
+        steps.append(Profile(profile))
+    steps += [Psk(identity, bytes.fromhex(key)) for identity, key in psks]
     body = list(_steps(entries, Rewriter(known), secrets=secrets, show_psk=show_psk, timeout=timeout))
     if not show_psk and any(isinstance(s, Send) and "********" in "".join(
             x.text for x in s.template if isinstance(x, Literal)) for s in body):

@@ -222,17 +222,20 @@ class Runner:
         return True
 
     async def attach_simulator(self, timeout: float = BOOT_TIMEOUT) -> bool:
-        """In --sim mode: bind ``{host}``, ``{port}`` and ``{dtls_port}`` to the bundled platform and wait until the module has
+        """In --sim mode: bind the platform's address (:meth:`bind_simulator`) and wait until the module has
         attached (its banner's ``+IP:`` line); False when it did not in time.  True at once without one."""
-        simulator = self.simulator
-        if simulator is None:
+        if self.simulator is None:
             return True
-        platform = simulator.platform
+        self.bind_simulator()
+        return await self.wait_for_line(lambda text: text.startswith("+IP:"), timeout)
+
+    def bind_simulator(self) -> None:
+        """Bind ``{host}``, ``{port}`` and ``{dtls_port}`` to the bundled platform's address (when it runs)."""
+        platform = self.simulator.platform if self.simulator is not None else None
         if platform is not None:
             self.bound.update(host=platform.host, port=str(platform.port))
             if platform.dtls_port is not None:
                 self.bound["dtls_port"] = str(platform.dtls_port)
-        return await self.wait_for_line(lambda text: text.startswith("+IP:"), timeout)
 
     def unmatched(self, since: int = 0) -> list[str]:
         """The module's lines from position ``since`` on that no expected line matched."""
