@@ -52,6 +52,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     add_network_options(parser, prefix="--sim: ")
     parser.add_argument("--demo", nargs="?", const="", metavar="NAME",
                         help="--sim: a guided demo, one explained step at a time (no NAME: list them)")
+    parser.add_argument("--commands", metavar="FILE", type=Path,
+                        help="a command list to pick lines from or run whole (ctrl+g; a transcript file)")
     parser.add_argument("--keymap", metavar="FILE", type=Path, help="key remapping file (TOML)")
     logging = parser.add_mutually_exclusive_group()
     logging.add_argument("--log", metavar="FILE", type=Path,
@@ -125,6 +127,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         session_log=args.log,
         session_log_dir=None if args.no_log or args.log else default_log_dir(),
         demo=demo,
+        commands=args.commands,
     )
     app.run()
     return 0

@@ -62,8 +62,9 @@ NETWORK_TIMEOUT_SCALE: dict[str, float] = {"ideal": 1.0, "good": 1.0, "poor": 3.
 """Step timeouts stretch with the simulated radio: a poor cell delays each datagram by up to 2 s and loses
 some (a retransmission doubles the wait), an edge cell by up to 5 s."""
 
-SIM_CAPTURES = frozenset({"host", "port"})
-"""Captures bound from the start in --sim mode (:meth:`Runner.attach_simulator`): the bundled platform's address."""
+SIM_CAPTURES = frozenset({"host", "port", "dtls_port"})
+"""Captures bound from the start in --sim mode (:meth:`Runner.attach_simulator`): the bundled platform's address
+(``dtls_port``: its DTLS port, when it has one)."""
 
 BOOT_TIMEOUT = 10.0
 """Seconds the simulated module may take to power on and attach (its banner ends with ``+IP:``)."""
@@ -221,15 +222,20 @@ class Runner:
         return True
 
     async def attach_simulator(self, timeout: float = BOOT_TIMEOUT) -> bool:
-        """In --sim mode: bind ``{host}`` and ``{port}`` to the bundled platform and wait until the module has
+        """In --sim mode: bind the platform's address (:meth:`bind_simulator`) and wait until the module has
         attached (its banner's ``+IP:`` line); False when it did not in time.  True at once without one."""
-        simulator = self.simulator
-        if simulator is None:
+        if self.simulator is None:
             return True
-        platform = simulator.platform
+        self.bind_simulator()
+        return await self.wait_for_line(lambda text: text.startswith("+IP:"), timeout)
+
+    def bind_simulator(self) -> None:
+        """Bind ``{host}``, ``{port}`` and ``{dtls_port}`` to the bundled platform's address (when it runs)."""
+        platform = self.simulator.platform if self.simulator is not None else None
         if platform is not None:
             self.bound.update(host=platform.host, port=str(platform.port))
-        return await self.wait_for_line(lambda text: text.startswith("+IP:"), timeout)
+            if platform.dtls_port is not None:
+                self.bound["dtls_port"] = str(platform.dtls_port)
 
     def unmatched(self, since: int = 0) -> list[str]:
         """The module's lines from position ``since`` on that no expected line matched."""

@@ -35,6 +35,7 @@ from qlaterm.link.session import Rebooted, Reply, Session, SessionEvent, Traffic
 from qlaterm.link.sessionlog import SessionLog
 from qlaterm.link.simulator import PlatformHandle, SimFacts, SimulatorControls
 from qlaterm.paths import state_dir
+from qlaterm.replay.record import RecordedSimulator, Recording
 from qlaterm.state import DeviceState, Request, format_path
 
 from . import dialogs
@@ -104,6 +105,9 @@ class QlatermApp(App[None]):
         Binding("ctrl+l", "clear_transcript", "Clear", show=False, id="clear_transcript"),
         Binding("ctrl+y", "hex_view", "Hex", show=False, id="hex_view"),
         Binding("ctrl+o", "reread", "Re-read state", show=False, id="reread"),
+        Binding("alt+r", "record", "Record", show=False, id="record"),
+        Binding("alt+m", "mark", "Mark", show=False, id="mark"),
+        Binding("alt+c", "command_list", "Commands", show=False, id="command_list"),
         Binding("escape", "focus_command", "Command line", show=False, id="focus_command"),
     ]
 
@@ -133,6 +137,9 @@ class QlatermApp(App[None]):
         "clear_transcript": ("Clear transcript", "Forget the lines shown so far"),
         "hex_view": ("Hex view", "The transcript's lines as their bytes on the link: hex and ASCII, CR and LF too"),
         "reread": ("Re-read module state", " · ".join(STARTUP_COMMANDS + NETWORK_COMMANDS)),
+        "record": ("Record as transcript", "Save the session (or from the mark) as a file qlaterm replay runs"),
+        "mark": ("Mark the recording", "A recording saved from the mark starts here"),
+        "command_list": ("Command list", "Pick lines of a command list file, or run them all as a transcript"),
         "help": ("Help", "Help for the focused pane and the keys"),
     }
 
@@ -148,14 +155,20 @@ class QlatermApp(App[None]):
         session_log_dir: Path | None = None,
         clock: Callable[[], float] = time.time,
         demo: tuple[str, ReplayTranscript] | None = None,
+        commands: Path | None = None,
     ) -> None:
         super().__init__()
+        self.commands_file = commands
+        """``--commands FILE``: the command list the pane opens with."""
         self.demo = demo
         """A guided demo to run on the session (``--demo NAME``): its name and transcript."""
         self.transport = transport
-        self.simulator: SimulatorControls | None = transport.simulator
-        """The simulated module's controls in sim mode, else None."""
         self.session = Session(transport, clock=clock)
+        self.recording = Recording(self.session, automatic=self._automatic, clock=clock)
+        """Everything on the session, for recording it as a transcript (the console's own reads told apart)."""
+        self.simulator: SimulatorControls | None = (
+            RecordedSimulator(transport.simulator, self.recording) if transport.simulator is not None else None)
+        """The simulated module's controls in sim mode (what they do is recorded), else None."""
         self.state = DeviceState(clock=clock)
         self.history_file = history_file
         self.mask_secrets = mask_secrets
@@ -186,6 +199,10 @@ class QlatermApp(App[None]):
         """Set once the first attempt to open the link is decided: lines sent earlier wait for it."""
         self.session.subscribe(self.state.apply)
         self.session.subscribe(self._on_session)
+
+    def _automatic(self, line: str) -> bool:
+        """A line the console sends by itself (its state read, the network poll): not part of a recording."""
+        return line in _AUTOMATIC and (self._reading or any(w.group == "poll" and w.is_running for w in self.workers))
 
     @classmethod
     def _binding_ids(cls) -> set[str]:
@@ -245,6 +262,8 @@ class QlatermApp(App[None]):
         # the first frame is drawn before the link opens (in sim mode: before the simulator and the platform
         # are even imported); the command line takes input at once and lines wait for the link
         self.call_after_refresh(self.connect)
+        if self.commands_file is not None:
+            self.call_after_refresh(self.open_command_list, self.commands_file)
 
     @work(group="connect", exit_on_error=False)
     async def connect(self) -> None:
@@ -639,6 +658,70 @@ class QlatermApp(App[None]):
 
         self.push_screen(dialogs.SaveLogDialog(self.log_dir), save)
 
+    def action_mark(self) -> None:
+        count = self.recording.set_mark()
+        self.session.note(f"recording mark: a recording from the mark starts after line {count}")
+
+    def action_record(self) -> None:
+        from .record import RecordChoice, RecordDialog, save_recording
+
+        def save(choice: RecordChoice | None) -> None:
+            if choice is None:
+                return
+            try:
+                count = save_recording(self.recording, choice, simulator=self.simulator, link=self.transport.name,
+                                       secrets=self.state.secrets, show_psk=not self.mask_secrets)
+            except OSError as exc:
+                self.notify(f"{choice.path}: {exc.strerror or exc}", title="not recorded", severity="error")
+                return
+            self.session.note(f"session recorded to {choice.path} ({count} lines)")
+            self.notify(f"{count} lines recorded to {choice.path}\nqlaterm replay runs it", title="recorded")
+
+        self.push_screen(RecordDialog(marked=self.recording.mark), save)
+
+    def action_command_list(self) -> None:
+        from .command_list import CommandListPane
+
+        panes = self.query(CommandListPane)
+        if panes:
+            panes.first().focus_list()
+            return
+        from .command_list import OpenCommandList
+
+        def chosen(path: Path | None) -> None:
+            if path is not None:
+                self.run_worker(self.open_command_list(path), group="command list", exit_on_error=False)
+
+        self.push_screen(OpenCommandList(), chosen)
+
+    async def open_command_list(self, path: Path) -> None:
+        """Load ``path`` as a command list into its pane above the command line."""
+        from qlaterm.replay.format import TranscriptError
+
+        from .command_list import CommandListPane, load_command_list
+
+        try:
+            transcript = load_command_list(path, simulator=self.simulator is not None)
+        except (OSError, TranscriptError) as exc:
+            detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            self.notify(f"{path}: {detail}", title="no command list", severity="error")
+            return
+        for old in self.query(CommandListPane):
+            await old.remove()
+        pane = CommandListPane(path, transcript, id="command-list-pane")
+        await self.mount(pane, before=self.query_one(CommandLine))
+        pane.focus_list()
+
+    def on_command_list_pane_picked(self, event: Any) -> None:
+        field = self.query_one(CommandLine).input
+        field.value = event.line
+        self.action_focus_command()
+
+        def to_the_end() -> None:  # after the focus, which selects the whole line: the line is to be edited
+            field.cursor_position = len(field.value)
+
+        field.call_after_refresh(to_the_end)
+
     def action_clear_transcript(self) -> None:
         self.transcript.clear_all()
 
@@ -815,6 +898,9 @@ class QlatermApp(App[None]):
                                     "condition", partial(self.set_network, name))
 
 
+_AUTOMATIC = frozenset((*STARTUP_COMMANDS, *NETWORK_COMMANDS, *POLL_COMMANDS, "AT+QLARD?"))
+"""The lines of the console's own state reads and polls."""
+
 _SIM_ACTIONS = {"deep_sleep", "wake", "toggle_platform", "network"}
 """Palette entries that only mean something with the simulator."""
 
@@ -825,6 +911,7 @@ _SERIAL_ACTIONS = {"serial_settings", "toggle_dtr", "toggle_rts"}
 def _widget_binding_ids() -> set[str]:
     """Binding ids declared by the panes and dialogs (remappable too); imports every dialog."""
     from .command_line import CommandInput
+    from .command_list import CommandListPane
     from .dialogs.base import ActionDialog
     from .dialogs.help import HelpScreen as Help
     from .find_bar import FindBar
@@ -832,7 +919,8 @@ def _widget_binding_ids() -> set[str]:
     from .platform_pane import PlatformPane
 
     ids: set[str] = set()
-    panes = (Transcript, FoldingLog, PlatformPane, ObjectTree, RequestsPane, CommandInput, FindBar, ActionDialog, Help)
+    panes = (Transcript, FoldingLog, PlatformPane, ObjectTree, RequestsPane, CommandInput, FindBar, ActionDialog, Help,
+             CommandListPane)
     for cls in panes:
         for binding in cls.BINDINGS:
             if isinstance(binding, Binding) and binding.id:

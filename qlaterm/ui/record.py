@@ -1,0 +1,103 @@
+"""Record the session as a runnable transcript: the dialog that asks where (and from where) and the saving.
+
+What the recording holds and how volatile fields are rewritten is :mod:`qlaterm.replay.record`'s; here the
+console adds what it knows of the link: the bundled platform's address, profile and PSKs in sim mode.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Switch
+
+from qlaterm.link.simulator import SimulatorControls
+from qlaterm.replay.record import Recording, write_transcript
+
+from .private import private_file
+
+__all__ = ["RecordChoice", "RecordDialog", "save_recording"]
+
+
+@dataclass(frozen=True, slots=True)
+class RecordChoice:
+    path: Path
+    from_mark: bool
+
+
+class RecordDialog(ModalScreen[RecordChoice | None]):
+    """Asks for the transcript's path, and whether to start at the mark (when one is set)."""
+
+    AUTO_FOCUS = "#record-path"
+    DEFAULT_CSS = "RecordDialog .dialog-row { height: auto; }"
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="record.cancel")]
+
+    def __init__(self, *, marked: int | None, directory: Path | None = None) -> None:
+        super().__init__()
+        self.marked = marked
+        self.default = (directory or Path.cwd()) / time.strftime("session-%Y%m%d-%H%M%S.txt")
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            yield Label("Record the session as a transcript (qlaterm replay runs it)", id="dialog-title")
+            yield Input(str(self.default), id="record-path")
+            if self.marked is not None:
+                with Horizontal(classes="dialog-row"):
+                    yield Switch(True, id="record-from-mark")
+                    yield Label("from the mark to the end (off: the whole session)")
+            with Horizontal(id="dialog-buttons"):
+                yield Button("Save", variant="primary", id="save")
+                yield Button("Cancel", id="cancel")
+
+    def on_input_submitted(self) -> None:
+        self._save()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "save":
+            self._save()
+        else:
+            self.dismiss(None)
+
+    def _save(self) -> None:
+        path = Path(self.query_one("#record-path", Input).value.strip()).expanduser()
+        switches = self.query("#record-from-mark")
+        from_mark = bool(switches) and switches.first(Switch).value
+        self.dismiss(RecordChoice(path, from_mark))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+def save_recording(recording: Recording, choice: RecordChoice, *, simulator: SimulatorControls | None,
+                   link: str, secrets: Iterable[str], show_psk: bool) -> int:
+    """Write the recording (from the mark when chosen) to ``choice.path``; the number of lines written.
+
+    In sim mode the bundled platform's address becomes ``{host}``/``{port}``/``{dtls_port}``, its profile
+    ``@profile``, and, with the PSKs shown, its PSK identities ``@psk``: the file replays against a fresh
+    ``--sim`` with the same setup.
+    """
+    start = recording.mark if choice.from_mark and recording.mark is not None else 0
+    known: dict[str, str] = {}
+    profile: str | None = None
+    psks: tuple[tuple[str, str], ...] = ()
+    platform = simulator.platform if simulator is not None else None
+    if simulator is not None and platform is not None:
+        known = {"host": platform.host, "port": str(platform.port)}
+        if platform.dtls_port is not None:
+            known["dtls_port"] = str(platform.dtls_port)
+        profile = platform.profile.name
+        psks = simulator.facts().psk_store if show_psk else ()
+    header = [f"recorded by qlaterm on {time.strftime('%Y-%m-%d %H:%M')} from {link}"
+              + (" (from the mark)" if start else ""),
+              "run it: qlaterm replay FILE " + ("--sim" if simulator is not None else "PORT")]
+    text = write_transcript(recording.since(start), known=known, secrets=secrets, show_psk=show_psk,
+                            header=header, profile=profile, psks=psks)
+    with private_file(choice.path, "w") as out:
+        out.write(text)
+    return text.count("\n")
