@@ -21,6 +21,7 @@ from typing import Any
 from qlaterm.at import network as net
 from qlaterm.at.catalogue import BUILTIN_OBJECTS, CONFIG_SETTINGS, LWM2M_STATES, Form, status_text, update_interval
 from qlaterm.at.check import Checked, split_command
+from qlaterm.at.codes import LwM2MState
 from qlaterm.at.config import ServerConfig
 from qlaterm.at.parse import Info, Text, Urc, parse_drained
 from qlaterm.at.secrets import psk_fields
@@ -151,6 +152,13 @@ _SHORTEST_SECRET = 4
 """Shorter values in PSK position (a stray 0 in a mistyped line) are masked in their line but not sought
 on every other line."""
 
+_SESSION_KEPT = {LwM2MState.REGISTERED, LwM2MState.DEREGISTERING}
+"""The statuses in which server requests still wait for an answer."""
+
+_OBSERVATIONS_KEPT = {LwM2MState.RECOVERING, LwM2MState.WAIT_RECOVER}
+"""Outside the registration, the statuses that keep the server's observations (deep sleep keeps the
+registration; the socket, and with it every pending request, is gone)."""
+
 _REQUEST_URCS = {"read", "write", "execute", "observe"}
 _STATUS_URCS = {"ping", "report_ack", "send_ack", "recovered"}
 
@@ -161,7 +169,7 @@ class DeviceState:
     def __init__(self, *, clock: Callable[[], float] = time.time) -> None:
         self._clock = clock
         self.link = LinkStatus(LinkState.CLOSED)
-        self.status: int | None = None
+        self._status: int | None = None
         self.config: ServerConfig | None = None
         self.config_known = False
         self.settings: dict[str, tuple[int | str, ...]] = {}
@@ -189,6 +197,25 @@ class DeviceState:
     def now(self) -> float:
         """The model's clock (wall time; tests and snapshots pass a fixed one)."""
         return self._clock()
+
+    @property
+    def status(self) -> int | None:
+        """The LwM2M status (``+QLASTATUS``), None until the module has said."""
+        return self._status
+
+    @status.setter
+    def status(self, value: int | None) -> None:
+        self._status = value
+        if value is None or value in _SESSION_KEPT:
+            return
+        # The socket the requests came on is closed: nothing pending can be answered any more.
+        for mid in self.requests:
+            self._close(mid, f"dropped: the module left the registration (status {value}: {self.status_text})")
+        self.requests.clear()
+        if value not in _OBSERVATIONS_KEPT:
+            # The registration is over (or a new one begins): the server's observations ended with it.
+            self.observed.clear()
+            self.reports.clear()
 
     @property
     def status_text(self) -> str:
@@ -334,7 +361,12 @@ class DeviceState:
         if isinstance(event, Rebooted):
             self.status = None
             self.reboot_requested = None
+            for mid in self.requests:
+                self._close(mid, "dropped: the module restarted")
             self.requests.clear()
+            self.observed.clear()
+            self.reports.clear()
+            self.notices.clear()  # outcomes of the session before the restart (the server's reboot request)
             self.buffer_count = None
             self.registered_at = None
             self.deep_sleep = False
