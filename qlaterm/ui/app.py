@@ -21,7 +21,6 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer
 
 from qlaterm import __version__
 from qlaterm.at.catalogue import error_text
@@ -37,6 +36,7 @@ from qlaterm.state import DeviceState, Request, format_path
 
 from . import dialogs
 from .command_line import CommandLine
+from .footer import RankedFooter
 from .keymap import load_keymap
 from .messages import RequestChosen, ResourceChosen, StateChanged
 from .objects import ObjectTree
@@ -52,6 +52,13 @@ __all__ = ["STARTUP_COMMANDS", "QlatermApp"]
 STARTUP_COMMANDS = ("AT", "AT+QLASTATUS?", "AT+QLACONFIG?", "AT+QLACFG?", "AT+QLAADDOBJ?")
 """What the console asks on connect and after the module restarts, to fill its panes (then the network's
 identity, registration, signal, address, RRC and PSM state: ``NETWORK_COMMANDS``)."""
+
+FOOTER_RANK = ("help", "answer", "drain", "recover", "reboot", "send_data", "register", "configure", "notify_resource",
+               "update", "deregister", "settings", "add_object", "toggle_platform", "deep_sleep", "wake",
+               "delete_object", "app.find", "app.save_log")
+"""The footer's keys from the most to the least useful: as many as fit are shown (at 80 columns F1-F7 and
+whichever of Drain, Recover, Reboot and Send the module's state calls for; at 120 all of them but the
+transcript's own). Drain, Recover, Reboot and Send rank high because they show only when they matter."""
 
 POLL_INTERVAL = 30.0
 """Seconds between the slow polls of signal and registration (only while the link is idle)."""
@@ -197,7 +204,7 @@ class QlatermApp(App[None]):
         history_conceal = (lambda line: conceal(line, secrets)) if self.mask_secrets else None
         yield CommandLine(history_file=self.history_file, conceal=history_conceal, id="command",
                           objection=self.state.objection)
-        yield Footer(compact=True)
+        yield RankedFooter(FOOTER_RANK)
 
     @property
     def transcript(self) -> Transcript:
