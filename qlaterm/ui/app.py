@@ -23,7 +23,7 @@ from textual.screen import Screen
 from textual.widget import Widget
 
 from qlaterm import __version__
-from qlaterm.at.catalogue import error_text
+from qlaterm.at.catalogue import URC_BUFFER_CAPACITY, error_text
 from qlaterm.at.check import Checked, check_line
 from qlaterm.at.network import NETWORK_COMMANDS, POLL_COMMANDS
 from qlaterm.at.secrets import conceal
@@ -61,6 +61,9 @@ whichever of Drain, Recover, Reboot and Send the module's state calls for; at 12
 transcript's own). Drain, Recover, Reboot and Send rank high because they show only when they matter."""
 
 POLL_INTERVAL = 30.0
+BUFFER_POLL_INTERVAL = 5.0
+"""Seconds between the reads of the URC buffer's count (buffer mode, entries waiting, the link idle): an entry
+that joins a non-empty buffer is announced by nothing else."""
 """Seconds between the slow polls of signal and registration (only while the link is idle)."""
 
 APP_HELP = """\
@@ -219,6 +222,7 @@ class QlatermApp(App[None]):
         self.sub_title = self.transport.name
         self.set_interval(1.0, self._expire_requests, name="request expiry")
         self.set_interval(POLL_INTERVAL, self.poll_network, name="network poll")
+        self.set_interval(BUFFER_POLL_INTERVAL, self.poll_buffer, name="buffer poll")
         for problem in self._keymap_problems:
             self.notify(problem, title="keymap", severity="warning")
         self._open_session_log()
@@ -326,6 +330,7 @@ class QlatermApp(App[None]):
 
     def refresh_panes(self) -> None:
         state = self.state
+        self._expire_requests()  # a request drained after its 60 s is answered already: never offered
         footer_key = self._footer_state()
         if footer_key != self._footer_key:
             self._footer_key = footer_key
@@ -388,6 +393,13 @@ class QlatermApp(App[None]):
         if not self._may_poll():
             return
         self.run_worker(self._poll(), group="poll", name="network poll", exit_on_error=False, exclusive=True)
+
+    def poll_buffer(self) -> None:
+        """Ask how many entries the URC buffer holds, while some wait there (when it is empty, the module
+        announces the next one), when nobody would wait for it."""
+        if self.state.buffer_mode and self.state.buffer_count and self._may_poll():
+            self.run_worker(self.session.send("AT+QLARD?"), group="poll", name="buffer poll", exit_on_error=False,
+                            exclusive=True)
 
     def _may_poll(self) -> bool:
         if self.session.link.state is not LinkState.CONNECTED or self._reading or not self.session.idle:
@@ -557,7 +569,7 @@ class QlatermApp(App[None]):
         self.run_worker(self._drain(), group="at", name="drain", exit_on_error=False)
 
     async def _drain(self) -> None:
-        for _ in range(31):  # the buffer holds at most 30 entries
+        for _ in range(URC_BUFFER_CAPACITY + 1):
             reply = await self.session.send("AT+QLARD")
             if not reply.ok or not self.state.buffer_count:
                 break
