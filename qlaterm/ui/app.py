@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from textual import work
+from textual import events, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -25,10 +25,11 @@ from textual.widget import Widget
 from qlaterm import __version__
 from qlaterm.at.catalogue import URC_BUFFER_CAPACITY, error_text
 from qlaterm.at.check import Checked, check_line
-from qlaterm.at.network import NETWORK_COMMANDS, POLL_COMMANDS
+from qlaterm.at.network import ATTACH_COMMANDS, NETWORK_COMMANDS, POLL_COMMANDS
+from qlaterm.at.parse import Info
 from qlaterm.at.secrets import conceal
 from qlaterm.link.base import LinkState, LinkStatus, Transport
-from qlaterm.link.session import Rebooted, Reply, Session, SessionEvent, Traffic
+from qlaterm.link.session import Kind, Rebooted, Reply, Session, SessionEvent, Traffic
 from qlaterm.link.sessionlog import SessionLog
 from qlaterm.link.simulator import PlatformHandle, SimFacts, SimulatorControls
 from qlaterm.paths import state_dir
@@ -59,6 +60,9 @@ FOOTER_RANK = ("help", "answer", "drain", "recover", "reboot", "send_data", "reg
 """The footer's keys from the most to the least useful: as many as fit are shown (at 80 columns F1-F7 and
 whichever of Drain, Recover, Reboot and Send the module's state calls for; at 120 all of them but the
 transcript's own). Drain, Recover, Reboot and Send rank high because they show only when they matter."""
+
+COMPACT_BELOW = 30
+"""Rows below which the status pane shows only its essentials, so that Objects and Requests keep rows."""
 
 POLL_INTERVAL = 30.0
 BUFFER_POLL_INTERVAL = 5.0
@@ -218,8 +222,12 @@ class QlatermApp(App[None]):
         """The bundled platform when the link is the simulator's and it runs, else None."""
         return self.simulator.platform if self.simulator is not None else None
 
+    def on_resize(self, event: events.Resize) -> None:
+        self.query_one(StatusPane).compact = event.size.height < COMPACT_BELOW
+
     def on_mount(self) -> None:
         self.sub_title = self.transport.name
+        self.query_one(StatusPane).compact = self.size.height < COMPACT_BELOW
         self.set_interval(1.0, self._expire_requests, name="request expiry")
         self.set_interval(POLL_INTERVAL, self.poll_network, name="network poll")
         self.set_interval(BUFFER_POLL_INTERVAL, self.poll_buffer, name="buffer poll")
@@ -283,6 +291,10 @@ class QlatermApp(App[None]):
     def _on_session(self, event: SessionEvent) -> None:
         if isinstance(event, Traffic):
             self.transcript.add(event)
+            if event.kind is Kind.TEXT and isinstance(event.event, Info) and event.event.name == "+IP":
+                # the attach completed: its registration and address now, not at the next poll
+                self.run_worker(self._send_quietly(ATTACH_COMMANDS), group="network", name="attached",
+                                exit_on_error=False)
         elif isinstance(event, Rebooted):
             self.request_read()
         elif isinstance(event, LinkStatus):
@@ -407,6 +419,12 @@ class QlatermApp(App[None]):
         if self.state.asleep or any(w.group in ("at", "read") and w.is_running for w in self.workers):
             return False
         return not self.query_one(CommandLine).input.value.strip()
+
+    async def _send_quietly(self, lines: Iterable[str]) -> None:
+        """Lines the console asks for itself: their answers feed the model, nobody is told of a refusal."""
+        await self._link_opened.wait()
+        for line in lines:
+            await self.session.send(line)
 
     async def _poll(self) -> None:
         for line in POLL_COMMANDS:
