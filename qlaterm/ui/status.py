@@ -190,7 +190,7 @@ outcome, one row each, so that Objects and Requests keep rows of their own.
     def _compact_state(self) -> Table:
         state, style = self.state, self._style
         table = Table.grid(padding=(0, 1))
-        table.add_column(style=style("label"), no_wrap=True)
+        table.add_column(style=style("label"), no_wrap=True, min_width=len("Network"))
         table.add_column(overflow="ellipsis", no_wrap=True)
         table.add_row("Network", self._registration_text())
         table.add_row("IP", self._known("ip", state.network.ip))
