@@ -161,12 +161,12 @@ _SHORTEST_SECRET = 4
 """Shorter values in PSK position (a stray 0 in a mistyped line) are masked in their line but not sought
 on every other line."""
 
-_SESSION_KEPT = {LwM2MState.REGISTERED, LwM2MState.DEREGISTERING}
-"""The statuses in which server requests still wait for an answer."""
+_REGISTRATION_ENDED = {LwM2MState.NOT_REGISTERED, LwM2MState.DEREGISTERED}
+"""The statuses that end the registration, and with it the server's observations."""
 
-_OBSERVATIONS_KEPT = {LwM2MState.RECOVERING, LwM2MState.WAIT_RECOVER}
-"""Outside the registration, the statuses that keep the server's observations (deep sleep keeps the
-registration; the socket, and with it every pending request, is gone)."""
+_SOCKET_CLOSED = _REGISTRATION_ENDED | {LwM2MState.RECOVERING, LwM2MState.WAIT_RECOVER}
+"""The statuses in which the module's socket is closed, and every pending request with it (deep sleep keeps
+the registration and its observations)."""
 
 _REQUEST_URCS = {"read", "write", "execute", "observe"}
 _STATUS_URCS = {"ping", "report_ack", "send_ack", "recovered"}
@@ -265,14 +265,13 @@ class DeviceState:
     @status.setter
     def status(self, value: int | None) -> None:
         self._status = value
-        if value is None or value in _SESSION_KEPT:
+        if value not in _SOCKET_CLOSED:
             return
         # The socket the requests came on is closed: nothing pending can be answered any more.
         for mid in self.requests:
             self._close(mid, f"dropped: the module left the registration (status {value}: {self.status_text})")
         self.requests.clear()
-        if value not in _OBSERVATIONS_KEPT:
-            # The registration is over (or a new one begins): the server's observations ended with it.
+        if value in _REGISTRATION_ENDED:  # the server's observations ended with the registration
             self.observed.clear()
             self.reports.clear()
 

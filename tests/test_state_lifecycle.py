@@ -30,11 +30,11 @@ async def test_deregistering_drops_pending_requests_and_observations() -> None:
 async def test_a_status_read_that_finds_the_registration_gone_drops_them_too() -> None:
     session, transport, state = await model({"AT+QLASTATUS?": [frame("+QLASTATUS: 2", "OK")]})
     await session.send("AT+QLASTATUS?")
-    transport.script["AT+QLASTATUS?"] = [frame("+QLASTATUS: 5", "OK")]
+    transport.script["AT+QLASTATUS?"] = [frame("+QLASTATUS: 0", "OK")]
     state.observed.add((19, 0, 0))
     transport.emit(frame('+QLAURC: "read",6,19,0,0'))
     await session.send("AT+QLASTATUS?")
-    assert state.status == 5 and not state.requests and not state.observed
+    assert state.status == 0 and not state.requests and not state.observed
 
 
 async def test_deep_sleep_keeps_observations_but_not_requests() -> None:

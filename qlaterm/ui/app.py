@@ -173,6 +173,8 @@ class QlatermApp(App[None]):
         self._facts_key: object = None
         self._footer_key = self._footer_state()  # what the footer is first built for
         self._reading = False
+        self._attached_during_read = False
+        """``+IP:`` came while the state was read: its registration and address are read after it."""
         self._reboot_offered: object = None
         self._held_action: str | None = None
         """A quick action held back once with an explanation: the same key again sends it."""
@@ -292,9 +294,7 @@ class QlatermApp(App[None]):
         if isinstance(event, Traffic):
             self.transcript.add(event)
             if event.kind is Kind.TEXT and isinstance(event.event, Info) and event.event.name == "+IP":
-                # the attach completed: its registration and address now, not at the next poll
-                self.run_worker(self._send_quietly(ATTACH_COMMANDS), group="network", name="attached",
-                                exit_on_error=False)
+                self._attached()
         elif isinstance(event, Rebooted):
             self.request_read()
         elif isinstance(event, LinkStatus):
@@ -306,6 +306,15 @@ class QlatermApp(App[None]):
         if not self._refresh_posted and not self._reading:
             self._refresh_posted = True
             self.post_message(StateChanged())
+
+    def _attached(self) -> None:
+        """``+IP:``: the attach completed. Its registration and address are read now, not at the next poll
+        (by the state read when one is due: it reads them anyway, and again after it when they came while
+        it was reading them)."""
+        if self._reading or self._read_wanted:
+            self._attached_during_read = True
+            return
+        self.run_worker(self._send_quietly(ATTACH_COMMANDS), group="network", name="attached", exit_on_error=False)
 
     def on_state_changed(self, _: StateChanged) -> None:
         self._refresh_posted = False
@@ -390,10 +399,13 @@ class QlatermApp(App[None]):
                         break
                 if self.state.buffer_mode:
                     await self.session.send("AT+QLARD?")
+                self._attached_during_read = False
                 for line in NETWORK_COMMANDS:
                     reply = await self.session.send(line)
                     if reply.timed_out or reply.interrupted:
                         break
+                if self._attached_during_read and not self._read_wanted:
+                    await self._send_quietly(ATTACH_COMMANDS)
         finally:
             self._reading = False
             self._refresh_posted = True
