@@ -34,8 +34,8 @@ NETWORK_COMMANDS = ("AT+CGSN=1", "AT+CIMI", "AT+QCCID", "AT+CEREG?", "AT+CSQ", "
 POLL_COMMANDS = ("AT+CSQ", "AT+CEREG?")
 """What changes without a URC the module is sure to print: asked again now and then, at idle."""
 
-ATTACH_COMMANDS = ("AT+CEREG?", "AT+CGPADDR=1")
-"""Asked again as soon as ``+IP:`` says the attach completed: the registration and the address it brought."""
+ATTACH_COMMANDS = ("AT+CEREG?", "AT+CSQ", "AT+CGPADDR=1")
+"""Asked again as soon as ``+IP:`` says the attach completed: the registration, its signal and the address."""
 
 REGISTRATION_STATES: Mapping[int, str] = {
     0: "not registered",
