@@ -19,10 +19,19 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from qlaterm.at import network as net
-from qlaterm.at.catalogue import BUILTIN_OBJECTS, CONFIG_SETTINGS, LWM2M_STATES, Form, status_text, update_interval
+from qlaterm.at.catalogue import (
+    BUILTIN_OBJECTS,
+    CONFIG_SETTINGS,
+    LWM2M_STATES,
+    URC_BUFFER_CAPACITY,
+    Form,
+    status_text,
+    update_interval,
+)
 from qlaterm.at.check import Checked, split_command
+from qlaterm.at.codes import LwM2MState
 from qlaterm.at.config import ServerConfig
-from qlaterm.at.parse import Info, Text, Urc, parse_drained
+from qlaterm.at.parse import Broken, Info, Text, Urc, parse_drained
 from qlaterm.at.secrets import psk_fields
 from qlaterm.at.values import Scalar
 from qlaterm.link.base import LinkState, LinkStatus
@@ -30,6 +39,7 @@ from qlaterm.link.session import Kind, Rebooted, Reply, SessionEvent, Traffic
 
 __all__ = [
     "REQUEST_TIMEOUT",
+    "BufferedEntries",
     "DeviceState",
     "Network",
     "Notice",
@@ -151,8 +161,65 @@ _SHORTEST_SECRET = 4
 """Shorter values in PSK position (a stray 0 in a mistyped line) are masked in their line but not sought
 on every other line."""
 
+_REGISTRATION_ENDED = {LwM2MState.NOT_REGISTERED, LwM2MState.DEREGISTERED}
+"""The statuses that end the registration, and with it the server's observations."""
+
+_SOCKET_CLOSED = _REGISTRATION_ENDED | {LwM2MState.RECOVERING, LwM2MState.WAIT_RECOVER}
+"""The statuses in which the module's socket is closed, and every pending request with it (deep sleep keeps
+the registration and its observations)."""
+
 _REQUEST_URCS = {"read", "write", "execute", "observe"}
 _STATUS_URCS = {"ping", "report_ack", "send_ack", "recovered"}
+
+
+class BufferedEntries:
+    """What the console knows of the module's URC buffer (``access_mode`` 1): how many entries wait, and
+    since when, oldest first.
+
+    The module says when an entry arrived only for the first one (``+QLAURC: "buffer"``, printed when the
+    buffer goes from empty to non-empty); an entry that joins a non-empty buffer shows first in the count
+    of ``AT+QLARD?`` or ``AT+QLARD``. Each entry is dated by the first of these that told of it: the age
+    of a drained request, and its expiry 60 s on, count from then.
+    """
+
+    def __init__(self) -> None:
+        self._since: deque[float] = deque()
+        self._known = False
+
+    @property
+    def count(self) -> int | None:
+        """Entries waiting, None until the module has said."""
+        return len(self._since) if self._known else None
+
+    @property
+    def full(self) -> bool:
+        """The module answers every new server request 5.03 at once: nothing more is buffered."""
+        return len(self._since) >= URC_BUFFER_CAPACITY
+
+    def announced(self, at: float) -> None:
+        """``+QLAURC: "buffer"``: the buffer went from empty to one entry."""
+        self._known = True
+        self._since = deque([at])
+
+    def counted(self, count: int, at: float) -> None:
+        """The module said ``count`` entries wait (``+QLARD: <count>`` or ``<remaining>``): new ones date
+        from now; fewer than known means the oldest are gone."""
+        self._known = True
+        while len(self._since) > count:
+            self._since.popleft()
+        self._since.extend([at] * (count - len(self._since)))
+
+    def take(self, at: float) -> float:
+        """The oldest entry was drained: when it arrived (``at`` when the console never knew of it)."""
+        return self._since.popleft() if self._since else at
+
+    def refused(self, now: float) -> int:
+        """Entries waiting so long that the module has answered their requests 5.03 already."""
+        return sum(1 for since in self._since if now - since >= REQUEST_TIMEOUT)
+
+    def forget(self) -> None:
+        self._since.clear()
+        self._known = False
 
 
 class DeviceState:
@@ -161,7 +228,7 @@ class DeviceState:
     def __init__(self, *, clock: Callable[[], float] = time.time) -> None:
         self._clock = clock
         self.link = LinkStatus(LinkState.CLOSED)
-        self.status: int | None = None
+        self._status: int | None = None
         self.config: ServerConfig | None = None
         self.config_known = False
         self.settings: dict[str, tuple[int | str, ...]] = {}
@@ -169,7 +236,7 @@ class DeviceState:
         self.values: dict[Path, Scalar] = {}
         self.observed: set[Path] = set()
         self.requests: dict[int, Request] = {}
-        self.buffer_count: int | None = None
+        self.buffer = BufferedEntries()
         self.registered_at: float | None = None
         self.identity: dict[str, str] = {}
         self.notices: deque[Notice] = deque(maxlen=50)
@@ -191,6 +258,24 @@ class DeviceState:
         return self._clock()
 
     @property
+    def status(self) -> int | None:
+        """The LwM2M status (``+QLASTATUS``), None until the module has said."""
+        return self._status
+
+    @status.setter
+    def status(self, value: int | None) -> None:
+        self._status = value
+        if value not in _SOCKET_CLOSED:
+            return
+        # The socket the requests came on is closed: nothing pending can be answered any more.
+        for mid in self.requests:
+            self._close(mid, f"dropped: the module left the registration (status {value}: {self.status_text})")
+        self.requests.clear()
+        if value in _REGISTRATION_ENDED:  # the server's observations ended with the registration
+            self.observed.clear()
+            self.reports.clear()
+
+    @property
     def status_text(self) -> str:
         if self.status is None:
             return "unknown"
@@ -206,6 +291,11 @@ class DeviceState:
         """QLACFG ``"platform"`` (0 other, 1 …, 2 AndLink), None until the module has said."""
         value = self.settings.get("platform", (None,))[0]
         return value if isinstance(value, int) else None
+
+    @property
+    def buffer_count(self) -> int | None:
+        """Entries in the module's URC buffer, None until it has said."""
+        return self.buffer.count
 
     @property
     def buffer_mode(self) -> bool:
@@ -334,8 +424,13 @@ class DeviceState:
         if isinstance(event, Rebooted):
             self.status = None
             self.reboot_requested = None
+            for mid in self.requests:
+                self._close(mid, "dropped: the module restarted")
             self.requests.clear()
-            self.buffer_count = None
+            self.observed.clear()
+            self.reports.clear()
+            self.notices.clear()  # outcomes of the session before the restart (the server's reboot request)
+            self.buffer.forget()
             self.registered_at = None
             self.deep_sleep = False
             self.network.in_psm = False
@@ -387,7 +482,7 @@ class DeviceState:
         if kind in _REQUEST_URCS:
             self._request(urc, at, buffered)
         elif kind == "buffer":
-            self.buffer_count = max(self.buffer_count or 0, 1)
+            self.buffer.announced(at)
         elif kind == "lifetime_changed" and self.config is not None:
             self.config = self.config.with_(lifetime=int(args["lifetime"]))
         elif kind == "binding_changed" and self.config is not None:
@@ -614,12 +709,15 @@ class DeviceState:
 
     def _reply_rd(self, reply: Reply, form: Form | None) -> None:
         infos = reply.infos("+QLARD")
+        answered = reply.started + reply.elapsed
         if form is Form.QUERY:
             if infos and infos[0].code is not None:
-                self.buffer_count = infos[0].code
+                self.buffer.counted(infos[0].code, answered)
             return
         for info in infos:
             remaining, event = parse_drained(info.text)
-            self.buffer_count = remaining
+            since = self.buffer.take(answered) if event is not None else answered
             if isinstance(event, Urc):
-                self._urc(event, reply.started, buffered=True)
+                self._urc(event, since, buffered=True)
+            if not isinstance(event, Broken):  # an unreadable line says nothing of the count either
+                self.buffer.counted(remaining, answered)

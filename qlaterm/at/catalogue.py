@@ -30,6 +30,7 @@ __all__ = [
     "READ_RESULTS",
     "STATUS_CODES",
     "URCS",
+    "URC_BUFFER_CAPACITY",
     "Command",
     "Form",
     "LwM2MState",
@@ -686,6 +687,9 @@ STATUS_CODES: Mapping[int, tuple[str, str]] = {
     StatusCode.PRECONDITION_FAILED: ("precondition failed", "前提条件失败"),
 }
 """``<status_code>`` (source table 6)."""
+
+URC_BUFFER_CAPACITY = 30
+"""Entries the URC buffer of ``access_mode`` 1 holds; a server request that finds it full is answered 5.03."""
 
 LWM2M_STATES: Mapping[int, tuple[str, str]] = {
     LwM2MState.NOT_REGISTERED: ("not registered", "未注册"),

@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 __all__ = [
+    "ATTACH_COMMANDS",
     "NETWORK_COMMANDS",
     "POLL_COMMANDS",
     "REGISTRATION_STATES",
@@ -32,6 +33,9 @@ NETWORK_COMMANDS = ("AT+CGSN=1", "AT+CIMI", "AT+QCCID", "AT+CEREG?", "AT+CSQ", "
 
 POLL_COMMANDS = ("AT+CSQ", "AT+CEREG?")
 """What changes without a URC the module is sure to print: asked again now and then, at idle."""
+
+ATTACH_COMMANDS = ("AT+CEREG?", "AT+CSQ", "AT+CGPADDR=1")
+"""Asked again as soon as ``+IP:`` says the attach completed: the registration, its signal and the address."""
 
 REGISTRATION_STATES: Mapping[int, str] = {
     0: "not registered",

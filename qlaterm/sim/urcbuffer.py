@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from collections import deque
 
+from qlaterm.at.catalogue import URC_BUFFER_CAPACITY
+
 __all__ = ["CAPACITY", "UrcBuffer"]
 
-CAPACITY = 30
+CAPACITY = URC_BUFFER_CAPACITY
 
 
 class UrcBuffer:

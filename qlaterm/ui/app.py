@@ -16,22 +16,22 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from textual import work
+from textual import events, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer
 
 from qlaterm import __version__
-from qlaterm.at.catalogue import error_text
+from qlaterm.at.catalogue import URC_BUFFER_CAPACITY, error_text
 from qlaterm.at.check import Checked, check_line
-from qlaterm.at.network import NETWORK_COMMANDS, POLL_COMMANDS
+from qlaterm.at.network import ATTACH_COMMANDS, NETWORK_COMMANDS, POLL_COMMANDS
+from qlaterm.at.parse import Info
 from qlaterm.at.secrets import conceal
 from qlaterm.link.base import LinkState, LinkStatus, SerialSettings, Transport
-from qlaterm.link.session import Rebooted, Reply, Session, SessionEvent, Traffic
+from qlaterm.link.session import Kind, Rebooted, Reply, Session, SessionEvent, Traffic
 from qlaterm.link.sessionlog import SessionLog
 from qlaterm.link.simulator import PlatformHandle, SimFacts, SimulatorControls
 from qlaterm.paths import state_dir
@@ -40,6 +40,7 @@ from qlaterm.state import DeviceState, Request, format_path
 
 from . import dialogs
 from .command_line import CommandLine
+from .footer import RankedFooter
 from .keymap import load_keymap
 from .messages import RequestChosen, ResourceChosen, StateChanged
 from .objects import ObjectTree
@@ -58,7 +59,20 @@ STARTUP_COMMANDS = ("AT", "AT+QLASTATUS?", "AT+QLACONFIG?", "AT+QLACFG?", "AT+QL
 """What the console asks on connect and after the module restarts, to fill its panes (then the network's
 identity, registration, signal, address, RRC and PSM state: ``NETWORK_COMMANDS``)."""
 
+FOOTER_RANK = ("help", "answer", "drain", "recover", "reboot", "send_data", "register", "configure", "notify_resource",
+               "update", "deregister", "settings", "add_object", "toggle_platform", "deep_sleep", "wake",
+               "delete_object", "app.find", "app.save_log")
+"""The footer's keys from the most to the least useful: as many as fit are shown (at 80 columns F1-F7 and
+whichever of Drain, Recover, Reboot and Send the module's state calls for; at 120 all of them but the
+transcript's own). Drain, Recover, Reboot and Send rank high because they show only when they matter."""
+
+COMPACT_BELOW = 30
+"""Rows below which the status pane shows only its essentials, so that Objects and Requests keep rows."""
+
 POLL_INTERVAL = 30.0
+BUFFER_POLL_INTERVAL = 5.0
+"""Seconds between the reads of the URC buffer's count (buffer mode, entries waiting, the link idle): an entry
+that joins a non-empty buffer is announced by nothing else."""
 """Seconds between the slow polls of signal and registration (only while the link is idle)."""
 
 APP_HELP = """\
@@ -189,6 +203,8 @@ class QlatermApp(App[None]):
         self._facts_key: object = None
         self._footer_key = self._footer_state()  # what the footer is first built for
         self._reading = False
+        self._attached_during_read = False
+        """``+IP:`` came while the state was read: its registration and address are read after it."""
         self._reboot_offered: object = None
         self._held_action: str | None = None
         """A quick action held back once with an explanation: the same key again sends it."""
@@ -241,7 +257,7 @@ class QlatermApp(App[None]):
         history_conceal = (lambda line: conceal(line, secrets)) if self.mask_secrets else None
         yield CommandLine(history_file=self.history_file, conceal=history_conceal, id="command",
                           objection=self.state.objection)
-        yield Footer(compact=True)
+        yield RankedFooter(FOOTER_RANK)
 
     @property
     def transcript(self) -> Transcript:
@@ -252,10 +268,15 @@ class QlatermApp(App[None]):
         """The bundled platform when the link is the simulator's and it runs, else None."""
         return self.simulator.platform if self.simulator is not None else None
 
+    def on_resize(self, event: events.Resize) -> None:
+        self.query_one(StatusPane).compact = event.size.height < COMPACT_BELOW
+
     def on_mount(self) -> None:
         self.sub_title = self.transport.name
+        self.query_one(StatusPane).compact = self.size.height < COMPACT_BELOW
         self.set_interval(1.0, self._expire_requests, name="request expiry")
         self.set_interval(POLL_INTERVAL, self.poll_network, name="network poll")
+        self.set_interval(BUFFER_POLL_INTERVAL, self.poll_buffer, name="buffer poll")
         for problem in self._keymap_problems:
             self.notify(problem, title="keymap", severity="warning")
         self._open_session_log()
@@ -324,6 +345,8 @@ class QlatermApp(App[None]):
     def _on_session(self, event: SessionEvent) -> None:
         if isinstance(event, Traffic):
             self.transcript.add(event)
+            if event.kind is Kind.TEXT and isinstance(event.event, Info) and event.event.name == "+IP":
+                self._attached()
         elif isinstance(event, Rebooted):
             self.request_read()
         elif isinstance(event, LinkStatus):
@@ -335,6 +358,15 @@ class QlatermApp(App[None]):
         if not self._refresh_posted and not self._reading:
             self._refresh_posted = True
             self.post_message(StateChanged())
+
+    def _attached(self) -> None:
+        """``+IP:``: the attach completed. Its registration and address are read now, not at the next poll
+        (by the state read when one is due: it reads them anyway, and again after it when they came while
+        it was reading them)."""
+        if self._reading or self._read_wanted:
+            self._attached_during_read = True
+            return
+        self.run_worker(self._send_quietly(ATTACH_COMMANDS), group="network", name="attached", exit_on_error=False)
 
     def on_state_changed(self, _: StateChanged) -> None:
         self._refresh_posted = False
@@ -377,6 +409,7 @@ class QlatermApp(App[None]):
 
     def refresh_panes(self) -> None:
         state = self.state
+        self._expire_requests()  # a request drained after its 60 s is answered already: never offered
         footer_key = self._footer_state()
         if footer_key != self._footer_key:
             self._footer_key = footer_key
@@ -424,10 +457,13 @@ class QlatermApp(App[None]):
                         break
                 if self.state.buffer_mode:
                     await self.session.send("AT+QLARD?")
+                self._attached_during_read = False
                 for line in NETWORK_COMMANDS:
                     reply = await self.session.send(line)
                     if reply.timed_out or reply.interrupted:
                         break
+                if self._attached_during_read and not self._read_wanted:
+                    await self._send_quietly(ATTACH_COMMANDS)
             self.state_read.set()
         finally:
             self._reading = False
@@ -441,12 +477,25 @@ class QlatermApp(App[None]):
             return
         self.run_worker(self._poll(), group="poll", name="network poll", exit_on_error=False, exclusive=True)
 
+    def poll_buffer(self) -> None:
+        """Ask how many entries the URC buffer holds, while some wait there (when it is empty, the module
+        announces the next one), when nobody would wait for it."""
+        if self.state.buffer_mode and self.state.buffer_count and self._may_poll():
+            self.run_worker(self.session.send("AT+QLARD?"), group="poll", name="buffer poll", exit_on_error=False,
+                            exclusive=True)
+
     def _may_poll(self) -> bool:
         if self.session.link.state is not LinkState.CONNECTED or self._reading or not self.session.idle:
             return False
         if self.state.asleep or any(w.group in ("at", "read") and w.is_running for w in self.workers):
             return False
         return not self.query_one(CommandLine).input.value.strip()
+
+    async def _send_quietly(self, lines: Iterable[str]) -> None:
+        """Lines the console asks for itself: their answers feed the model, nobody is told of a refusal."""
+        await self._link_opened.wait()
+        for line in lines:
+            await self.session.send(line)
 
     async def _poll(self) -> None:
         for line in POLL_COMMANDS:
@@ -609,7 +658,7 @@ class QlatermApp(App[None]):
         self.run_worker(self._drain(), group="at", name="drain", exit_on_error=False)
 
     async def _drain(self) -> None:
-        for _ in range(31):  # the buffer holds at most 30 entries
+        for _ in range(URC_BUFFER_CAPACITY + 1):
             reply = await self.session.send("AT+QLARD")
             if not reply.ok or not self.state.buffer_count:
                 break

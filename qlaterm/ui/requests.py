@@ -43,6 +43,9 @@ ID and age (the module gives up and answers 5.03 after 60 s).
 * **cancel** — confirm the end of an observation.
 
 In buffer mode (`QLACFG "access_mode",1`) requests wait in the module; `ctrl+r` drains them with `AT+QLARD`.
+A buffered request is as old as the first news of it (the `+QLAURC: "buffer"` that announced it, or the
+`AT+QLARD?` count that first included it); one drained after its 60 s was answered 5.03 already and is not
+offered. While 30 entries wait the buffer is full and the module answers every new request 5.03 at once.
 """
 
     BINDINGS = [Binding("enter", "answer", "Answer", show=False, id="requests.answer")]
@@ -87,7 +90,13 @@ In buffer mode (`QLACFG "access_mode",1`) requests wait in the module; `ctrl+r` 
         parts = [f"{waiting} waiting" + (f" (oldest {SHOWN} shown)" if waiting > SHOWN else "")] if waiting else []
         if state.buffer_mode:
             count = state.buffer_count
-            parts.append(f"{count if count is not None else '?'} in buffer · ctrl+r drains")
+            text = f"{count if count is not None else '?'} in buffer"
+            refused = state.buffer.refused(state.now())
+            if refused:
+                text += f" ({refused} answered 5.03 already)"
+            if state.buffer.full:
+                text += " · full: new requests get 5.03"
+            parts.append(text + " · ctrl+r drains")
         self.border_subtitle = " · ".join(parts)
 
     @staticmethod
@@ -103,6 +112,7 @@ In buffer mode (`QLACFG "access_mode",1`) requests wait in the module; `ctrl+r` 
 
     def _tick(self) -> None:
         now = self.state.now()
+        self._subtitle()
         for request in self._shown():
             key = str(request.mid)
             if key in self.rows:

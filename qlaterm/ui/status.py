@@ -11,6 +11,7 @@ from __future__ import annotations
 from rich.style import Style
 from rich.table import Table
 from rich.text import Text
+from textual.reactive import reactive
 from textual.widget import Widget
 
 from qlaterm.link.base import LinkState, SerialControls
@@ -105,7 +106,14 @@ class StatusPane(Widget):
   (`"dtls_mode",1` after deep sleep). A real BC26 does not report its cipher over AT, and the pane says so.
 * **Platform**, **URCs** — from `AT+QLACFG?`: the target platform and whether URCs are printed directly
   or buffered for `AT+QLARD` (`ctrl+r` drains the buffer).
+
+In a terminal under 30 rows the pane shows only network, IP, link, LwM2M status, server and the last
+outcome, one row each, so that Objects and Requests keep rows of their own.
 """
+
+    compact = reactive(False, toggle_class="-compact", layout=True)
+    """Only the essentials, one row each (a short terminal: Objects and Requests need the rows): network,
+    IP, link, LwM2M status, server and the last outcome."""
 
     def __init__(self, state: DeviceState, *, show_psk: bool = False, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -136,6 +144,8 @@ class StatusPane(Widget):
         return self.get_component_rich_style(f"status--{name}", partial=True)
 
     def render_state(self, now: float) -> Table:
+        if self.compact:
+            return self._compact_state()
         state = self.state
         style = self._style
         dim = style("dim")
@@ -184,6 +194,42 @@ class StatusPane(Widget):
             table.add_row("Last", Text(notice.text, style=style("" if notice.ok else "failed")))
         return table
 
+    def _compact_state(self) -> Table:
+        state, style = self.state, self._style
+        table = Table.grid(padding=(0, 1))
+        table.add_column(style=style("label"), no_wrap=True, min_width=len("Network"))
+        table.add_column(overflow="ellipsis", no_wrap=True)
+        table.add_row("Network", self._registration_text())
+        table.add_row("IP", self._known("ip", state.network.ip))
+        link = state.link
+        table.add_row("Link", Text(f"● {link.state.value}", style=style(_LINK_CLASS.get(link.state, ""))))
+        status = Text(state.status_text, style=style(_STATUS_CLASS.get(state.status or -1, "")))
+        if state.status is not None:
+            status = Text.assemble((f"{state.status} ", style("dim")), status)
+        table.add_row("LwM2M", status)
+        config = state.config
+        if config is None:
+            table.add_row("Server", Text("not configured (F7)" if state.config_known else "?", style=style("dim")))
+        else:
+            table.add_row("Server", f"{config.server}:{config.port} · {config.endpoint}")
+        if state.notices:
+            notice = state.notices[-1]
+            table.add_row("Last", Text(notice.text, style=style("" if notice.ok else "failed")))
+        return table
+
+    def _registration_text(self) -> Text:
+        """``registered · -85 dBm``."""
+        network = self.state.network
+        registration = network.registration
+        if registration is not None:
+            reg = Text(registration.text, style=self._style("registered" if registration.registered else "busy"))
+        else:
+            reg = self._known("registration", None)
+        signal = network.rsrp_dbm if network.rsrp_dbm is not None else network.rssi_dbm
+        reg.append(" · ")
+        reg.append_text(self._known("rssi_dbm", f"{signal} dBm" if signal is not None else None))
+        return reg
+
     def _known(self, attribute: str, text: str | None) -> Text:
         """The value, ``?`` when the module answered ERROR, ``…`` before it has been asked."""
         if text is not None:
@@ -193,15 +239,7 @@ class StatusPane(Widget):
     def _network_rows(self, table: Table) -> None:
         network = self.state.network
         style = self._style
-        registration = network.registration
-        if registration is not None:
-            reg = Text(registration.text, style=style("registered" if registration.registered else "busy"))
-        else:
-            reg = self._known("registration", None)
-        signal = network.rsrp_dbm if network.rsrp_dbm is not None else network.rssi_dbm
-        reg.append(" · ")
-        reg.append_text(self._known("rssi_dbm", f"{signal} dBm" if signal is not None else None))
-        table.add_row("Network", reg)
+        table.add_row("Network", self._registration_text())
         radio = Text()
         rrc = None if network.rrc_connected is None else ("connected" if network.rrc_connected else "idle")
         radio.append("RRC ")

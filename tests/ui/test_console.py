@@ -199,6 +199,7 @@ async def test_keymap_file_remaps_a_binding(tmp_path: Path) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await app.state_read.wait()  # the link is up and the state read: every action is available
         await pilot.press("f12")
+        await pilot.pause()
         from qlaterm.ui.dialogs import AddObjectDialog
 
         assert isinstance(app.screen, AddObjectDialog)

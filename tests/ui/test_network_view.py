@@ -41,3 +41,20 @@ async def test_the_poll_waits_while_the_user_types_and_runs_at_idle(console: Con
     console.app.poll_network()
     await console.settle()
     assert sent(console).count("AT+CSQ") == before + 1 and sent(console)[-1] == "AT+CEREG?"
+
+
+async def test_the_attach_completing_is_shown_at_once_not_at_the_next_poll() -> None:
+    from qlaterm.at.network import ATTACH_COMMANDS
+    from tests.ui.conftest import running_console
+
+    async with running_console(network="good") as console:
+        attached = console.waiter(lambda e: getattr(e, "text", "").startswith("+IP:"), timeout=20)
+        if not console.state.network.ip:
+            await attached
+        await console.settle()
+        after_ip = sent(console)
+        assert after_ip[-len(ATTACH_COMMANDS):] == list(ATTACH_COMMANDS)
+        network = console.state.network
+        assert network.registration is not None and network.registration.registered, network.registration
+        assert network.ip
+        assert "searching" not in " ".join(console.status_text().split())

@@ -24,6 +24,11 @@ def test_main_screen_in_a_100_by_30_terminal(snap_compare: Callable[..., bool]) 
     assert snap_compare(fixed_app(), terminal_size=(100, 30), run_before=main_scene)
 
 
+def test_main_screen_in_an_80_by_24_terminal(snap_compare: Callable[..., bool]) -> None:
+    """The status pane keeps to its essentials so that Objects and Requests keep rows of their own."""
+    assert snap_compare(fixed_app(), terminal_size=(80, 24), run_before=main_scene)
+
+
 @pytest.mark.parametrize("name", DIALOGS)
 def test_dialog(name: str, snap_compare: Callable[..., bool]) -> None:
     async def scene(pilot: Any) -> None:

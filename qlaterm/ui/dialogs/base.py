@@ -177,7 +177,11 @@ class ActionDialog(DialogScreen[list[str] | None]):
         self.update_preview()
 
     def on_resize(self) -> None:
-        self.call_after_refresh(self.fit_body)
+        self.call_after_refresh(self._fit_if_shown)
+
+    def _fit_if_shown(self) -> None:
+        if self.is_attached and self.query("#dialog-title"):  # not once the dialog is being taken down
+            self.fit_body()
 
     def fit_body(self) -> None:
         """Give the fields what the screen leaves beside the title, preview, error and buttons: on a short
@@ -215,7 +219,7 @@ class ActionDialog(DialogScreen[list[str] | None]):
             if isinstance(verdict, Rejected) and problem is None:
                 problem = verdict
         preview.update(text)
-        self.call_after_refresh(self.fit_body)
+        self.call_after_refresh(self._fit_if_shown)
         if problem is not None:
             message = f"✗ the module would answer +CME ERROR: {problem.code} — {problem.message}"
             if problem.hint:
