@@ -89,8 +89,9 @@ class QlatermApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "qlaterm"
     AUTO_FOCUS = "#command-input"
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
-    """Below 120 columns the right-hand panes give up width to the transcript and the platform pane."""
+    HORIZONTAL_BREAKPOINTS = [(0, "-compact"), (90, "-narrow"), (120, "-wide")]
+    """Below 120 columns the right-hand panes give up width to the transcript and the platform pane; below
+    90 the platform pane's operation row takes two lines."""
 
     BINDINGS = [
         Binding("f1", "help", "Help", id="help"),

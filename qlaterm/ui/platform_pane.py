@@ -400,7 +400,7 @@ Long lines are folded; `w` in the log leaves them whole.
         arg.border_title = label
         arg.placeholder = hint
         arg.display = bool(label)
-        self.query_one("#platform-ops").set_class(not label, "-no-argument")
+        self.set_class(not label, "-no-argument")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()

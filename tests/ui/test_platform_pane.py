@@ -62,15 +62,22 @@ async def test_an_execute_after_a_write_carries_no_value(console: Console) -> No
     assert (await execute).code.dotted == "2.04"
 
 
-@pytest.mark.parametrize("size", [(120, 40), (100, 30)])
+@pytest.mark.parametrize("size", [(120, 40), (100, 30), (80, 24)])
 async def test_the_path_field_shows_a_long_path_beside_the_argument(size: tuple[int, int]) -> None:
     async with running_console(size=size) as console:
-        await pick_operation(console, "2")  # an operation with an argument: the path field at its narrowest
-        await console.pilot.pause()
-        path = console.app.query_one("#platform-path", Input)
-        arg = console.app.query_one("#platform-arg", Input)
-        assert path.content_region.width > len("/10250/0/5750"), path.content_region
-        assert arg.content_region.width >= 6, arg.content_region
+        for key in "21":  # an operation with an argument (the path field at its narrowest), then one without
+            await pick_operation(console, key)
+            await console.pilot.pause()
+            path = console.app.query_one("#platform-path", Input)
+            assert path.content_region.width > len("/10250/0/5750"), path.content_region
+            arg = console.app.query_one("#platform-arg", Input)
+            assert not arg.display or arg.content_region.width >= 6, arg.content_region
+            row = console.app.query_one("#platform-ops").content_region
+            for button, label in (("#platform-go", "Go"), ("#platform-sleep", "Sleep")):
+                region = console.app.query_one(button).region  # the whole label, inside the row
+                assert region.right <= row.right and region.width >= len(label) + 2, (button, region, row)
+            log = console.app.query_one("#platform-log").region
+            assert log.height >= 1 and log.y >= row.bottom, (log, row)
 
 
 async def register_raw(port: int, endpoint: str, *, sock: socket.socket | None = None,
