@@ -203,8 +203,9 @@ class BufferedEntries:
 
     def counted(self, count: int, at: float) -> None:
         """The module said ``count`` entries wait (``+QLARD: <count>`` or ``<remaining>``): new ones date
-        from now; fewer than known means the oldest are gone."""
+        from now; fewer than known means the oldest are gone.  A negative count (a garbled line) is none."""
         self._known = True
+        count = max(count, 0)
         while len(self._since) > count:
             self._since.popleft()
         self._since.extend([at] * (count - len(self._since)))
