@@ -14,12 +14,12 @@ from pathlib import Path
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Switch
 
 from qlaterm.link.simulator import SimulatorControls
 from qlaterm.replay.record import Recording, write_transcript
 
+from .dialogs.base import DialogScreen
 from .private import private_file
 
 __all__ = ["RecordChoice", "RecordDialog", "save_recording"]
@@ -31,7 +31,7 @@ class RecordChoice:
     from_mark: bool
 
 
-class RecordDialog(ModalScreen[RecordChoice | None]):
+class RecordDialog(DialogScreen[RecordChoice | None]):
     """Asks for the transcript's path, and whether to start at the mark (when one is set)."""
 
     AUTO_FOCUS = "#record-path"
