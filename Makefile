@@ -25,8 +25,10 @@ sim: $(STAMP)
 	$(BIN)/qlaterm-sim --pty
 
 # In parallel over JOBS workers (pytest-xdist; JOBS=0 runs in this process); tests marked `serial` run alone.
+# Bytecode is cached even where PYTHONDONTWRITEBYTECODE is set: every worker and every spawned simulator
+# would otherwise compile the package and rewrite the test modules again.
 test: $(STAMP)
-	TEXTUAL_ANIMATIONS=none $(BIN)/python -m pytest -q -n $(JOBS) --dist worksteal $(PYTEST_ARGS)
+	PYTHONDONTWRITEBYTECODE= TEXTUAL_ANIMATIONS=none $(BIN)/python -m pytest -q -n $(JOBS) --dist worksteal $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
