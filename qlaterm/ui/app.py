@@ -45,6 +45,7 @@ from .keymap import load_keymap
 from .messages import RequestChosen, ResourceChosen, StateChanged
 from .objects import ObjectTree
 from .requests import RequestsPane
+from .slot import Slot
 from .status import StatusPane
 from .transcript import Transcript
 
@@ -210,6 +211,7 @@ class QlatermApp(App[None]):
         self._held_action: str | None = None
         """A quick action held back once with an explanation: the same key again sends it."""
         self._link_opened = asyncio.Event()
+        self._panes_ready = asyncio.Event()  # set once the panes the first frame showed as frames are mounted
         self.state_read = asyncio.Event()
         """Set once the module's state has been read in full after the link came up (tests and scripts wait
         for it instead of guessing how long the read takes)."""
@@ -243,22 +245,34 @@ class QlatermApp(App[None]):
                 yield transcript
                 simulator = self.simulator
                 if simulator is not None and simulator.platform_port is not None:
-                    from .platform_pane import PlatformPane
-
                     # the platform starts with the link; the pane is laid out now and attached then
-                    yield PlatformPane(None, facts=simulator.facts, show_psk=not self.mask_secrets, id="platform")
+                    yield Slot(partial(self._platform_pane, simulator), id="platform", title="Platform · starting")
             with Vertical(id="right"):
                 status = StatusPane(self.state, show_psk=not self.mask_secrets, id="status")
                 status.facts = SimFacts() if self.simulator is not None else None
                 status.serial = self.transport.serial
                 yield status
-                yield ObjectTree(self.state, id="objects")
-                yield RequestsPane(self.state, id="requests")
+                yield Slot(lambda: ObjectTree(self.state, id="objects"), id="objects", title="Objects")
+                yield Slot(lambda: RequestsPane(self.state, id="requests"), id="requests", title="Requests")
         secrets = self.state.secrets
         history_conceal = (lambda line: conceal(line, secrets)) if self.mask_secrets else None
         yield CommandLine(history_file=self.history_file, conceal=history_conceal, id="command",
                           objection=self.state.objection)
         yield RankedFooter(FOOTER_RANK)
+
+    def _platform_pane(self, simulator: SimulatorControls) -> Widget:
+        from .platform_pane import PlatformPane
+
+        return PlatformPane(None, facts=simulator.facts, show_psk=not self.mask_secrets, id="platform")
+
+    async def _fill_slots(self) -> None:
+        """After the first frame: the panes it showed as frames only take their places, in one update."""
+        try:
+            with self.batch_update():
+                for slot in list(self.query(Slot)):
+                    await slot.fill()
+        finally:
+            self._panes_ready.set()
 
     @property
     def transcript(self) -> Transcript:
@@ -283,6 +297,7 @@ class QlatermApp(App[None]):
         self._open_session_log()
         # the first frame is drawn before the link opens (in sim mode: before the simulator and the platform
         # are even imported); the command line takes input at once and lines wait for the link
+        self.call_after_refresh(self._fill_slots)
         self.call_after_refresh(self.connect)
         if self.commands_file is not None:
             self.call_after_refresh(self.open_command_list, self.commands_file)
@@ -290,6 +305,7 @@ class QlatermApp(App[None]):
     @work(group="connect", exit_on_error=False)
     async def connect(self) -> None:
         """Open the link (starting the simulator in sim mode), then read the module's state."""
+        await self._panes_ready.wait()  # what the link brings is shown in every pane
         try:
             await self.session.open()
         finally:
@@ -424,8 +440,9 @@ class QlatermApp(App[None]):
                             title="reboot requested", timeout=15)
         self._refresh_sim_facts()
         self.query_one(StatusPane).refresh_state()
-        self.query_one(ObjectTree).refresh_state()
-        self.query_one(RequestsPane).refresh_state()
+        if self._panes_ready.is_set():  # else each pane reads the state when it is mounted
+            self.query_one(ObjectTree).refresh_state()
+            self.query_one(RequestsPane).refresh_state()
 
     def _refresh_sim_facts(self, force: bool = False) -> None:
         """Ask the simulator for its facts (DTLS session, deep sleep) when the registration status moved."""
@@ -539,8 +556,8 @@ class QlatermApp(App[None]):
     # -- quick actions ------------------------------------------------------------------------------------
 
     def _request(self) -> Request | None:
-        pane = self.query_one(RequestsPane)
-        mid = pane.selected_mid if pane.has_focus else None
+        panes = self.query(RequestsPane)  # none in the moment before the first frame's panes are filled
+        mid = panes.first().selected_mid if panes and panes.first().has_focus else None
         if mid is not None and mid in self.state.requests:
             return self.state.requests[mid]
         return self.state.oldest_request()
@@ -569,8 +586,8 @@ class QlatermApp(App[None]):
         self.push_screen(dialogs.NotifyDialog(self.state, event.path), self._sent)
 
     def action_notify_resource(self) -> None:
-        tree = self.query_one(ObjectTree)
-        path = tree.selected_path if tree.has_focus else None
+        trees = self.query(ObjectTree)
+        path = trees.first().selected_path if trees and trees.first().has_focus else None
         self.push_screen(dialogs.NotifyDialog(self.state, path if path and path[2] >= 0 else None), self._sent)
 
     def action_register(self) -> None:

@@ -233,6 +233,8 @@ one under the cursor highlighted, with its range) and what the module would obje
     def __init__(self, *, history_file: Path | None = None, conceal: Callable[[str], str] | None = None,
                  id: str | None = None, objection: Callable[[Checked], str | None] | None = None) -> None:
         super().__init__(id=id)
+        self._shown: tuple[Text, Text] = (hint_for("")[0], Text(""))
+        """The hint and verdict lines as last drawn."""
         self.objection = objection
         """What the device's state makes of a well-formed line (the model's ``objection``), if anything."""
         self.history: list[str] = []
@@ -250,7 +252,7 @@ one under the cursor highlighted, with its range) and what the module would obje
         self._position = len(self.history)
 
     def compose(self) -> ComposeResult:
-        yield Static(hint_for("")[0], id="hint")
+        yield Static(self._shown[0], id="hint")
         verdict = Static("", id="verdict")
         verdict.display = False
         yield verdict
@@ -267,11 +269,19 @@ one under the cursor highlighted, with its range) and what the module would obje
 
     def _show_hint(self, value: str, *, held: bool = False) -> None:
         text, verdict = hint_for(value)
-        self.query_one("#hint", Static).update(text)
-        verdict_line = self.query_one("#verdict", Static)
         concern = self._concern(verdict) if isinstance(verdict, Checked) else None
-        verdict_line.update(verdict_text(verdict, value, held=held, concern=concern))
-        verdict_line.display = bool(value.strip()) and verdict is not None
+        shown = (text, verdict_text(verdict, value, held=held, concern=concern))
+        if shown != self._shown:  # most keys leave both lines as they were: no update, no layout, no frame
+            hint, verdict_line = self.query_one("#hint", Static), self.query_one("#verdict", Static)
+            if shown[0] != self._shown[0]:
+                hint.update(shown[0])
+            if shown[1] != self._shown[1]:
+                verdict_line.update(shown[1])
+            self._shown = shown
+        visible = bool(value.strip()) and verdict is not None
+        verdict_line = self.query_one("#verdict", Static)
+        if verdict_line.display != visible:
+            verdict_line.display = visible
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()

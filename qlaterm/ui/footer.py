@@ -22,10 +22,27 @@ class RankedFooter(Footer):
     def __init__(self, rank: Sequence[str], *, id: str | None = None) -> None:
         super().__init__(compact=True, id=id)
         self._rank = {action: i for i, action in enumerate(rank)}
+        self._composed: tuple[object, ...] | None = None
 
     async def recompose(self) -> None:
+        # The screen signals a change of bindings on every focus move and state change; most leave the keys
+        # the footer shows as they were, and rebuilding them would cost a layout and a frame each time.
+        shown = self._signature()
+        if shown == self._composed:
+            return
         await super().recompose()
+        self._composed = shown if self._bindings_ready else None
         self._fit()
+
+    def _signature(self) -> tuple[object, ...]:
+        """What the footer's keys are built from: the shown bindings, whether each is enabled, and tooltips."""
+        if not self._bindings_ready or not self.is_attached:
+            return ()
+        return tuple(
+            (self.app.get_key_display(binding), binding.action, binding.description, binding.group, enabled, tooltip)
+            for (_, binding, enabled, tooltip) in self.screen.active_bindings.values()
+            if binding.show or binding.action == "command_palette"
+        )
 
     def on_resize(self) -> None:
         self._fit()
@@ -42,8 +59,10 @@ class RankedFooter(Footer):
         room = self.size.width - sum(self._width(k) + 1 for k in palette)  # the palette key has a border
         for key in sorted(keys, key=lambda k: self._rank.get(k.action, len(self._rank))):
             width = self._width(key)
-            key.display = width <= room
-            if key.display:
+            fits = width <= room
+            if key.display != fits:
+                key.display = fits
+            if fits:
                 room -= width
 
     def shown(self) -> list[str]:
