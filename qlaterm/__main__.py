@@ -114,7 +114,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return 2
             args.psk = {**demo[1].psks, **args.psk}
         transport = InProcTransport(profile=profile, platform_port=args.platform_port, state_dir=args.state,
-                                    psk_store=args.psk, network=network_setup(args))
+                                    psk_store=args.psk, network=network_setup(args),
+                                    queue_awake=demo[1].queue_awake if demo is not None else None)
     else:
         from qlaterm.link.serial import SerialTransport
 

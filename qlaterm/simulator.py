@@ -32,6 +32,7 @@ from pathlib import Path
 
 from qlaterm.lwm2m.psk import psk_argument
 from qlaterm.platform.options import add_platform_options
+from qlaterm.platform.queue import AWAKE as QUEUE_AWAKE
 from qlaterm.platform.server import Platform
 from qlaterm.sim.conditions import DEFAULT_CONDITION, condition
 from qlaterm.sim.control import Controls, ControlServer, send
@@ -43,6 +44,7 @@ from qlaterm.sim.serve import Link, PtyLink, TcpLink, note, serving
 
 __all__ = [
     "DEFAULT_IMEI",
+    "QUEUE_AWAKE",
     "build_module",
     "build_parser",
     "main",
@@ -93,17 +95,19 @@ async def start_platform(
     psk_store: dict[str, bytes],
     host: str = "127.0.0.1",
     any_port_if_busy: bool = False,
+    queue_awake: float = QUEUE_AWAKE,
 ) -> Platform:
     """The bundled platform, started on UDP ``host:port`` (0: a free port); with ``any_port_if_busy`` a busy
-    port falls back to a free one.  ``psk_store`` is shared: identities the platform adds show up in it."""
-    platform = Platform(host=host, port=port, profile=profile, psk_store=psk_store)
+    port falls back to a free one.  ``psk_store`` is shared: identities the platform adds show up in it.
+    ``queue_awake``: how long a device in queue mode listens after it was heard from."""
+    platform = Platform(host=host, port=port, profile=profile, psk_store=psk_store, queue_awake=queue_awake)
     try:
         await platform.start()
     except OSError as exc:
         if port == 0 or not any_port_if_busy:
             raise
         log.warning("%s: the platform takes a free port", exc.strerror or exc)
-        platform = Platform(host=host, port=0, profile=profile, psk_store=psk_store)
+        platform = Platform(host=host, port=0, profile=profile, psk_store=psk_store, queue_awake=queue_awake)
         await platform.start()
     return platform
 

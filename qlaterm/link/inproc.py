@@ -51,7 +51,9 @@ class InProcTransport:
     ``platform_port`` None runs without the bundled platform; 0 picks a free port.  ``state_dir`` keeps the
     module's NVM on disk between runs (None: in memory, forgotten on exit).  ``network`` is the radio
     condition (a name, or the parsed ``--network``/``--loss``/``--delay``/``--seed``/``--instant``).  Every
-    server address the module is configured with reaches the bundled platform.
+    server address the module is configured with reaches the bundled platform.  ``queue_awake`` is how long
+    the platform takes a device in queue mode to listen after it was heard from (None: its default).
+    ``time_scale`` multiplies every timer of the module, and the platform's ``queue_awake`` with them.
     """
 
     def __init__(
@@ -64,6 +66,7 @@ class InProcTransport:
         time_scale: float = 1.0,
         psk_store: Mapping[str, bytes] | None = None,
         network: NetworkSetup | str | None = None,
+        queue_awake: float | None = None,
     ) -> None:
         self.profile = profile
         self.platform_port = platform_port
@@ -71,6 +74,7 @@ class InProcTransport:
         self.imei = imei
         self.time_scale = time_scale
         self.network_setup = network
+        self.queue_awake = queue_awake
         self.name = "simulator"
         self.module: Module | None = None
         self.platform: Platform | None = None
@@ -85,12 +89,14 @@ class InProcTransport:
         # The simulator and the platform (aiocoap, Mbed TLS) load beside the running event loop: a console
         # keeps drawing and taking keys meanwhile.
         await asyncio.to_thread(_load_simulator)
-        from qlaterm.simulator import build_module, platform_routes, start_platform
+        from qlaterm.simulator import QUEUE_AWAKE, build_module, platform_routes, start_platform
 
         if self.platform_port is not None:
+            awake = (QUEUE_AWAKE if self.queue_awake is None else self.queue_awake) * self.time_scale
             # One store object: identities the platform adds (a profile's bootstrap PSK) show up here too.
             self.platform = await start_platform(
-                port=self.platform_port, profile=self.profile, psk_store=self.psk_store, any_port_if_busy=True
+                port=self.platform_port, profile=self.profile, psk_store=self.psk_store, any_port_if_busy=True,
+                queue_awake=awake,
             )
             self._watch_refusals(self.platform)
         # Every server the module is configured with reaches the bundled platform, whatever its address.

@@ -100,7 +100,7 @@ def _transport(args: argparse.Namespace, transcript: Transcript) -> Transport:
 
         profile = profile_for(transcript, args.profile)
         return InProcTransport(profile=profile, platform_port=args.platform_port, network=args.network or "ideal",
-                               psk_store=transcript.psks)
+                               psk_store=transcript.psks, queue_awake=transcript.queue_awake)
     from qlaterm.link.base import SerialSettings
     from qlaterm.link.serial import SerialTransport
 

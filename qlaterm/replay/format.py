@@ -25,9 +25,11 @@ __all__ = [
     "PlatformCall",
     "Profile",
     "Psk",
+    "QueueAwake",
     "Say",
     "Segment",
     "Send",
+    "Setting",
     "Sleep",
     "Step",
     "Template",
@@ -280,6 +282,16 @@ class Psk:
 
 
 @dataclass(frozen=True, slots=True)
+class QueueAwake:
+    """``@queue-awake 20s``: how long the bundled platform takes a device in queue mode to listen after it was
+    heard from (``--sim`` only, as ``qlaterm-platform --queue-awake``); requests after that wait for it."""
+
+    seconds: float
+    comment: str = ""
+    line: int = field(default=0, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
 class Say:
     """``@say TEXT`` (English) or ``@say:zh TEXT`` (Chinese): what the next step does and why, for a guided demo."""
 
@@ -288,7 +300,10 @@ class Say:
     line: int = field(default=0, compare=False)
 
 
-Step = Send | Expect | Timeout | Wait | PlatformCall | Network | Sleep | Wake | ExpectNot | Note | Profile | Psk | Say
+Setting = Profile | Psk | QueueAwake
+"""What the bundled platform starts with: given before the first step, not run as one."""
+
+Step = Send | Expect | Timeout | Wait | PlatformCall | Network | Sleep | Wake | ExpectNot | Note | Setting | Say
 
 SAY_LANGUAGES = ("en", "zh")
 
@@ -301,7 +316,7 @@ class Transcript:
     @property
     def runnable(self) -> tuple[Step, ...]:
         """The steps that do something (comments, the profile and the demo's words left out)."""
-        return tuple(s for s in self.steps if not isinstance(s, Note | Profile | Psk | Say))
+        return tuple(s for s in self.steps if not isinstance(s, Note | Setting | Say))
 
     @property
     def profile(self) -> str | None:
@@ -312,6 +327,11 @@ class Transcript:
     def psks(self) -> dict[str, bytes]:
         """The DTLS-PSK identities ``@psk`` gives the bundled platform."""
         return {s.identity: s.key for s in self.steps if isinstance(s, Psk)}
+
+    @property
+    def queue_awake(self) -> float | None:
+        """The bundled platform's listening window for queue mode ``@queue-awake`` sets, if any."""
+        return next((s.seconds for s in self.steps if isinstance(s, QueueAwake)), None)
 
 
 # -- durations -------------------------------------------------------------------------------------------
@@ -358,7 +378,7 @@ class _Parser:
             step = self.line(number, raw.rstrip("\r"))
             if step is not None:
                 steps.append(step)
-                self.started = self.started or not isinstance(step, Note | Profile | Psk | Say)
+                self.started = self.started or not isinstance(step, Note | Setting | Say)
         return Transcript(self.source, tuple(steps))
 
     def line(self, number: int, raw: str) -> Step | None:
@@ -436,7 +456,15 @@ class _Parser:
             if self.started:
                 raise self.error(number, offset, "@psk before the first step: the platform starts with it")
             return Psk(identity, bytes.fromhex(key), comment, number)
-        known = "timeout, wait, platform, network, sleep, wake, expect-not, profile, psk, say, say:zh"
+        if name == "queue-awake":
+            seconds = parse_duration(rest)
+            if seconds is None:
+                raise self.error(number, arg_at, f"a duration after @queue-awake (20s, 93s), got {rest!r}")
+            if self.started:
+                raise self.error(number, offset, "@queue-awake before the first step: the platform starts with it")
+            return QueueAwake(seconds, comment, number)
+        known = ("timeout, wait, platform, network, sleep, wake, expect-not, profile, psk, queue-awake, say, "
+                 "say:zh")
         raise self.error(number, offset, f"a directive ({known}), got @{name}")
 
     def platform(self, number: int, at: int, rest: str, comment: str) -> PlatformCall:
@@ -513,6 +541,8 @@ def format_step(step: Step) -> str:
         return f"@profile {step.name}"
     if isinstance(step, Psk):
         return f"@psk {step.identity}:{step.key.hex().upper()}"
+    if isinstance(step, QueueAwake):
+        return f"@queue-awake {format_duration(step.seconds)}"
     if isinstance(step, Say):
         return ("@say " if step.language == "en" else f"@say:{step.language} ") + step.text
     return ""

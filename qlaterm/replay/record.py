@@ -63,7 +63,9 @@ from .format import (
 )
 from .runner import DEFAULT_STEP_TIMEOUT
 
-__all__ = ["Acted", "Heard", "RecordedPlatform", "RecordedSimulator", "Recording", "Rewriter", "write_transcript"]
+__all__ = [
+    "Acted", "Heard", "RecordedPlatform", "RecordedSimulator", "Recording", "Rewriter", "cut", "write_transcript",
+]
 
 REQUEST_KINDS = frozenset({"read", "write", "execute", "observe"})
 """URCs that carry a server request: each brings a new message ID that an answer command sends back."""
@@ -102,13 +104,15 @@ class Recording:
     """Everything on ``session`` from now on, for :func:`write_transcript`.
 
     ``automatic(line)`` says whether a sent line is the console's own traffic (its reply goes with it).
-    ``mark`` is where a range starts (:meth:`set_mark`); ``entries[mark:]`` is the stretch after it.
+    ``mark`` is where a range starts (:meth:`set_mark`) and ``end``, once set (:meth:`set_end`), where it
+    ends; :meth:`selection` is that range, or from the mark to the end of the session while it is open.
     """
 
     def __init__(self, session: Session, *, automatic: Callable[[str], bool] = lambda _: False,
                  clock: Callable[[], float] | None = None) -> None:
         self.entries: list[Entry] = []
         self.mark: int | None = None
+        self.end: int | None = None
         self.automatic = automatic
         self._clock = clock
         self._inflight_automatic = False
@@ -133,15 +137,56 @@ class Recording:
         self.entries.append(Acted(self._clock() if self._clock else last, step))
 
     def set_mark(self) -> int:
-        """A range starts here; returns how many entries came before it."""
+        """A range starts here (an end set before is forgotten); returns how many entries came before it."""
         self.mark = len(self.entries)
+        self.end = None
         return self.mark
+
+    def set_end(self) -> int:
+        """The range from the mark ends here; returns how many entries came before it."""
+        if self.mark is None:
+            raise ValueError("a range ends after its mark: there is no mark")
+        self.end = len(self.entries)
+        return self.end
 
     def since(self, start: int = 0) -> list[Entry]:
         return self.entries[start:]
 
+    def selection(self) -> list[Entry]:
+        """The marked range as whole commands (:func:`cut`): from the mark to its end, or to now."""
+        return cut(self.entries, self.mark or 0, self.end)
+
     def close(self) -> None:
         self._unsubscribe()
+
+
+def cut(entries: Sequence[Entry], start: int, end: int | None = None) -> list[Entry]:
+    """``entries[start:end]`` as whole commands.
+
+    The reply lines and final result code of a command sent before ``start`` are left out (URCs that came
+    meanwhile stay); a command sent before ``end`` keeps its reply, up to its final result code, even when
+    that came after ``end``.
+    """
+    end = len(entries) if end is None else min(end, len(entries))
+    pending = False  # a command sent before `start` still waits for its final result code
+    for entry in entries[:start]:
+        if isinstance(entry, Heard) and entry.kind in (Kind.SENT, Kind.FINAL):
+            pending = entry.kind is Kind.SENT
+    taken: list[Entry] = []
+    inflight = False  # a command of the range waits for its final result code
+    for entry in entries[start:end]:
+        if isinstance(entry, Heard) and pending and entry.kind in (Kind.REPLY, Kind.FINAL):
+            pending = entry.kind is not Kind.FINAL
+            continue
+        if isinstance(entry, Heard) and entry.kind in (Kind.SENT, Kind.FINAL):
+            pending, inflight = False, entry.kind is Kind.SENT
+        taken.append(entry)
+    for entry in entries[end:]:
+        if not inflight:
+            break
+        taken.append(entry)
+        inflight = not (isinstance(entry, Heard) and entry.kind is Kind.FINAL)
+    return taken
 
 
 # -- the simulator, seen through the recording ------------------------------------------------------

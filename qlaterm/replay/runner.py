@@ -25,10 +25,9 @@ from .format import (
     Network,
     Note,
     PlatformCall,
-    Profile,
-    Psk,
     Say,
     Send,
+    Setting,
     Sleep,
     Step,
     Timeout,
@@ -263,7 +262,7 @@ class Runner:
                 if isinstance(step, Say):
                     notes.append(step)
                     continue
-                if isinstance(step, Note | Profile | Psk):
+                if isinstance(step, Note | Setting):
                     continue
                 if not failed and isinstance(step, Send) and windows:
                     failed = self._close_windows(windows, outcome)

@@ -153,8 +153,8 @@ class QlatermApp(App[None]):
         "clear_transcript": ("Clear transcript", "Forget the lines shown so far"),
         "hex_view": ("Hex view", "The transcript's lines as their bytes on the link: hex and ASCII, CR and LF too"),
         "reread": ("Re-read module state", " · ".join(STARTUP_COMMANDS + NETWORK_COMMANDS)),
-        "record": ("Record as transcript", "Save the session (or from the mark) as a file qlaterm replay runs"),
-        "mark": ("Mark the recording", "A recording saved from the mark starts here"),
+        "record": ("Record as transcript", "Save the session (or the marked range) as a file qlaterm replay runs"),
+        "mark": ("Mark the recording", "A recorded range starts here; pressed again, it ends here"),
         "command_list": ("Command list", "Pick lines of a command list file, or run them all as a transcript"),
         "help": ("Help", "Help for the focused pane and the keys"),
     }
@@ -726,8 +726,14 @@ class QlatermApp(App[None]):
         self.push_screen(dialogs.SaveLogDialog(self.log_dir), save)
 
     def action_mark(self) -> None:
-        count = self.recording.set_mark()
-        self.session.note(f"recording mark: a recording from the mark starts after line {count}")
+        recording = self.recording
+        if recording.mark is not None and recording.end is None and len(recording.entries) > recording.mark:
+            count = recording.set_end()
+            self.session.note(f"recording mark: the range ends after line {count} (a mark again starts a new one)")
+            return
+        count = recording.set_mark()
+        self.session.note(f"recording mark: a recording from the mark starts after line {count} "
+                          "(a mark again ends the range)")
 
     def action_record(self) -> None:
         from .record import RecordChoice, RecordDialog, save_recording
@@ -744,7 +750,7 @@ class QlatermApp(App[None]):
             self.session.note(f"session recorded to {choice.path} ({count} lines)")
             self.notify(f"{count} lines recorded to {choice.path}\nqlaterm replay runs it", title="recorded")
 
-        self.push_screen(RecordDialog(marked=self.recording.mark), save)
+        self.push_screen(RecordDialog(marked=self.recording.mark, ended=self.recording.end), save)
 
     def action_command_list(self) -> None:
         from .command_list import CommandListPane

@@ -32,15 +32,17 @@ class RecordChoice:
 
 
 class RecordDialog(DialogScreen[RecordChoice | None]):
-    """Asks for the transcript's path, and whether to start at the mark (when one is set)."""
+    """Asks for the transcript's path, and whether to record the marked range only (when a mark is set):
+    from the mark to its end mark, or to the end of the session when there is none."""
 
     AUTO_FOCUS = "#record-path"
     DEFAULT_CSS = "RecordDialog .dialog-row { height: auto; }"
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="record.cancel")]
 
-    def __init__(self, *, marked: int | None, directory: Path | None = None) -> None:
+    def __init__(self, *, marked: int | None, ended: int | None = None, directory: Path | None = None) -> None:
         super().__init__()
         self.marked = marked
+        self.ended = ended
         self.default = (directory or Path.cwd()) / time.strftime("session-%Y%m%d-%H%M%S.txt")
 
     def compose(self) -> ComposeResult:
@@ -50,7 +52,8 @@ class RecordDialog(DialogScreen[RecordChoice | None]):
             if self.marked is not None:
                 with Horizontal(classes="dialog-row"):
                     yield Switch(True, id="record-from-mark")
-                    yield Label("from the mark to the end (off: the whole session)")
+                    yield Label("the marked range (off: the whole session)" if self.ended is not None
+                                else "from the mark to the end (off: the whole session)")
             with Horizontal(id="dialog-buttons"):
                 yield Button("Save", variant="primary", id="save")
                 yield Button("Cancel", id="cancel")
@@ -76,13 +79,14 @@ class RecordDialog(DialogScreen[RecordChoice | None]):
 
 def save_recording(recording: Recording, choice: RecordChoice, *, simulator: SimulatorControls | None,
                    link: str, secrets: Iterable[str], show_psk: bool) -> int:
-    """Write the recording (from the mark when chosen) to ``choice.path``; the number of lines written.
+    """Write the recording (the marked range when chosen) to ``choice.path``; the number of lines written.
 
     In sim mode the bundled platform's address becomes ``{host}``/``{port}``/``{dtls_port}``, its profile
     ``@profile``, and, with the PSKs shown, its PSK identities ``@psk``: the file replays against a fresh
     ``--sim`` with the same setup.
     """
-    start = recording.mark if choice.from_mark and recording.mark is not None else 0
+    marked = choice.from_mark and recording.mark is not None
+    entries = recording.selection() if marked else recording.since(0)
     known: dict[str, str] = {}
     profile: str | None = None
     psks: tuple[tuple[str, str], ...] = ()
@@ -94,9 +98,9 @@ def save_recording(recording: Recording, choice: RecordChoice, *, simulator: Sim
         profile = platform.profile.name
         psks = simulator.facts().psk_store if show_psk else ()
     header = [f"recorded by qlaterm on {time.strftime('%Y-%m-%d %H:%M')} from {link}"
-              + (" (from the mark)" if start else ""),
+              + ((" (the marked range)" if recording.end is not None else " (from the mark)") if marked else ""),
               "run it: qlaterm replay FILE " + ("--sim" if simulator is not None else "PORT")]
-    text = write_transcript(recording.since(start), known=known, secrets=secrets, show_psk=show_psk,
+    text = write_transcript(entries, known=known, secrets=secrets, show_psk=show_psk,
                             header=header, profile=profile, psks=psks)
     with private_file(choice.path, "w") as out:
         out.write(text)

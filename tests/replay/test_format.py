@@ -210,6 +210,17 @@ def test_profile_psk_and_say_are_read_and_written_back() -> None:
     assert parse(format_transcript(transcript)).steps == transcript.steps
 
 
+def test_queue_awake_is_read_and_written_back() -> None:
+    from qlaterm.replay.format import QueueAwake
+
+    text = "@queue-awake 20s\nAT\nOK\n"
+    transcript = parse(text)
+    assert transcript.steps[0] == QueueAwake(20.0) and transcript.queue_awake == 20.0
+    assert [type(s) for s in transcript.runnable] == [Send, Expect]
+    assert format_transcript(transcript) == text
+    assert parse("AT\nOK\n").queue_awake is None
+
+
 @pytest.mark.parametrize(("text", "where", "message"), [
     ("AT\nOK\n@profile aep\n", "3:1", "@profile before the first step"),
     ("@profile aep\n@profile telit\n", "2:1", "one @profile per transcript (line 1 has one)"),
@@ -218,6 +229,8 @@ def test_profile_psk_and_say_are_read_and_written_back() -> None:
     ("@psk id:ABC\n", "1:6", "IDENTITY:HEXKEY after @psk"),
     ("@say\n", "1:5", "the words to show after @say"),
     ("@say:fr bonjour\n", "1:1", "a directive ("),
+    ("@queue-awake soon\n", "1:14", "a duration after @queue-awake"),
+    ("AT\nOK\n@queue-awake 20s\n", "3:1", "@queue-awake before the first step"),
 ])
 def test_profile_psk_and_say_errors(text: str, where: str, message: str) -> None:
     with pytest.raises(TranscriptError) as error:

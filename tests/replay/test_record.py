@@ -116,3 +116,45 @@ def test_a_recording_holds_for_other_message_ids_and_addresses(
             assert captures is not None, step
             bound.update(captures)
     assert not sent and not received
+
+
+def test_a_range_cut_from_the_middle_keeps_whole_commands() -> None:
+    from qlaterm.replay.record import cut
+
+    entries = session(4711, 22, "10.0.0.5")
+    # the range starts between AT+QLAUPDATE and its reply, and ends between AT+CGPADDR=1 and its reply
+    start = next(i for i, e in enumerate(entries) if e.text == "+QLAUPDATE: 22")
+    end = next(i for i, e in enumerate(entries) if e.text == "AT+CGPADDR=1") + 1
+    taken = cut(entries, start, end)
+    assert [e.text for e in taken] == [  # type: ignore[union-attr]
+        "+QLAUPDATE: 0,22",  # an asynchronous result: kept, and left out as before the first command
+        "AT+CGPADDR=1",
+        '+CGPADDR: 1,"10.0.0.5"',
+        "OK",  # the reply of the last command, though it came after the end
+    ]
+    text = write_transcript(taken, known=KNOWN)
+    assert text.splitlines() == ["AT+CGPADDR=1", '+CGPADDR: 1,"{ip}"', "OK"]
+    # a range on command boundaries is the entries as they are; without an end it runs to the last one
+    read = next(i for i, e in enumerate(entries) if e.text.startswith('+QLAURC: "read"'))
+    rsp_ok = read + 3
+    assert cut(entries, read, rsp_ok) == entries[read:rsp_ok]
+    assert cut(entries, read) == entries[read:]
+    assert write_transcript(cut(entries, read, rsp_ok)).splitlines()[:2] == [
+        'AT+QLARDRSP=4711,1,19,0,0,1,5,"abcde",0', "OK"]  # the request came before: no capture to name it
+
+
+def test_a_mark_pressed_twice_ends_the_range_and_a_third_time_starts_anew() -> None:
+    from qlaterm.link.inproc import InProcTransport
+    from qlaterm.link.session import Session
+    from qlaterm.replay.record import Recording
+
+    recording = Recording(Session(InProcTransport(platform_port=None)))  # never opened: the entries are given
+    recording.entries.extend(session(1, 2, "10.0.0.5"))
+    recording.set_mark()
+    assert recording.selection() == []
+    recording.entries.extend(session(3, 4, "10.0.0.6"))
+    recording.set_end()
+    recording.entries.extend(session(5, 6, "10.0.0.7"))
+    assert [e.text for e in recording.selection()] == [e.text for e in session(3, 4, "10.0.0.6")]
+    recording.set_mark()
+    assert recording.end is None and recording.selection() == []

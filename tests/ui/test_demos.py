@@ -12,8 +12,9 @@ from qlaterm.link.inproc import InProcTransport
 from qlaterm.replay.demo import demo_names, load_demo
 from qlaterm.ui.app import QlatermApp
 from qlaterm.ui.demo import DemoPane
+from tests.replay.test_demos import TIME_SCALE
 
-REQUIRED = {"aep", "andlink", "telit", "read-write", "observe", "buffer", "deep-sleep", "dtls"}
+REQUIRED = {"aep", "andlink", "telit", "read-write", "observe", "buffer", "deep-sleep", "psm", "dtls"}
 
 
 def test_the_demos_the_console_offers() -> None:
@@ -28,7 +29,8 @@ def test_the_demos_the_console_offers() -> None:
 async def test_a_demo_runs_to_its_end_one_enter_at_a_time(name: str) -> None:
     demo = load_demo(name)
     transport = InProcTransport(platform_port=0, network="ideal", profile=demo.profile or "generic",
-                                psk_store=demo.psks)
+                                psk_store=demo.psks, queue_awake=demo.queue_awake,
+                                time_scale=TIME_SCALE.get(name, 1.0))
     app = QlatermApp(transport, demo=(name, demo))
     async with app.run_test(size=(120, 40)) as pilot:
         pane = app.query_one(DemoPane)

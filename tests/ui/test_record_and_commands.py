@@ -84,6 +84,52 @@ async def test_recording_from_the_mark(tmp_path: Path) -> None:
     assert lines[0] == "AT+CGSN=1" and lines[-1] == "OK" and "ATI" not in lines
 
 
+async def test_recording_a_range_from_the_middle_of_the_session_replays_green(tmp_path: Path) -> None:
+    async with running_console() as console:
+        app = console.app
+        await app.state_read.wait()
+        await type_line(console, "ATI", "OK")
+        await console.pilot.press("alt+m")  # the range starts
+        port = app.platform.port if app.platform else 0
+        await type_line(console, f'AT+QLACONFIG=0,"127.0.0.1",{port},"ep2",300,3', "OK")
+        await type_line(console, 'AT+QLAADDOBJ=19,0,1,"0"', "+QLAADDOBJ: 0")
+        await type_line(console, "AT+QLAREG", "+QLAREG: 0")
+        assert app.platform is not None
+        read = await console.server_asks("read", app.platform.read("ep2", "/19/0/0"))
+        mid = app.state.oldest_request().mid  # type: ignore[union-attr]
+        await type_line(console, f'AT+QLARDRSP={mid},1,19,0,0,1,5,"abcde",0', "+QLARDRSP: 0")
+        await read
+        await console.pilot.press("alt+m")  # and ends
+        await type_line(console, "AT+QLADEREG", "+QLADEREG: 0")
+        await console.pilot.press("alt+r")
+        await console.pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, RecordDialog) and dialog.ended is not None
+        dialog.query_one("#record-path").value = str(tmp_path / "range.txt")  # type: ignore[attr-defined]
+        await console.pilot.press("enter")
+        await console.settle()
+    text = (tmp_path / "range.txt").read_text(encoding="utf-8")
+    assert "(the marked range)" in text.splitlines()[0]
+    lines = [line for line in text.splitlines() if not line.startswith(("//", "@timeout"))]
+    assert lines == [
+        'AT+QLACONFIG=0,"{host}",{port},"ep2",300,3',
+        "OK",
+        'AT+QLAADDOBJ=19,0,1,"0"',
+        "OK",
+        "+QLAADDOBJ: 0",
+        "AT+QLAREG",
+        "OK",
+        "+QLAREG: 0",
+        "@platform read /19/0/0",
+        '+QLAURC: "read",{mid1},19,0,0',
+        'AT+QLARDRSP={mid1},1,19,0,0,1,5,"abcde",0',
+        "OK",
+        "+QLARDRSP: 0",
+    ]
+    status, output = await asyncio.to_thread(replay, tmp_path, text, name="replayed.txt")
+    assert status == 0, output
+
+
 async def commands_console(path: Path) -> QlatermApp:
     return QlatermApp(InProcTransport(platform_port=0, network="ideal"), commands=path)
 
