@@ -1,4 +1,5 @@
-"""``qlaterm PORT`` or ``qlaterm --sim``: the console for a BC26 on a serial port, or for the simulator.
+"""``qlaterm PORT`` or ``qlaterm --sim``: the console for a BC26 on a serial port, or for the simulator;
+``qlaterm`` alone first asks which (the serial ports found, or the simulator).
 
 ``qlaterm replay …`` runs transcripts headless (:mod:`qlaterm.replay.cli`).
 """
@@ -28,7 +29,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         epilog="Examples: qlaterm /dev/ttyUSB0 · qlaterm socket://127.0.0.1:7000 · qlaterm --sim --profile aep"
         " · qlaterm replay FILE… (--sim | PORT): transcripts as tests (qlaterm replay --help)",
     )
-    parser.add_argument("port", nargs="?", help="serial device (/dev/ttyUSB0) or pyserial URL (socket://host:port)")
+    parser.add_argument("port", nargs="?", help="serial device (/dev/ttyUSB0) or pyserial URL (socket://host:port); "
+                        "without PORT or --sim, a picker lists the serial ports found and the simulator")
     serial = parser.add_argument_group("serial port", "line settings of PORT (changed at run time with shift+f8)")
     serial.add_argument("--baud", type=int, default=115200, help="baud rate (default 115200)")
     serial.add_argument("--bytesize", type=int, choices=BYTESIZES, default=8, help="data bits (default 8)")
@@ -64,8 +66,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.list:
         return args
-    if args.sim == bool(args.port):
-        parser.error("give a serial PORT or --sim (one of them)")
+    if args.sim and args.port:
+        parser.error("give a serial PORT or --sim, not both")
     if args.psk and not args.sim:
         parser.error("--psk feeds the bundled platform: it needs --sim")
     if args.demo is not None and not args.sim:
@@ -95,6 +97,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     from qlaterm.ui.keymap import default_keymap_path
 
     transport: Transport
+    if not args.port and not args.sim and not _pick(args):
+        return 0
     demo = None
     if args.demo is not None:
         demo = _demo(args)
@@ -132,6 +136,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     app.run()
     return 0
+
+
+def _pick(args: argparse.Namespace) -> bool:
+    """Ask which port (or the simulator) the console opens; False when the user quits instead."""
+    from qlaterm.ui.port_picker import SIMULATOR, PortPickerApp
+
+    choice = PortPickerApp().run()
+    if choice is None:
+        return False
+    if choice == SIMULATOR:
+        args.sim = True
+    else:
+        args.port = choice
+    return True
 
 
 def _demo(args: argparse.Namespace) -> tuple[str, Transcript] | None:

@@ -44,6 +44,7 @@ from .footer import RankedFooter
 from .keymap import load_keymap
 from .messages import RequestChosen, ResourceChosen, StateChanged
 from .objects import ObjectTree
+from .palette import Action, ActionCommands, PaletteEntry
 from .requests import RequestsPane
 from .slot import Slot
 from .status import StatusPane
@@ -127,37 +128,48 @@ class QlatermApp(App[None]):
         Binding("escape", "focus_command", "Command line", show=False, id="focus_command"),
     ]
 
-    ACTIONS: dict[str, tuple[str, str]] = {
-        "answer": ("Answer request", "Answer the selected (or oldest) server request: read, observe, write, execute"),
-        "notify_resource": ("Notify", "Send AT+QLANOTIFY for an observed resource (NON or CON)"),
-        "register": ("Register", "AT+QLAREG (configure first when the module has no server)"),
-        "update": ("Update registration", "AT+QLAUPDATE: new lifetime or binding"),
-        "deregister": ("Deregister", "AT+QLADEREG"),
-        "configure": ("Configure server", "AT+QLACONFIG form: server, port, endpoint, lifetime, PSK, binding"),
-        "settings": ("Optional settings", "AT+QLACFG form: retransmit, auto_ack, access_mode, platform, …"),
-        "add_object": ("Add object", "AT+QLAADDOBJ: a custom object instance and its resources"),
-        "delete_object": ("Delete object", "AT+QLADELOBJ"),
-        "send_data": ("Send data", "AT+QLASENDDATA: a string or opaque value to the server's /dp, NON or CON"),
-        "recover": ("Recover session", "AT+QLARECOVER (status 7: woken from deep sleep, recovery_mode 1)"),
-        "reboot": ("Reboot module", "AT+QRST=1 (what the server asks with an Execute of /3/0/4 or /3/0/5)"),
-        "drain": ("Drain URC buffer", "AT+QLARD until the buffer is empty (buffer mode)"),
-        "find": ("Find in transcript", "Search and filter the AT transcript"),
-        "save_log": ("Save transcript", "Write the transcript to a file, PSKs masked"),
-        "toggle_platform": ("Toggle platform pane", "Show or hide the bundled platform (sim mode)"),
-        "deep_sleep": ("Deep sleep (simulator)", "The simulated module stops answering AT and the network"),
-        "wake": ("Wake (simulator)", "The simulated module prints its boot banner and recovers its session"),
-        "network": ("Network condition (simulator)", "The next radio condition: ideal → good → poor → edge → none"),
-        "serial_settings": ("Serial settings", "Baud, data bits, parity, stop bits, flow control of the open port"),
-        "toggle_dtr": ("Toggle DTR", "Drop or raise the serial port's DTR line"),
-        "toggle_rts": ("Toggle RTS", "Drop or raise the serial port's RTS line"),
-        "clear_transcript": ("Clear transcript", "Forget the lines shown so far"),
-        "hex_view": ("Hex view", "The transcript's lines as their bytes on the link: hex and ASCII, CR and LF too"),
-        "reread": ("Re-read module state", " · ".join(STARTUP_COMMANDS + NETWORK_COMMANDS)),
-        "record": ("Record as transcript", "Save the session (or the marked range) as a file qlaterm replay runs"),
-        "mark": ("Mark the recording", "A recorded range starts here; pressed again, it ends here"),
-        "command_list": ("Command list", "Pick lines of a command list file, or run them all as a transcript"),
-        "help": ("Help", "Help for the focused pane and the keys"),
+    ACTIONS: dict[str, Action] = {
+        "answer": Action("Answer request", "Answer the selected (or oldest) server request: read, observe, write, "
+                         "execute", ("AT+QLARDRSP", "AT+QLAOBSRSP", "AT+QLAWRRSP", "AT+QLAEXERSP")),
+        "notify_resource": Action("Notify", "An observed resource's new value to the server (NON or CON)",
+                                  ("AT+QLANOTIFY",)),
+        "register": Action("Register", "Register with the server (configure first when the module has none)",
+                           ("AT+QLAREG",)),
+        "update": Action("Update registration", "A new lifetime or binding", ("AT+QLAUPDATE",)),
+        "deregister": Action("Deregister", "Leave the server", ("AT+QLADEREG",)),
+        "configure": Action("Configure server", "Server, port, endpoint, lifetime, PSK, binding",
+                            ("AT+QLACONFIG",)),
+        "settings": Action("Optional settings", "retransmit, auto_ack, access_mode, platform, …", ("AT+QLACFG",)),
+        "add_object": Action("Add object", "A custom object instance and its resources", ("AT+QLAADDOBJ",)),
+        "delete_object": Action("Delete object", "Remove a custom object", ("AT+QLADELOBJ",)),
+        "send_data": Action("Send data", "A string or opaque value to the server's /dp, NON or CON",
+                            ("AT+QLASENDDATA",)),
+        "recover": Action("Recover session", "Status 7: woken from deep sleep with recovery_mode 1",
+                          ("AT+QLARECOVER",)),
+        "reboot": Action("Reboot module", "What the server asks with an Execute of /3/0/4 or /3/0/5", ("AT+QRST",)),
+        "drain": Action("Drain URC buffer", "Read the buffered URCs until the buffer is empty (buffer mode)",
+                        ("AT+QLARD",)),
+        "find": Action("Find in transcript", "Search and filter the AT transcript"),
+        "save_log": Action("Save transcript", "Write the transcript to a file, PSKs masked"),
+        "toggle_platform": Action("Toggle platform pane", "Show or hide the bundled platform (sim mode)"),
+        "deep_sleep": Action("Deep sleep (simulator)", "The simulated module stops answering AT and the network"),
+        "wake": Action("Wake (simulator)", "The simulated module prints its boot banner and recovers its session"),
+        "network": Action("Network condition (simulator)",
+                          "The next radio condition: ideal → good → poor → edge → none"),
+        "serial_settings": Action("Serial settings", "Baud, data bits, parity, stop bits, flow control of the port"),
+        "toggle_dtr": Action("Toggle DTR", "Drop or raise the serial port's DTR line"),
+        "toggle_rts": Action("Toggle RTS", "Drop or raise the serial port's RTS line"),
+        "clear_transcript": Action("Clear transcript", "Forget the lines shown so far"),
+        "hex_view": Action("Hex view", "The transcript's lines as their bytes on the link: hex and ASCII, CR and LF"),
+        "reread": Action("Re-read module state", " · ".join(STARTUP_COMMANDS + NETWORK_COMMANDS)),
+        "record": Action("Record as transcript", "The session (or the marked range) as a file qlaterm replay runs"),
+        "mark": Action("Mark the recording", "A recorded range starts here; pressed again, it ends here"),
+        "command_list": Action("Command list", "Pick lines of a command list file, or run them all as a transcript"),
+        "help": Action("Help", "Help for the focused pane and the keys"),
     }
+    """Every action of the console, for the palette and the keys help; its key comes from ``BINDINGS``."""
+
+    COMMANDS = App.COMMANDS | {ActionCommands}
 
     def __init__(
         self,
@@ -434,7 +446,7 @@ class QlatermApp(App[None]):
         if state.reboot_requested != self._reboot_offered:
             self._reboot_offered = state.reboot_requested
             if state.reboot_requested is not None:
-                key = self._key_of("reboot")
+                key = self.key_for("reboot") or "ctrl+p"
                 self.notify(f"the server executed {format_path(state.reboot_requested)}: the module waits for "
                             f"AT+QRST=1 — {key} (or the palette's Reboot module) sends it",
                             title="reboot requested", timeout=15)
@@ -614,8 +626,8 @@ class QlatermApp(App[None]):
             self._held_action = None
             return True
         self._held_action = action
-        self.notify(f"{objection}\n{self._key_of(action)} again sends {line} anyway", title="not sent",
-                    severity="warning")
+        key = self.key_for(action) or action
+        self.notify(f"{objection}\n{key} again sends {line} anyway", title="not sent", severity="warning")
         return False
 
     def action_update(self) -> None:
@@ -663,14 +675,6 @@ class QlatermApp(App[None]):
 
     def action_reboot(self) -> None:
         self.push_screen(dialogs.RebootDialog(self.state.reboot_requested), self._sent)
-
-    def _key_of(self, binding_id: str) -> str:
-        """The key bound to an action now (after remapping), for messages that name it."""
-        keymap = getattr(self, "_keymap", {}) or {}
-        for binding in self.BINDINGS:
-            if isinstance(binding, Binding) and binding.id == binding_id:
-                return keymap.get(binding_id, binding.key)
-        return binding_id
 
     def action_drain(self) -> None:
         self.run_worker(self._drain(), group="at", name="drain", exit_on_error=False)
@@ -949,27 +953,40 @@ class QlatermApp(App[None]):
             if not isinstance(binding, Binding) or not binding.id:
                 continue
             key = keymap.get(binding.id, binding.key)
-            title = self.ACTIONS.get(binding.action, (binding.description, ""))[0]
+            action = self.ACTIONS.get(binding.action)
+            title = action.title if action is not None else binding.description
             rows.append(f"| `{key}` | {title} | `{binding.id}` |")
         rows += ["| `ctrl+p` | command palette: every action | |", "| `ctrl+q` | quit | |", "",
                  f"Keys can be remapped in `~/.config/qlaterm/keymap.toml` (`[keys]` id = \"key\"). "
                  f"qlaterm {__version__}."]
         return "\n".join(rows)
 
-    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
-        for action, (title, help_text) in self.ACTIONS.items():
+    def key_for(self, action: str) -> str | None:
+        """The key bound to ``action`` now (after remapping; the first of several), for the palette and the
+        messages that name it; None when it has none."""
+        keymap = getattr(self, "_keymap", {}) or {}
+        for binding in self.BINDINGS:
+            if isinstance(binding, Binding) and binding.action == action:
+                key = keymap.get(binding.id, binding.key) if binding.id else binding.key
+                return key.split(",")[0].strip()
+        return None
+
+    def palette_entries(self) -> Iterable[PaletteEntry]:
+        """The actions that mean something with this link (the simulator's, a serial port's), with their keys."""
+        for action, entry in self.ACTIONS.items():
             if action in _SIM_ACTIONS and self.simulator is None:
                 continue
             if action in _SERIAL_ACTIONS and self.transport.serial is None:
                 continue
-            yield SystemCommand(title, help_text, getattr(self, f"action_{action}"))
+            yield PaletteEntry(entry, self.key_for(action), getattr(self, f"action_{action}"))
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
         simulator = self.simulator
         if simulator is not None:
             for name in simulator.networks:
                 yield SystemCommand(f"Network: {name} (simulator)", f"Put the simulated module in the {name} radio "
                                     "condition", partial(self.set_network, name))
-
 
 _AUTOMATIC = frozenset((*STARTUP_COMMANDS, *NETWORK_COMMANDS, *POLL_COMMANDS, "AT+QLARD?"))
 """The lines of the console's own state reads and polls."""

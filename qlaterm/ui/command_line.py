@@ -17,9 +17,11 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.css.query import NoMatches
 from textual.message import Message
 from textual.suggester import Suggester
 from textual.widgets import Input, Static
+from textual.widgets._toast import ToastRack  # the screen's toast container: there is no public name for it
 
 from qlaterm.at.catalogue import (
     BASIC_COMMANDS,
@@ -261,6 +263,22 @@ one under the cursor highlighted, with its range) and what the module would obje
     @property
     def input(self) -> Input:
         return self.query_one(CommandInput)
+
+    def on_resize(self) -> None:
+        self.keep_toasts_above()
+
+    def keep_toasts_above(self) -> None:
+        """Toasts rise from the bottom of the screen: they start above the command line (and what is below
+        it, the footer), however many rows its hint and verdict take, so that they never cover the line
+        being typed."""
+        screen = self.screen
+        try:
+            rack = screen.get_child_by_type(ToastRack)
+        except NoMatches:  # notifications are off
+            return
+        below = max(1, screen.size.height - self.region.y)
+        if rack.styles.margin.bottom != below:
+            rack.styles.margin = (0, 0, below, 0)
 
     def on_input_changed(self, event: Input.Changed) -> None:
         event.stop()

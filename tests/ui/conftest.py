@@ -100,11 +100,12 @@ class Console:
 
 
 @asynccontextmanager
-async def running_console(*, mask_secrets: bool = True, size: tuple[int, int] = SIZE,
+async def running_console(*, mask_secrets: bool = True, size: tuple[int, int] = SIZE, notifications: bool = False,
                           **transport: Any) -> AsyncIterator[Console]:
-    """The console over the simulator and a platform on a free port; ``transport`` goes to InProcTransport."""
+    """The console over the simulator and a platform on a free port; ``transport`` goes to InProcTransport.
+    Toasts are drawn only with ``notifications`` (the notifications are kept either way)."""
     app = QlatermApp(InProcTransport(platform_port=0, **{"network": "ideal", **transport}), mask_secrets=mask_secrets)
-    async with app.run_test(size=size) as pilot:
+    async with app.run_test(size=size, notifications=notifications) as pilot:
         c = Console(app, pilot)
         await c.settle()
         yield c

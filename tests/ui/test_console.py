@@ -184,9 +184,9 @@ async def test_f1_help_is_for_the_focused_pane(console: Console) -> None:
 
 
 async def test_every_action_is_in_the_palette_and_bound(console: Console) -> None:
-    titles = {c.title for c in console.app.get_system_commands(console.app.screen)}
+    titles = {e.action.title for e in console.app.palette_entries()}
     serial_only = {"serial_settings", "toggle_dtr", "toggle_rts"}  # (tests/ui/test_serial_controls.py)
-    assert {title for action, (title, _) in QlatermApp.ACTIONS.items() if action not in serial_only} <= titles
+    assert {a.title for action, a in QlatermApp.ACTIONS.items() if action not in serial_only} == titles
     bound = {b.action for b in QlatermApp.BINDINGS}
     assert set(QlatermApp.ACTIONS) <= bound
 

@@ -65,4 +65,4 @@ async def test_keys_are_masked_in_the_bytes_too(console: Console) -> None:
 
 
 def test_the_palette_has_it(console: Console) -> None:
-    assert "Hex view" in {c.title for c in console.app.get_system_commands(console.app.screen)}
+    assert "Hex view" in {e.action.title for e in console.app.palette_entries()}

@@ -99,5 +99,5 @@ async def test_reboot_offered_when_the_server_executes_3_0_4(console: Console) -
 
 
 async def test_reboot_is_in_the_palette(console: Console) -> None:
-    titles = {c.title for c in console.app.get_system_commands(console.app.screen)}
+    titles = {e.action.title for e in console.app.palette_entries()}
     assert {"Reboot module", "Recover session", "Send data"} <= titles

@@ -75,9 +75,9 @@ async def test_dtr_and_rts_toggle_from_keys_and_the_palette() -> None:
         await pilot.pause()
         assert not transport.dtr and not transport._port().dtr
         assert "DTR off · RTS on" in status(app)
-        commands = {c.title: c for c in app.get_system_commands(app.screen)}
-        assert {"Serial settings", "Toggle DTR", "Toggle RTS"} <= set(commands)
-        commands["Toggle RTS"].callback()
+        entries = {e.action.title: e for e in app.palette_entries()}
+        assert {"Serial settings", "Toggle DTR", "Toggle RTS"} <= set(entries)
+        entries["Toggle RTS"].run()
         await pilot.pause()
         assert not transport.rts and "DTR off · RTS off" in status(app)
         assert notes(app)[-2:] == ["DTR off", "RTS off"]
@@ -87,7 +87,7 @@ async def test_dtr_and_rts_toggle_from_keys_and_the_palette() -> None:
 
 async def test_the_simulator_has_no_serial_port(console: Console) -> None:
     app = console.app
-    titles = {c.title for c in app.get_system_commands(app.screen)}
+    titles = {e.action.title for e in app.palette_entries()}
     assert not {"Serial settings", "Toggle DTR", "Toggle RTS"} & titles
     for key in ("shift+f8", "shift+f9", "shift+f10"):
         await console.pilot.press(key)

@@ -56,7 +56,7 @@ async def test_the_pane_button_sleeps_and_wakes(console: Console) -> None:
 
 
 async def test_sim_controls_are_in_the_palette(console: Console) -> None:
-    titles = [c.title for c in console.app.get_system_commands(console.app.screen)]
+    titles = [e.action.title for e in console.app.palette_entries()]
     assert "Deep sleep (simulator)" in titles and "Wake (simulator)" in titles
     ids = {b.id for b in console.app.BINDINGS if getattr(b, "id", None)}
     assert {"deep_sleep", "wake"} <= ids

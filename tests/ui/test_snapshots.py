@@ -9,7 +9,10 @@ from typing import Any
 
 import pytest
 
+from qlaterm.link.ports import Port
+from qlaterm.ui.port_picker import PortPickerApp
 from tests.ui.scenes import DIALOGS, SIZE, dialog_scene, fixed_app, hex_scene, main_scene
+from tests.ui.test_port_picker import PORTS
 
 os.environ["TZ"] = "UTC"
 time.tzset()
@@ -50,3 +53,9 @@ def test_tall_dialog_in_an_80_by_24_terminal(name: str, snap_compare: Callable[.
 @pytest.mark.parametrize("size", [(80, 24), SIZE], ids=["80x24", "120x40"])
 def test_hex_view(size: tuple[int, int], snap_compare: Callable[..., bool]) -> None:
     assert snap_compare(fixed_app(), terminal_size=size, run_before=hex_scene)
+
+
+@pytest.mark.parametrize("found", [PORTS, []], ids=["ports", "none"])
+def test_port_picker_in_an_80_by_24_terminal(found: list[Port], snap_compare: Callable[..., bool]) -> None:
+    """``qlaterm`` alone: the ports found, Quectel's first and marked, then the simulator."""
+    assert snap_compare(PortPickerApp(lambda: list(found)), terminal_size=(80, 24))
