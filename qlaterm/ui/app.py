@@ -35,7 +35,7 @@ from qlaterm.link.session import Kind, Rebooted, Reply, Session, SessionEvent, T
 from qlaterm.link.sessionlog import SessionLog
 from qlaterm.link.simulator import PlatformHandle, SimFacts, SimulatorControls
 from qlaterm.paths import state_dir
-from qlaterm.replay.record import RecordedSimulator, Recording
+from qlaterm.replay.capture import RecordedSimulator, Recording
 from qlaterm.state import DeviceState, Request, format_path
 
 from . import dialogs
@@ -45,7 +45,6 @@ from .keymap import load_keymap
 from .messages import RequestChosen, ResourceChosen, StateChanged
 from .objects import ObjectTree
 from .palette import Action, ActionCommands, PaletteEntry
-from .requests import RequestsPane
 from .slot import Slot
 from .status import StatusPane
 from .transcript import Transcript
@@ -54,6 +53,7 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
     from qlaterm.replay.format import Transcript as ReplayTranscript
 
     from .find_bar import FindBar
+    from .requests import RequestsPane
 
 __all__ = ["STARTUP_COMMANDS", "QlatermApp"]
 
@@ -265,12 +265,17 @@ class QlatermApp(App[None]):
                 status.serial = self.transport.serial
                 yield status
                 yield Slot(lambda: ObjectTree(self.state, id="objects"), id="objects", title="Objects")
-                yield Slot(lambda: RequestsPane(self.state, id="requests"), id="requests", title="Requests")
+                yield Slot(self._requests_pane, id="requests", title="Requests")
         secrets = self.state.secrets
         history_conceal = (lambda line: conceal(line, secrets)) if self.mask_secrets else None
         yield CommandLine(history_file=self.history_file, conceal=history_conceal, id="command",
                           objection=self.state.objection)
         yield RankedFooter(FOOTER_RANK)
+
+    def _requests_pane(self) -> RequestsPane:
+        from .requests import RequestsPane  # a DataTable: imported after the first frame, with its pane
+
+        return RequestsPane(self.state, id="requests")
 
     def _platform_pane(self, simulator: SimulatorControls) -> Widget:
         from .platform_pane import PlatformPane
@@ -453,6 +458,8 @@ class QlatermApp(App[None]):
         self._refresh_sim_facts()
         self.query_one(StatusPane).refresh_state()
         if self._panes_ready.is_set():  # else each pane reads the state when it is mounted
+            from .requests import RequestsPane
+
             self.query_one(ObjectTree).refresh_state()
             self.query_one(RequestsPane).refresh_state()
 
@@ -568,6 +575,8 @@ class QlatermApp(App[None]):
     # -- quick actions ------------------------------------------------------------------------------------
 
     def _request(self) -> Request | None:
+        from .requests import RequestsPane
+
         panes = self.query(RequestsPane)  # none in the moment before the first frame's panes are filled
         mid = panes.first().selected_mid if panes and panes.first().has_focus else None
         if mid is not None and mid in self.state.requests:
@@ -1007,6 +1016,7 @@ def _widget_binding_ids() -> set[str]:
     from .find_bar import FindBar
     from .folding_log import FoldingLog
     from .platform_pane import PlatformPane
+    from .requests import RequestsPane
 
     ids: set[str] = set()
     panes = (Transcript, FoldingLog, PlatformPane, ObjectTree, RequestsPane, CommandInput, FindBar, ActionDialog, Help,
