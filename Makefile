@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PORT   ?=
-JOBS   ?= auto
+JOBS   ?= $(shell echo $$(( $$(nproc 2>/dev/null || echo 1) * 2 )))
 
 .PHONY: run test bench soak lint screenshots sim clean
 
@@ -24,7 +24,8 @@ endif
 sim: $(STAMP)
 	$(BIN)/qlaterm-sim --pty
 
-# In parallel over JOBS workers (pytest-xdist; JOBS=0 runs in this process); tests marked `serial` run alone.
+# In parallel over JOBS workers (pytest-xdist; JOBS=0 runs in this process), two per CPU by default: many
+# tests wait on a simulated network most of their time.  Tests marked `serial` run alone.
 # Bytecode is cached even where PYTHONDONTWRITEBYTECODE is set: every worker and every spawned simulator
 # would otherwise compile the package and rewrite the test modules again.
 test: $(STAMP)
