@@ -221,7 +221,9 @@ one under the cursor highlighted, with its range) and what the module would obje
   module's state makes pointless: an answer to a message ID that is not waiting (answered, expired, never
   seen), a notification nobody observes, a second instance with the same ID, an Update, De-register or
   notification while not registered, `AT+QLASENDDATA` off AndLink, anything while the module sleeps.
-* Quoted or bare strings are both fine: `"device1-api.10646.cn"` equals `device1-api.10646.cn`.
+* Quoted or bare strings are both fine: `"device1-api.10646.cn"` equals `device1-api.10646.cn`. A string
+  cannot carry a double quote (`"`): the AT syntax has no escape for it, and such a line is held and explained.
+* `<len>` of a string counts its bytes in UTF-8 (`"héllo"` is 6), as the module does.
 """
 
     @dataclass
@@ -293,6 +295,10 @@ one under the cursor highlighted, with its range) and what the module would obje
         self.post_message(self.Submitted(line))
 
     def _concern(self, verdict: Checked) -> str | None:
+        """What makes a well-formed line doubtful: a quote the module may read differently, or what the
+        device's state makes of it."""
+        if verdict.caution:
+            return verdict.caution
         return self.objection(verdict) if self.objection is not None else None
 
     def remember(self, line: str) -> None:

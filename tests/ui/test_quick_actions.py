@@ -88,7 +88,7 @@ async def test_read_answered_from_the_dialog_reaches_the_platform(console: Conso
     assert isinstance(dialog, AnswerDialog)
     editor = dialog.query_one(ValueEditor)
     await type_into(console, editor.query_one(Input), "hello")
-    assert "len 5 characters · hex 68656C6C6F" in str(editor.query_one(".computed").render())
+    assert "len 5 bytes · hex 68656C6C6F" in str(editor.query_one(".computed").render())
     await console.pilot.press("enter")
     result = await read
     assert result.ok and result.value == "hello"
