@@ -22,7 +22,6 @@ from qlaterm.at.check import Checked, Rejected, check_line
 from qlaterm.at.framing import Line, LineFramer
 from qlaterm.at.params import split_params
 from qlaterm.at.parse import Broken, Event, parse_line
-from qlaterm.at.wire import wire_length
 from qlaterm.at.values import (
     INT_MAX,
     INT_MIN,
@@ -34,6 +33,7 @@ from qlaterm.at.values import (
     decode_value,
     encode_value,
 )
+from qlaterm.at.wire import wire_length
 
 settings.register_profile("at", deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile("at-long", parent=settings.get_profile("at"), max_examples=5000)
