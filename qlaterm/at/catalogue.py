@@ -168,7 +168,8 @@ INST = _p("instanceID", lo=0, hi=65535)
 RES = _p("resourceID", lo=0, hi=65535)
 VTYPE = _p("value_type", choices=(1, 2, 3, 4, 5), help="1 string, 2 opaque (hex), 3 integer, 4 float, 5 boolean")
 LEN = _p(
-    "len", lo=0, hi=1024, help="characters for string/integer/float, bytes for opaque (hex digits / 2), 1 for boolean"
+    "len", lo=0, hi=1024,
+    help="bytes for string (UTF-8) and opaque (hex digits / 2), characters for integer/float, 1 for boolean",
 )
 VALUE = _p("value", "value", help="the value; opaque as hex digits")
 INDEX = _p("index", lo=0, hi=65535, help="parts N-1 … 0 of a long value; 0 is the last")

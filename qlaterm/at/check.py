@@ -44,6 +44,8 @@ class Checked:
     form: Form
     command: Command | None = None
     args: dict[str, Any] = field(default_factory=dict)
+    caution: str | None = None
+    """What the module accepts but may read differently than meant (a quote inside a string)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +113,27 @@ def _check(line: str) -> Checked | Rejected:
     verdict = checker(line, command, tokens)
     if isinstance(verdict, Rejected) and verdict.code is not None and command.cme_params is not None:
         return replace(verdict, code=command.cme_params)
+    if isinstance(verdict, Checked):
+        caution = _quote_caution(command, tokens)
+        if caution:
+            return replace(verdict, caution=caution)
     return verdict
+
+
+def _quote_caution(command: Command, tokens: list[Token]) -> str | None:
+    """A ``"`` inside a string: the AT syntax has no escape for it, so a module may end the string there."""
+    for index, token in enumerate(tokens):
+        if '"' not in token.text:
+            continue
+        if index == command.value_index:
+            return ('<value> contains a double quote ("): an AT string cannot carry one (there is no escape), '
+                    "so the module may end the value there; send it as opaque hex (value_type 2) instead")
+        if command.name == "+QLACFG":
+            name = f'the "{tokens[0].text}" setting' if index else "the setting name"
+        else:
+            name = f"<{command.params[index].name}>" if index < len(command.params) else "a parameter"
+        return f'{name} contains a double quote ("): an AT string cannot carry one (there is no escape)'
+    return None
 
 
 def _check_basic(line: str) -> Checked | Rejected:

@@ -4,12 +4,15 @@ The BC26 accepts strings quoted or bare (``device1-api.10646.cn`` equals ``"devi
 quoted strings may contain commas, and the module itself prints quoted values that contain quotes
 (``"write",…,20,"{"outletStatus":"1"}",0``).  A quote therefore closes a string only where it is followed
 by a comma (blanks allowed before it) or by the end of the line.  Where a ``<value_type>,<len>,<value>``
-triple is known, the value is taken by its length instead, so even a value containing ``",`` splits right.
+triple is known, the value is taken by its length instead, so even a value containing ``",`` splits right;
+the length counts bytes (UTF-8 for a string, two hex digits a byte for opaque), as the module does.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from .wire import characters_in
 
 __all__ = ["MAX_DIGITS", "ParamError", "Token", "parse_int", "split_pairs", "split_params"]
 
@@ -50,14 +53,17 @@ def parse_int(text: str) -> int | None:
     return int(text)
 
 
-def _sized_length(pairs: list[tuple[str, bool]]) -> int | None:
-    """Characters the value after ``<value_type>,<len>`` occupies, when both are numbers."""
+def _sized_length(pairs: list[tuple[str, bool]], text: str, start: int) -> int | None:
+    """Characters the value from ``start`` occupies by ``<value_type>,<len>``, when both are numbers:
+    two hex digits a byte for opaque, ``<len>`` bytes of UTF-8 for anything else."""
     if len(pairs) < 2:
         return None
     value_type, length = parse_int(pairs[-2][0]), parse_int(pairs[-1][0])
     if value_type is None or length is None or length < 0:
         return None
-    return 2 * length if value_type == 2 else length
+    if value_type == 2:
+        return 2 * length
+    return characters_in(text, start, length)
 
 
 def split_params(text: str, value_index: int | None = None) -> list[Token]:
@@ -86,7 +92,7 @@ def split_pairs(text: str, value_index: int | None = None) -> list[tuple[str, bo
         if pos < end and text[pos] == '"':
             close = -1
             if value_index is not None and len(pairs) == value_index:
-                size = _sized_length(pairs)
+                size = _sized_length(pairs, text, pos + 1)
                 if size is not None:
                     candidate = pos + 1 + size
                     if candidate < end and text[candidate] == '"' and _token_end(text, candidate + 1) >= 0:

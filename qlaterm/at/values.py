@@ -1,7 +1,7 @@
 """The ``<value_type>,<len>,<value>`` triple of QLARDRSP, QLAOBSRSP, QLANOTIFY, QLASENDDATA and "write" URCs.
 
-Integrators get ``<len>`` wrong more than anything else (characters for strings, *bytes* for opaque hex),
-so both the console and the simulator compute and check it here, in one place.
+Integrators get ``<len>`` wrong more than anything else (UTF-8 bytes for strings, *bytes* for opaque hex,
+not hex digits), so both the console and the simulator compute and check it here, in one place.
 """
 
 from __future__ import annotations
@@ -12,13 +12,14 @@ from dataclasses import dataclass
 from enum import IntEnum
 
 from .params import MAX_DIGITS
+from .wire import wire_length
 
 __all__ = [
     "HEX",
     "INT_MAX",
     "INT_MIN",
     "MAX_OPAQUE_BYTES",
-    "MAX_STRING_CHARS",
+    "MAX_STRING_BYTES",
     "AtValue",
     "InvalidValue",
     "ValueType",
@@ -26,7 +27,8 @@ __all__ = [
     "encode_value",
 ]
 
-MAX_STRING_CHARS = 1024
+MAX_STRING_BYTES = 1024
+"""The longest string value, in bytes of UTF-8 (what ``<len>`` counts)."""
 MAX_OPAQUE_BYTES = 512
 
 INT_MIN = -(2**63)
@@ -91,9 +93,10 @@ def encode_value(value_type: int, value: Scalar) -> tuple[int, str]:
             text = value.decode("utf-8") if isinstance(value, bytes) else str(value)
         except UnicodeDecodeError:
             raise InvalidValue(3, "a string value is text (UTF-8)") from None
-        if len(text) > MAX_STRING_CHARS:
-            raise InvalidValue(3, f"a string value holds at most {MAX_STRING_CHARS} characters")
-        return len(text), text
+        length = wire_length(text)
+        if length > MAX_STRING_BYTES:
+            raise InvalidValue(3, f"a string value holds at most {MAX_STRING_BYTES} bytes (UTF-8), not {length}")
+        return length, text
     if vt is ValueType.OPAQUE:
         if isinstance(value, str):
             if not HEX.fullmatch(value):
@@ -154,10 +157,15 @@ def decode_value(value_type: int, length: int, text: str) -> Scalar:
     if length < 0:
         raise InvalidValue(3, "<len> cannot be negative")
     if vt is ValueType.STRING:
-        if length > MAX_STRING_CHARS:
-            raise InvalidValue(3, f"a string value holds at most {MAX_STRING_CHARS} characters")
-        if len(text) != length:
-            raise InvalidValue(3, f"<len> is {length} but the string has {len(text)} characters")
+        if length > MAX_STRING_BYTES:
+            raise InvalidValue(3, f"a string value holds at most {MAX_STRING_BYTES} bytes (UTF-8)")
+        size = wire_length(text)
+        if size != length:
+            if size != len(text):
+                raise InvalidValue(
+                    3, f"<len> counts bytes: the string is {size} bytes in UTF-8 ({len(text)} characters), not {length}"
+                )
+            raise InvalidValue(3, f"<len> is {length} but the string has {size} characters")
         return text
     if vt is ValueType.OPAQUE:
         if not HEX.fullmatch(text):

@@ -9,6 +9,7 @@ from aiocoap.numbers.codes import Code
 from qlaterm.at.build import urc, urc_data
 from qlaterm.at.codes import LwM2MState, StatusCode
 from qlaterm.at.values import AtValue, ValueType
+from qlaterm.at.wire import wire_length
 from qlaterm.lwm2m.formats import Scalar, scalar_bytes
 from qlaterm.sim.client.core import LwM2MClient, ServerRequest
 from qlaterm.sim.state import ModuleState
@@ -89,7 +90,7 @@ class NetworkEvents:
         lines = []
         for index, (res_path, value) in zip(range(len(items) - 1, -1, -1), items, strict=True):
             if isinstance(value, str):
-                shown = AtValue(ValueType.STRING, len(value), value)
+                shown = AtValue(ValueType.STRING, wire_length(value), value)
             else:
                 raw = value if isinstance(value, bytes) else scalar_bytes(value)
                 shown = AtValue(ValueType.OPAQUE, len(raw), raw.hex().upper())

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from rich.style import Style
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -37,7 +38,7 @@ from qlaterm.at.params import ParamError, split_params
 
 from .private import private_file
 
-__all__ = ["COMPLETIONS", "CommandLine", "CommandSuggester", "hint_for", "verdict_text"]
+__all__ = ["COMPLETIONS", "CommandLine", "CommandSuggester", "VerdictLine", "hint_for", "verdict_text"]
 
 
 def _completions() -> list[str]:
@@ -163,27 +164,88 @@ def _cfg_signature(text: Text, tail: str, index: int) -> None:
     text.append(f"  {setting.help}", style="dim")
 
 
+Styler = Callable[[str], Style | str]
+"""A verdict part's name (``error``, ``hint``, ``concern``, ``ready``, ``held``) → the style it is drawn in."""
+
+_PLAIN_VERDICT: dict[str, Style | str] = {
+    "error": "red", "hint": "yellow", "concern": "yellow", "ready": "green", "held": "bold reverse",
+}
+
+
 def verdict_text(
-    verdict: Checked | Rejected | None, line: str, *, held: bool = False, concern: str | None = None
+    verdict: Checked | Rejected | None, line: str, *, held: bool = False, concern: str | None = None,
+    style: Styler = _PLAIN_VERDICT.__getitem__,
 ) -> Text:
     """What the checker says of ``line``, whole (it wraps): the module's error with its meaning and the
     suggested correction, or what the device's state makes of a well-formed line (``concern``); a held line
-    says first that it was not sent."""
+    says first that it was not sent.  ``style`` gives each part's style (the command line's component
+    classes, so the colours follow the theme)."""
     text = Text()
     doubtful = (isinstance(verdict, Rejected) and verdict.code is not None) or bool(concern)
     if held and doubtful:
-        text.append("not sent · Enter again sends it anyway", style="bold reverse")
+        text.append("not sent · Enter again sends it anyway", style=style("held"))
         text.append("  ")
     if isinstance(verdict, Rejected) and verdict.code is not None:
-        text.append(f"✗ +CME ERROR: {verdict.code} — {verdict.message}", style="red")
+        text.append(f"✗ +CME ERROR: {verdict.code} — {verdict.message}", style=style("error"))
         if verdict.hint:
-            text.append(f"  hint: {verdict.hint}", style="yellow")
+            text.append("  ")
+            text.append(f"hint: {verdict.hint}", style=style("hint"))
     elif isinstance(verdict, Checked) and line.strip():
         if concern:
-            text.append(f"⚠ {concern}", style="yellow")
+            text.append(f"⚠ {concern}", style=style("concern"))
         else:
-            text.append("✓ ready to send", style="green")
+            text.append("✓ ready to send", style=style("ready"))
     return text
+
+
+class VerdictLine(Static):
+    """The checker's verdict on the line being typed, drawn at render time in its component styles."""
+
+    COMPONENT_CLASSES = {
+        "verdict--error",
+        "verdict--hint",
+        "verdict--concern",
+        "verdict--ready",
+        "verdict--held",
+    }
+    """The parts of the verdict: the module's error and its meaning, the suggested correction, what the
+    device's state makes of a line, a line ready to send, and the note on a held line.  The theme's text
+    colours keep 4.5:1 and more against the background; a theme switch recolours a verdict on screen."""
+
+    DEFAULT_CSS = """
+    VerdictLine {
+        height: auto;
+        & > .verdict--error { color: $text-error; }
+        & > .verdict--hint { color: $foreground; text-style: italic; }
+        & > .verdict--concern { color: $foreground; text-style: bold; }
+        & > .verdict--ready { color: $text-success; }
+        & > .verdict--held { text-style: bold reverse; }
+    }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__("", id=id)
+        self._shown: tuple[Checked | Rejected | None, str, bool, str | None] = (None, "", False, None)
+        self._drawn = Text()
+        """The verdict as last laid out, in default styles: a key that leaves it so costs no layout."""
+
+    def show(self, verdict: Checked | Rejected | None, line: str, *, held: bool = False,
+             concern: str | None = None) -> None:
+        self._shown = (verdict, line, held, concern)
+        visible = bool(line.strip()) and verdict is not None
+        if self.display != visible:
+            self.display = visible
+        drawn = verdict_text(verdict, line, held=held, concern=concern)
+        if drawn != self._drawn:
+            self._drawn = drawn
+            self.refresh(layout=True)
+
+    def render(self) -> Text:
+        verdict, line, held, concern = self._shown
+        return verdict_text(verdict, line, held=held, concern=concern, style=self._style)
+
+    def _style(self, name: str) -> Style:
+        return self.get_component_rich_style(f"verdict--{name}", partial=True)
 
 
 class CommandInput(Input):
@@ -223,7 +285,9 @@ one under the cursor highlighted, with its range) and what the module would obje
   module's state makes pointless: an answer to a message ID that is not waiting (answered, expired, never
   seen), a notification nobody observes, a second instance with the same ID, an Update, De-register or
   notification while not registered, `AT+QLASENDDATA` off AndLink, anything while the module sleeps.
-* Quoted or bare strings are both fine: `"device1-api.10646.cn"` equals `device1-api.10646.cn`.
+* Quoted or bare strings are both fine: `"device1-api.10646.cn"` equals `device1-api.10646.cn`. A string
+  cannot carry a double quote (`"`): the AT syntax has no escape for it, and such a line is held and explained.
+* `<len>` of a string counts its bytes in UTF-8 (`"héllo"` is 6), as the module does.
 """
 
     @dataclass
@@ -235,8 +299,8 @@ one under the cursor highlighted, with its range) and what the module would obje
     def __init__(self, *, history_file: Path | None = None, conceal: Callable[[str], str] | None = None,
                  id: str | None = None, objection: Callable[[Checked], str | None] | None = None) -> None:
         super().__init__(id=id)
-        self._shown: tuple[Text, Text] = (hint_for("")[0], Text(""))
-        """The hint and verdict lines as last drawn."""
+        self._hint = hint_for("")[0]
+        """The hint line as last drawn."""
         self.objection = objection
         """What the device's state makes of a well-formed line (the model's ``objection``), if anything."""
         self.history: list[str] = []
@@ -254,8 +318,8 @@ one under the cursor highlighted, with its range) and what the module would obje
         self._position = len(self.history)
 
     def compose(self) -> ComposeResult:
-        yield Static(self._shown[0], id="hint")
-        verdict = Static("", id="verdict")
+        yield Static(self._hint, id="hint")
+        verdict = VerdictLine(id="verdict")
         verdict.display = False
         yield verdict
         yield CommandInput(placeholder="AT command", suggester=CommandSuggester(), id="command-input")
@@ -287,19 +351,11 @@ one under the cursor highlighted, with its range) and what the module would obje
 
     def _show_hint(self, value: str, *, held: bool = False) -> None:
         text, verdict = hint_for(value)
+        if text != self._hint:  # most keys leave the hint as it was: no update, no layout, no frame
+            self._hint = text
+            self.query_one("#hint", Static).update(text)
         concern = self._concern(verdict) if isinstance(verdict, Checked) else None
-        shown = (text, verdict_text(verdict, value, held=held, concern=concern))
-        if shown != self._shown:  # most keys leave both lines as they were: no update, no layout, no frame
-            hint, verdict_line = self.query_one("#hint", Static), self.query_one("#verdict", Static)
-            if shown[0] != self._shown[0]:
-                hint.update(shown[0])
-            if shown[1] != self._shown[1]:
-                verdict_line.update(shown[1])
-            self._shown = shown
-        visible = bool(value.strip()) and verdict is not None
-        verdict_line = self.query_one("#verdict", Static)
-        if verdict_line.display != visible:
-            verdict_line.display = visible
+        self.query_one(VerdictLine).show(verdict, value, held=held, concern=concern)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
@@ -321,6 +377,10 @@ one under the cursor highlighted, with its range) and what the module would obje
         self.post_message(self.Submitted(line))
 
     def _concern(self, verdict: Checked) -> str | None:
+        """What makes a well-formed line doubtful: a quote the module may read differently, or what the
+        device's state makes of it."""
+        if verdict.caution:
+            return verdict.caution
         return self.objection(verdict) if self.objection is not None else None
 
     def remember(self, line: str) -> None:

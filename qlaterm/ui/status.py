@@ -163,7 +163,8 @@ outcome, one row each, so that Objects and Requests keep rows of their own.
         if state.status is not None:
             status = Text.assemble((f"{state.status} ", dim), status)
         if self.facts is not None and self.facts.asleep:
-            status.append(" · deep sleep", style=style("asleep"))
+            status.append(" · ")
+            status.append("deep sleep", style=style("asleep"))
         table.add_row("LwM2M", status)
         config = state.config
         if config is None:
@@ -196,9 +197,10 @@ outcome, one row each, so that Objects and Requests keep rows of their own.
 
     def _compact_state(self) -> Table:
         state, style = self.state, self._style
-        table = Table.grid(padding=(0, 1))
+        # the values take what the labels leave, and a value too long for it ends in "…"
+        table = Table.grid(padding=(0, 1), expand=True)
         table.add_column(style=style("label"), no_wrap=True, min_width=len("Network"))
-        table.add_column(overflow="ellipsis", no_wrap=True)
+        table.add_column(overflow="ellipsis", no_wrap=True, ratio=1)
         table.add_row("Network", self._registration_text())
         table.add_row("IP", self._known("ip", state.network.ip))
         link = state.link
@@ -251,7 +253,8 @@ outcome, one row each, so that Objects and Requests keep rows of their own.
             radio.append_text(self._known("psm_enabled", None if network.psm_enabled is None
                                           else ("on" if network.psm_enabled else "off")))
         if self.condition is not None:
-            radio.append(f" · sim {self.condition}", style=style("dim"))
+            radio.append(" · ")
+            radio.append(f"sim {self.condition}", style=style("dim"))
         table.add_row("Radio", radio)
         table.add_row("IP", self._known("ip", network.ip))
         table.add_row("IMEI", self._known("imei", network.imei))

@@ -92,7 +92,7 @@ def test_every_urc_the_builder_writes_parses_back(
         (urc("report_ack", 9, mid), {"status_code": 9, "messageID": mid}),
         (urc("lw_event", 0, 9, mid), {"messageID": mid}),
         (urc("binding_changed", "UQ"), {"binding_mode": "UQ"}),
-        (urc("write", mid, obj, 0, 0, AtValue(ValueType.STRING, len(text), text), index, "ab12"),
+        (urc("write", mid, obj, 0, 0, AtValue(ValueType.STRING, len(text.encode()), text), index, "ab12"),
          {"value": text, "index": index, "token": "ab12"}),
     ]
     for line, expected in cases:

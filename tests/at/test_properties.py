@@ -26,13 +26,14 @@ from qlaterm.at.values import (
     INT_MAX,
     INT_MIN,
     MAX_OPAQUE_BYTES,
-    MAX_STRING_CHARS,
+    MAX_STRING_BYTES,
     AtValue,
     InvalidValue,
     ValueType,
     decode_value,
     encode_value,
 )
+from qlaterm.at.wire import wire_length
 
 settings.register_profile("at", deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile("at-long", parent=settings.get_profile("at"), max_examples=5000)
@@ -190,16 +191,18 @@ any_string = st.text(alphabet=st.characters(blacklist_categories=("Cs",), blackl
 @given(plain_args, any_string, plain_args)
 def test_split_params_reads_a_sized_string_value_by_its_length(before: list[int | str], text: str,
                                                               after: list[int | str]) -> None:
-    """A string value may hold '",' — its <len> says where it ends."""
+    """A string value may hold '",' — its <len> (in UTF-8 bytes) says where it ends."""
     value = AtValue.of(1, text)
     line = build.command("+X", *before, value, *after)
     tokens = split_params(line[len("AT+X=") :], len(before) + 2)
-    assert [t.text for t in tokens] == [*map(str, before), "1", str(len(text)), text, *map(str, after)]
+    assert [t.text for t in tokens] == [*map(str, before), "1", str(len(text.encode())), text, *map(str, after)]
 
 
 # --- values ------------------------------------------------------------------------------------------------
 
-strings = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=MAX_STRING_CHARS)
+strings = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=MAX_STRING_BYTES).filter(
+    lambda s: wire_length(s) <= MAX_STRING_BYTES
+)
 opaques = st.binary(max_size=MAX_OPAQUE_BYTES)
 integers = st.integers(INT_MIN, INT_MAX)
 floats = st.floats(allow_nan=False, allow_infinity=False)

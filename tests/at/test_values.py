@@ -11,7 +11,7 @@ from qlaterm.at.values import INT_MAX, INT_MIN, AtValue, InvalidValue, ValueType
     ("value_type", "value", "wire"),
     [
         (1, "abcde", (5, "abcde")),
-        (1, "服务", (2, "服务")),
+        (1, "服务", (6, "服务")),  # <len> counts UTF-8 bytes
         (1, b"hi", (2, "hi")),
         (2, b"QUECTEL", (7, "5155454354454C")),
         (2, "0a0b", (2, "0A0B")),

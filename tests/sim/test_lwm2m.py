@@ -139,6 +139,22 @@ async def test_write_opaque_section_3_9_and_text() -> None:
         assert (await write).code == Code.METHOD_NOT_ALLOWED
 
 
+async def test_string_lengths_count_utf8_bytes_both_ways() -> None:
+    """The module counts a string's <len> in bytes: what it prints for a server's text write, and what it
+    accepts in an answer."""
+    async with registered() as (d, platform):
+        write = asyncio.create_task(platform.write(EP, "/19/0/0", "héllo 服", content_format=0))
+        mid = (await d.expect(r'\+QLAURC: "write",(\d+),19,0,0,1,10,"héllo 服",0')).group(1)
+        assert await d.command(f"AT+QLAWRRSP={mid},2") == ["OK"]
+        assert (await write).code == Code.CHANGED
+        read = asyncio.create_task(platform.read(EP, "/19/0/0"))
+        mid = (await d.expect(r'\+QLAURC: "read",(\d+),19,0,0')).group(1)
+        assert await d.command(f'AT+QLARDRSP={mid},1,19,0,0,1,5,"héllo",0') == ["+CME ERROR: 3"]  # characters
+        assert await d.command(f'AT+QLARDRSP={mid},1,19,0,0,1,6,"héllo",0') == ["OK"]
+        await d.expect(r"\+QLARDRSP: 0")
+        assert (await read).value == "héllo"
+
+
 async def test_execute_section_3_10() -> None:
     async with registered(objects=("AT+QLAADDOBJ=15,0,1,5",)) as (d, platform):
         execute = asyncio.create_task(platform.execute(EP, "/15/0/5"))

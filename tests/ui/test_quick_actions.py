@@ -88,7 +88,7 @@ async def test_read_answered_from_the_dialog_reaches_the_platform(console: Conso
     assert isinstance(dialog, AnswerDialog)
     editor = dialog.query_one(ValueEditor)
     await type_into(console, editor.query_one(Input), "hello")
-    assert "len 5 characters · hex 68656C6C6F" in str(editor.query_one(".computed").render())
+    assert "len 5 bytes · hex 68656C6C6F" in str(editor.query_one(".computed").render())
     await console.pilot.press("enter")
     result = await read
     assert result.ok and result.value == "hello"
@@ -291,3 +291,44 @@ async def test_refused_action_is_explained(console: Console) -> None:
     await console.settle()
     assert "+CME ERROR: 4   (not registered)" in console.transcript_text()
     assert any("not registered" in str(n.message) for n in console.app._notifications)
+
+
+async def test_picking_a_reject_code_previews_the_reject_line(console: Console) -> None:
+    await console.register("AT+QLAADDOBJ=19,0,1,0")
+    write = await console.server_asks("write", console.platform.write("ep1", "/19/0/0", "x"))
+    await console.pilot.press("f2")
+    dialog = console.app.screen
+    assert isinstance(dialog, WriteDialog)
+    mid = dialog.request.mid
+
+    def preview() -> str:
+        return str(dialog.query_one("#dialog-preview").render())
+
+    assert preview() == f"AT+QLAWRRSP={mid},2"  # Accept is in focus
+    dialog.query_one("#reason", Select).value = 13  # 4.04
+    await console.pilot.pause()
+    assert preview() == f"AT+QLAWRRSP={mid},13"
+    dialog.query_one("#reject").focus()
+    await console.pilot.pause()
+    assert preview() == f"AT+QLAWRRSP={mid},13"
+    dialog.query_one("#accept").focus()
+    await console.pilot.pause()
+    assert preview() == f"AT+QLAWRRSP={mid},2"
+    dialog.query_one("#reason").focus()
+    await console.pilot.pause()
+    assert preview() == f"AT+QLAWRRSP={mid},13"
+    await console.pilot.press("ctrl+s")  # sends what the preview shows
+    assert (await write).code.dotted == "4.04"
+
+
+async def test_an_execute_reject_code_is_previewed(console: Console) -> None:
+    await console.register("AT+QLAADDOBJ=19,0,1,0")
+    execute = await console.server_asks("execute", console.platform.execute("ep1", "/19/0/0"))
+    await console.pilot.press("f2")
+    dialog = console.app.screen
+    assert isinstance(dialog, ExecuteDialog)
+    dialog.query_one("#reason", Select).value = 14  # 4.05
+    await console.pilot.pause()
+    assert str(dialog.query_one("#dialog-preview").render()) == f"AT+QLAEXERSP={dialog.request.mid},14"
+    await console.pilot.click("#reject")
+    assert (await execute).code.dotted == "4.05"

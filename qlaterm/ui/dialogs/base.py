@@ -210,14 +210,17 @@ class ActionDialog(DialogScreen[list[str] | None]):
             error.update(Text(f"✗ {exc}", style="red"))
             return
         text = Text()
-        problem = None
+        problem: Rejected | None = None
+        caution: str | None = None
         for line in lines:
             if text:
                 text.append("\n")
             text.append(self.shown(line), style="bold")
             verdict = check_line(line)
-            if isinstance(verdict, Rejected) and problem is None:
-                problem = verdict
+            if isinstance(verdict, Rejected):
+                problem = problem or verdict
+            else:
+                caution = caution or verdict.caution
         preview.update(text)
         self.call_after_refresh(self._fit_if_shown)
         if problem is not None:
@@ -225,6 +228,8 @@ class ActionDialog(DialogScreen[list[str] | None]):
             if problem.hint:
                 message += f" (hint: {problem.hint})"
             error.update(Text(message, style="red"))
+        elif caution is not None:
+            error.update(Text(f"⚠ {caution}", style="yellow"))
         else:
             error.update("")
 

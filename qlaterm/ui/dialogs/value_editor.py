@@ -125,7 +125,9 @@ class ValueEditor(Vertical):
         elif value.type is ValueType.STRING:
             hexed = value.text.encode("utf-8").hex().upper()
             short = hexed if len(hexed) <= 40 else hexed[:39] + "…"
-            computed.update(f"len {value.length} characters · hex {short}" if hexed else "len 0 · empty string")
+            count = len(value.text)
+            size = f"len {value.length} bytes" + (f" ({count} characters in UTF-8)" if count != value.length else "")
+            computed.update(f"{size} · hex {short}" if hexed else "len 0 · empty string")
         else:
             with contextlib.suppress(Exception):
                 computed.update(f"len {value.length}")
