@@ -226,8 +226,8 @@ class VerdictLine(Static):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__("", id=id)
         self._shown: tuple[Checked | Rejected | None, str, bool, str | None] = (None, "", False, None)
-        self._drawn = Text()
-        """The verdict as last laid out, in default styles: a key that leaves it so costs no layout."""
+        self._drawn: tuple[object, ...] = ()
+        """The verdict as last laid out (text and styles): a key that leaves it so costs no layout."""
 
     def show(self, verdict: Checked | Rejected | None, line: str, *, held: bool = False,
              concern: str | None = None) -> None:
@@ -235,7 +235,8 @@ class VerdictLine(Static):
         visible = bool(line.strip()) and verdict is not None
         if self.display != visible:
             self.display = visible
-        drawn = verdict_text(verdict, line, held=held, concern=concern)
+        text = verdict_text(verdict, line, held=held, concern=concern)
+        drawn = (text.plain, text.style, tuple(text.spans))
         if drawn != self._drawn:
             self._drawn = drawn
             self.refresh(layout=True)
