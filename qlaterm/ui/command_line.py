@@ -242,6 +242,7 @@ one under the cursor highlighted, with its range) and what the module would obje
         The history of this run keeps the lines as typed."""
         self._position = 0
         self._held: str | None = None
+        self._hint_shown: tuple[object, object] | None = None
         if history_file is not None and history_file.exists():
             try:
                 self.history = history_file.read_text(encoding="utf-8").splitlines()[-500:]
@@ -267,11 +268,13 @@ one under the cursor highlighted, with its range) and what the module would obje
 
     def _show_hint(self, value: str, *, held: bool = False) -> None:
         text, verdict = hint_for(value)
-        self.query_one("#hint", Static).update(text)
-        verdict_line = self.query_one("#verdict", Static)
         concern = self._concern(verdict) if isinstance(verdict, Checked) else None
-        verdict_line.update(verdict_text(verdict, value, held=held, concern=concern))
-        verdict_line.display = bool(value.strip()) and verdict is not None
+        shown = (text, verdict_text(verdict, value, held=held, concern=concern))
+        if shown != self._hint_shown:  # a new text lays the screen out again: not for every key of a word
+            self._hint_shown = shown
+            self.query_one("#hint", Static).update(shown[0])
+            self.query_one("#verdict", Static).update(shown[1])
+        self.query_one("#verdict", Static).display = bool(value.strip()) and verdict is not None
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()

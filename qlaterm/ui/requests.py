@@ -54,6 +54,7 @@ offered. While 30 entries wait the buffer is full and the module answers every n
         super().__init__(id=id, cursor_type="row", zebra_stripes=True)
         self.state = state
         self._signature: object = None
+        self._shown_subtitle: str | None = None
 
     def on_mount(self) -> None:
         self.border_title = "Requests"
@@ -97,7 +98,10 @@ offered. While 30 entries wait the buffer is full and the module answers every n
             if state.buffer.full:
                 text += " · full: new requests get 5.03"
             parts.append(text + " · ctrl+r drains")
-        self.border_subtitle = " · ".join(parts)
+        subtitle = " · ".join(parts)
+        if subtitle != self._shown_subtitle:  # setting a border title repaints the pane, even the same title
+            self._shown_subtitle = subtitle
+            self.border_subtitle = subtitle
 
     @staticmethod
     def _cells(request: Request, now: float) -> tuple[Text | str, ...]:

@@ -125,14 +125,22 @@ outcome, one row each, so that Objects and Requests keep rows of their own.
         """The serial port's settings and modem lines (None in sim mode)."""
         self.condition: str | None = None
         """The simulated network's condition (ideal, good, poor, edge, none) in sim mode."""
+        self._shown: tuple[tuple[object, ...], ...] = ()
 
     def on_mount(self) -> None:
         self.border_title = "Status"
         self.set_interval(1.0, self.refresh, name="status clock")  # the next update counts down
 
     def refresh_state(self) -> None:
-        """Draw again from the model (the height follows the number of fields)."""
-        self.refresh(layout=True)
+        """Draw again from the model when what the pane shows changed. The screen is laid out again only when
+        the rows may take another height (a row more or fewer, a value of another length): a flood of URCs
+        that leave the pane as it is costs no repaint."""
+        table = self.render_state(self.state.now())
+        shown = tuple(tuple(column.cells) for column in table.columns)
+        if shown == self._shown:
+            return
+        previous, self._shown = self._shown, shown
+        self.refresh(layout=_widths(shown) != _widths(previous))
 
     def render(self) -> Table:
         return self.render_state(self.state.now())
@@ -280,3 +288,8 @@ outcome, one row each, so that Objects and Requests keep rows of their own.
         if session is None:
             return Text("no session yet", style=dim)
         return Text(session.text, style=self._style("session" if self.state.registered else ""))
+
+
+def _widths(columns: tuple[tuple[object, ...], ...]) -> tuple[tuple[int, ...], ...]:
+    """The length of every cell, column by column: what decides the pane's height."""
+    return tuple(tuple(len(str(cell)) for cell in column) for column in columns)
