@@ -72,10 +72,14 @@ offered. While 30 entries wait the buffer is full and the module answers every n
         self._subtitle()
         if signature == self._signature:
             return
-        self._signature = signature
+        previous, self._signature = self._signature, signature
+        now = state.now()
+        if isinstance(previous, tuple) and signature[: len(previous)] == previous:
+            for request in requests[len(previous):]:  # more requests came: only they are added (and measured)
+                self.add_row(*self._cells(request, now), key=str(request.mid))
+            return
         selected = self.selected_mid
         self.clear()
-        now = state.now()
         for request in requests:
             self.add_row(*self._cells(request, now), key=str(request.mid))
         if selected is not None and str(selected) in self.rows:
