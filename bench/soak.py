@@ -56,13 +56,17 @@ class Failures(logging.Handler):
 
 @contextlib.contextmanager
 def watched() -> Iterator[Failures]:
+    """Errors logged meanwhile (the root logger lets them through, whatever ``make soak`` prints)."""
     handler = Failures()
     root = logging.getLogger()
+    level = root.level
+    root.setLevel(min(level, logging.ERROR) if level else logging.ERROR)
     root.addHandler(handler)
     try:
         yield handler
     finally:
         root.removeHandler(handler)
+        root.setLevel(level)
 
 
 def rss_mb() -> float:
@@ -359,6 +363,12 @@ def console_flood() -> list[Result]:
     return list(transcript_bench.transcript_flood())
 
 
+def console_hostile() -> list[Result]:
+    from . import hostile
+
+    return hostile.console_against_hostile()
+
+
 CHECKS: list[tuple[str, Callable[[], Result | list[Result]]]] = [
     ("at-fuzz", at_fuzz),
     ("malformed", malformed),
@@ -366,6 +376,7 @@ CHECKS: list[tuple[str, Callable[[], Result | list[Result]]]] = [
     ("nvm-kill", nvm_kills),
     ("nvm-fs", nvm_file_systems),
     ("console", console_flood),
+    ("console-hostile", console_hostile),
 ]
 
 
