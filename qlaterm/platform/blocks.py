@@ -27,6 +27,7 @@ def follow_up(request: Message, block2: Any) -> Message:
         message.opt.accept = request.opt.accept
     message.opt.block2 = block2
     message.remote = request.remote
+    message.transport_tuning = request.transport_tuning
     return message
 
 

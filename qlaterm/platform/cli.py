@@ -27,6 +27,7 @@ from typing import Any
 from qlaterm.lwm2m.formats import ContentFormat
 from qlaterm.lwm2m.paths import format_path, parse_path
 from qlaterm.lwm2m.psk import psk_argument
+from qlaterm.lwm2m.transport import RetransmitTuning
 from qlaterm.platform.bootstrap import SECURITY_PSK, BootstrapConfig
 from qlaterm.platform.model import (
     CoapRecord,
@@ -328,6 +329,18 @@ def _duration(text: str) -> float:
     return value
 
 
+def _retransmit(text: str) -> RetransmitTuning:
+    """``ACK_TIMEOUT,MAX_RETRANSMIT``: the first wait in seconds (above 0) and the retransmissions (0-20)."""
+    first, _, count = text.partition(",")
+    try:
+        ack_timeout, retransmissions = float(first), int(count)
+    except ValueError:
+        ack_timeout, retransmissions = 0.0, -1
+    if not (ack_timeout > 0 and 0 <= retransmissions <= 20):
+        raise argparse.ArgumentTypeError(f"expected ACK_TIMEOUT,MAX_RETRANSMIT such as 2,4, got {text!r}")
+    return RetransmitTuning(ack_timeout, retransmissions)
+
+
 def _server_uri(text: str) -> str:
     if not text.startswith(("coap://", "coaps://")):
         raise argparse.ArgumentTypeError(f"expected a coap:// or coaps:// URI, got {text!r}")
@@ -363,6 +376,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=AWAKE,
         metavar="S",
         help=f"seconds a device registered with binding UQ listens after it was heard from (default {AWAKE:g})",
+    )
+    parser.add_argument(
+        "--retransmit",
+        type=_retransmit,
+        metavar="S,N",
+        help="CoAP retransmission of requests to devices: first wait S seconds, then doubling, N retransmissions "
+        "(default RFC 7252: 2 s with a random factor of 1.5, 4 retransmissions)",
     )
     bootstrap = parser.add_argument_group(
         "bootstrap",
@@ -431,6 +451,7 @@ def platform_from_options(options: argparse.Namespace) -> Platform:
         psk_store=dict(options.psk),
         bootstrap=bootstrap_config(options),
         queue_awake=options.queue_awake,
+        retransmit=options.retransmit,
     )
 
 

@@ -28,6 +28,7 @@ from aiocoap.util import hostportsplit
 
 from qlaterm.lwm2m.dtls import DTLSTransport, dtls_transport_of
 from qlaterm.lwm2m.paths import Path, format_path, to_path
+from qlaterm.lwm2m.transport import RetransmitTuning
 from qlaterm.platform import blocks
 from qlaterm.platform.bootstrap import BootstrapConfig
 from qlaterm.platform.coaplog import CoapLog, remote_address
@@ -81,7 +82,13 @@ _ORIGIN: contextvars.ContextVar[str] = contextvars.ContextVar("platform_origin",
 class Platform:
     """A LwM2M 1.0/1.1 server on host:port (UDP, NoSec) and port+1 (DTLS-PSK, the identities of `psk_store`);
     `port=0` picks a free port. `registration_budget` limits the Registers and Updates of each endpoint
-    (by default 10 a second, :mod:`qlaterm.platform.fairness`)."""
+    (by default 10 a second, :mod:`qlaterm.platform.fairness`).
+
+    `retransmit` is the CoAP retransmission of the platform's requests to devices: the first wait
+    (ACK_TIMEOUT) and how often a request is sent again (MAX_RETRANSMIT). Without it the platform uses
+    RFC 7252's defaults (2 s with a random factor of 1.5, 4 retransmissions: five transmissions over
+    up to 45 s). A lossy network wants more retransmissions, a slow one a longer first wait; a
+    request's answer is waited for at most `request_timeout` seconds in any case."""
 
     def __init__(
         self,
@@ -94,8 +101,10 @@ class Platform:
         request_timeout: float = DEFAULT_REQUEST_TIMEOUT,
         registration_budget: RegistrationBudget | None = None,
         queue_awake: float = AWAKE,
+        retransmit: RetransmitTuning | None = None,
     ) -> None:
         self.host = host
+        self.retransmit = retransmit
         self._requested_port = port
         self.port = port
         self.profile = get_profile(profile)
@@ -321,7 +330,7 @@ class Platform:
         if accept is not None:
             msg.opt.accept = accept
         msg.remote = device.remote
-        request = self._ctx_or_raise().request(msg, handle_blockwise=False)
+        request = self._request(msg, handle_blockwise=False)
         response = await self._await_response(request.response, timeout, ep, "observe", p)
         token = bytes(response.token or b"")
         try:
@@ -368,7 +377,7 @@ class Platform:
             obs._stop_local("cancelled")
             msg.forced_token = obs.token
         msg.remote = device.remote
-        request = self._ctx_or_raise().request(msg, handle_blockwise=False)
+        request = self._request(msg, handle_blockwise=False)
         response = await self._await_response(request.response, timeout, ep, "cancel", p)
         result = self._result(response, p, accept)
         self._done(ep, "cancel", p, result)
@@ -380,6 +389,12 @@ class Platform:
         if self._ctx is None:
             raise RuntimeError("the platform is not running; call start() first")
         return self._ctx
+
+    def _request(self, msg: Message, *, handle_blockwise: bool = True) -> Any:
+        """Send a request to a device with the platform's retransmission (aiocoap's request object)."""
+        if self.retransmit is not None:
+            msg.transport_tuning = self.retransmit
+        return self._ctx_or_raise().request(msg, handle_blockwise=handle_blockwise)
 
     async def _operate(
         self,
@@ -395,7 +410,7 @@ class Platform:
         msg.remote = device.remote
         # aiocoap cuts a payload too large for one datagram into Block1 pieces; the Block2 pieces of
         # an answer are fetched by the platform itself, the same way for every operation.
-        request = self._ctx_or_raise().request(msg, handle_blockwise=len(msg.payload) > _ONE_PIECE)
+        request = self._request(msg, handle_blockwise=len(msg.payload) > _ONE_PIECE)
         response = await self._await_response(self._answer(request, msg), timeout, ep, operation, path)
         result = self._result(response, path, accept)
         self._done(ep, operation, path, result)
@@ -501,7 +516,7 @@ class Platform:
 
     async def _raw_request(self, remote: Any, msg: Message) -> Message:
         msg.remote = remote
-        request = self._ctx_or_raise().request(msg)
+        request = self._request(msg)
         try:
             return await asyncio.wait_for(request.response, self.request_timeout)
         except TimeoutError:

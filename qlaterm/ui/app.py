@@ -191,6 +191,7 @@ class QlatermApp(App[None]):
         self.demo = demo
         """A guided demo to run on the session (``--demo NAME``): its name and transcript."""
         self.transport = transport
+        self._transcript: Transcript | None = None
         self.session = Session(transport, clock=clock)
         self.recording = Recording(self.session, automatic=self._automatic, clock=clock)
         """Everything on the session, for recording it as a transcript (the console's own reads told apart)."""
@@ -251,7 +252,7 @@ class QlatermApp(App[None]):
                     pane = DemoPane(*self.demo, id="demo")
                     pane.start(self.session, self.simulator)  # before the link opens: no line missed
                     yield pane
-                transcript = Transcript(id="transcript")
+                transcript = self._transcript = Transcript(id="transcript")
                 transcript.masking = self.mask_secrets
                 transcript.secrets = self.state.secrets
                 yield transcript
@@ -293,7 +294,10 @@ class QlatermApp(App[None]):
 
     @property
     def transcript(self) -> Transcript:
-        return self.query_one(Transcript)
+        """The transcript pane (kept, not looked up: every line on the link goes to it)."""
+        if self._transcript is None:
+            return self.query_one(Transcript)  # NoMatches before the panes are composed
+        return self._transcript
 
     @property
     def platform(self) -> PlatformHandle | None:

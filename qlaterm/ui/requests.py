@@ -54,6 +54,7 @@ offered. While 30 entries wait the buffer is full and the module answers every n
         super().__init__(id=id, cursor_type="row", zebra_stripes=True)
         self.state = state
         self._signature: object = None
+        self._shown_subtitle: str | None = None
 
     def on_mount(self) -> None:
         self.border_title = "Requests"
@@ -71,10 +72,14 @@ offered. While 30 entries wait the buffer is full and the module answers every n
         self._subtitle()
         if signature == self._signature:
             return
-        self._signature = signature
+        previous, self._signature = self._signature, signature
+        now = state.now()
+        if isinstance(previous, tuple) and signature[: len(previous)] == previous:
+            for request in requests[len(previous):]:  # more requests came: only they are added (and measured)
+                self.add_row(*self._cells(request, now), key=str(request.mid))
+            return
         selected = self.selected_mid
         self.clear()
-        now = state.now()
         for request in requests:
             self.add_row(*self._cells(request, now), key=str(request.mid))
         if selected is not None and str(selected) in self.rows:
@@ -97,7 +102,10 @@ offered. While 30 entries wait the buffer is full and the module answers every n
             if state.buffer.full:
                 text += " · full: new requests get 5.03"
             parts.append(text + " · ctrl+r drains")
-        self.border_subtitle = " · ".join(parts)
+        subtitle = " · ".join(parts)
+        if subtitle != self._shown_subtitle:  # setting a border title repaints the pane, even the same title
+            self._shown_subtitle = subtitle
+            self.border_subtitle = subtitle
 
     @staticmethod
     def _cells(request: Request, now: float) -> tuple[Text | str, ...]:

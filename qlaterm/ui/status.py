@@ -125,14 +125,34 @@ outcome, one row each, so that Objects and Requests keep rows of their own.
         """The serial port's settings and modem lines (None in sim mode)."""
         self.condition: str | None = None
         """The simulated network's condition (ideal, good, poor, edge, none) in sim mode."""
+        self._shown: tuple[tuple[object, ...], ...] = ()
 
     def on_mount(self) -> None:
         self.border_title = "Status"
         self.set_interval(1.0, self.refresh, name="status clock")  # the next update counts down
 
     def refresh_state(self) -> None:
-        """Draw again from the model (the height follows the number of fields)."""
-        self.refresh(layout=True)
+        """Draw again from the model when what the pane shows changed. The screen is laid out again only when
+        the pane may take another height: a row more or fewer, or a changed value too long for one line. A
+        flood of URCs that leaves the pane as it is costs no repaint, and one that changes a short value no
+        layout."""
+        table = self.render_state(self.state.now())
+        shown = tuple(tuple(column.cells) for column in table.columns)
+        if shown == self._shown:
+            return
+        previous, self._shown = self._shown, shown
+        self.refresh(layout=self._may_change_height(previous, shown))
+
+    def _may_change_height(self, before: tuple[tuple[object, ...], ...], after: tuple[tuple[object, ...], ...]) -> bool:
+        if len(before) != len(after) or any(len(old) != len(new) for old, new in zip(before, after, strict=True)):
+            return True
+        labels = max((len(str(cell)) for cell in after[0]), default=0) if after else 0
+        room = self.content_size.width - labels - 1  # the value column, after the labels and the padding
+        return any(
+            old != new and max(len(str(old)), len(str(new))) >= room
+            for column_before, column_after in zip(before, after, strict=True)
+            for old, new in zip(column_before, column_after, strict=True)
+        )
 
     def render(self) -> Table:
         return self.render_state(self.state.now())
@@ -283,3 +303,4 @@ outcome, one row each, so that Objects and Requests keep rows of their own.
         if session is None:
             return Text("no session yet", style=dim)
         return Text(session.text, style=self._style("session" if self.state.registered else ""))
+

@@ -37,3 +37,13 @@ def test_nvm_on_a_full_and_a_read_only_file_system() -> None:
 
 def test_registration_and_a_read_under_loss() -> None:
     assert_met(soak.lossy(1)[:1])  # NoSec; DTLS runs in make soak
+
+
+def test_console_against_a_device_that_floods_spews_garbage_and_disconnects() -> None:
+    """Over a pty and over TCP: no crash, reconnected, the newest line shown, the 1,000 requests held (key
+    latency is a figure of ``make soak``, not asserted here)."""
+    from bench import hostile
+
+    results = hostile.console_against_hostile(requests=1_000, seconds=1.0, keys=3)
+    assert len(results) == 10
+    assert_met([r for r in results if not r.name.endswith("key latency")])

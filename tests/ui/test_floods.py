@@ -73,3 +73,23 @@ async def test_sixty_seconds_of_urcs_at_2000_lines_a_second_and_the_console_keep
         assert command.value == "AT+"
         await pilot.press("f1")
         assert isinstance(app.screen, HelpScreen)
+
+
+async def test_urcs_that_leave_the_status_pane_as_it_is_do_not_repaint_it(console: Console) -> None:
+    from qlaterm.ui.status import StatusPane
+
+    pane = console.app.query_one(StatusPane)
+    console.app.session._on_data(b'\r\n+QLAURC: "ping",0\r\n')  # what the pane shows after a ping
+    await console.pilot.pause()
+    refreshes: list[bool] = []
+    original = pane.refresh
+
+    def counted(*args: object, layout: bool = False, **kwargs: object) -> StatusPane:
+        refreshes.append(layout)
+        return original(*args, layout=layout, **kwargs)  # type: ignore[arg-type]  # Widget.refresh's own keywords
+
+    pane.refresh = counted  # type: ignore[method-assign]  # counting the repaints of this one pane
+    console.app.session._on_data(b'\r\n+QLAURC: "ping",0\r\n' * 50)
+    await console.pilot.pause()
+    pane.refresh_state()
+    assert refreshes == []
