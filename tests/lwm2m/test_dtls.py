@@ -201,15 +201,14 @@ class _Text(resource.Resource):
         return Message(code=CONTENT, payload=self.text)
 
 
-@pytest.mark.serial  # measures elapsed time against a budget
-async def test_wrong_key_fails_within_the_budget_and_is_recorded(server: Server) -> None:
+async def test_wrong_key_fails_by_the_servers_alert_and_is_recorded(server: Server) -> None:
     refused: list[RefusedIdentity] = []
     server.dtls.on_refused = refused.append
     async with dtls_client(key=b"not the key") as (ctx, dtls):
-        started = time.monotonic()
+        # the server's fatal alert ends the handshake, not the client's timers running out
         with pytest.raises(DTLSError, match="fatal alert"):
-            await get(ctx, server.uri("hello"))
-        assert time.monotonic() - started < FAST.handshake_budget
+            async with asyncio.timeout(SAFETY):
+                await get(ctx, server.uri("hello"))
         assert dtls.last_handshake() is None
     assert [(r.identity, r.reason) for r in refused] == [("module-1", "wrong PSK (Finished did not verify)")]
     assert list(server.dtls.refused) == refused
@@ -228,7 +227,6 @@ async def test_identity_added_while_running_is_accepted(server: Server) -> None:
         assert (await get(ctx, server.uri("hello"))).payload == b"hello late"
 
 
-@pytest.mark.serial  # measures elapsed time against a budget
 async def test_silent_server_fails_after_the_retransmission_budget() -> None:
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as silent:
         silent.bind(("127.0.0.1", 0))
@@ -236,13 +234,14 @@ async def test_silent_server_fails_after_the_retransmission_budget() -> None:
         async with dtls_client() as (ctx, _):
             started = time.monotonic()
             with pytest.raises(DTLSError, match="timed out"):
-                await get(ctx, f"coaps://127.0.0.1:{silent.getsockname()[1]}/hello")
+                async with asyncio.timeout(SAFETY):  # the default timers (63 s) would run into this
+                    await get(ctx, f"coaps://127.0.0.1:{silent.getsockname()[1]}/hello")
             elapsed = time.monotonic() - started
         hellos = 0
         with contextlib.suppress(BlockingIOError):
             while silent.recv(2048):
                 hellos += 1
-    assert FAST.handshake_budget * 0.9 <= elapsed < FAST.handshake_budget + 1.0
+    assert elapsed >= FAST.handshake_budget * 0.9  # not given up before the timers ran out (a busy machine only adds)
     assert hellos == 3  # the ClientHello and its retransmissions after 0.05 s and 0.1 s
 
 
