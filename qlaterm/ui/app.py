@@ -39,6 +39,7 @@ from qlaterm.replay.capture import RecordedSimulator, Recording
 from qlaterm.state import DeviceState, Request, format_path
 
 from . import dialogs
+from .collector import PacedCollector
 from .command_line import CommandLine
 from .footer import RankedFooter
 from .keymap import load_keymap
@@ -72,10 +73,12 @@ COMPACT_BELOW = 30
 """Rows below which the status pane shows only its essentials, so that Objects and Requests keep rows."""
 
 POLL_INTERVAL = 30.0
+"""Seconds between the slow polls of signal and registration (only while the link is idle)."""
 BUFFER_POLL_INTERVAL = 5.0
 """Seconds between the reads of the URC buffer's count (buffer mode, entries waiting, the link idle): an entry
 that joins a non-empty buffer is announced by nothing else."""
-"""Seconds between the slow polls of signal and registration (only while the link is idle)."""
+COLLECT_INTERVAL = 5.0
+"""Seconds between paced garbage collections (collector.py): a pass walks only what came since the last."""
 
 APP_HELP = """\
 ## qlaterm
@@ -224,6 +227,7 @@ class QlatermApp(App[None]):
         self._held_action: str | None = None
         """A quick action held back once with an explanation: the same key again sends it."""
         self._link_opened = asyncio.Event()
+        self._collector = PacedCollector()
         self._panes_ready = asyncio.Event()  # set once the panes the first frame showed as frames are mounted
         self.state_read = asyncio.Event()
         """Set once the module's state has been read in full after the link came up (tests and scripts wait
@@ -291,6 +295,7 @@ class QlatermApp(App[None]):
                     await slot.fill()
         finally:
             self._panes_ready.set()
+            self._collector.start()
 
     @property
     def transcript(self) -> Transcript:
@@ -311,6 +316,7 @@ class QlatermApp(App[None]):
         self.sub_title = self.transport.name
         self.query_one(StatusPane).compact = self.size.height < COMPACT_BELOW
         self.set_interval(1.0, self._expire_requests, name="request expiry")
+        self.set_interval(COLLECT_INTERVAL, self._collector.tick, name="paced garbage collection")
         self.set_interval(POLL_INTERVAL, self.poll_network, name="network poll")
         self.set_interval(BUFFER_POLL_INTERVAL, self.poll_buffer, name="buffer poll")
         for problem in self._keymap_problems:
@@ -352,6 +358,7 @@ class QlatermApp(App[None]):
             self.run_worker(self.query_one(DemoPane).run(), group="demo", name="demo", exit_on_error=False)
 
     async def on_unmount(self) -> None:
+        self._collector.stop()
         await self.session.close()
         if self.session_log is not None:
             self.session_log.close()
@@ -382,6 +389,7 @@ class QlatermApp(App[None]):
 
     def _on_session(self, event: SessionEvent) -> None:
         if isinstance(event, Traffic):
+            self._collector.traffic()
             self.transcript.add(event)
             if event.kind is Kind.TEXT and isinstance(event.event, Info) and event.event.name == "+IP":
                 self._attached()
