@@ -30,7 +30,7 @@ def pty_round_trip(samples: int = 1000, warmup: int = 50) -> Result:
 
 async def _pty_round_trip(transport_class: type, samples: int, warmup: int) -> Result:
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "qlaterm.sim.serve", "--pty", "--no-server", "--network", "ideal",
+        sys.executable, "-m", "qlaterm.simulator", "--pty", "--no-server", "--network", "ideal",
         stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )
     transport = None

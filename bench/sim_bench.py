@@ -15,6 +15,7 @@ import logging
 from typing import Any
 
 from qlaterm.at.parse import Event, Info, Urc
+from qlaterm.platform.fairness import RegistrationBudget
 
 from .common import Bar, Result, percentile
 from .terminal import Terminal, is_ok, is_result, is_urc
@@ -99,13 +100,19 @@ class _Rig:
         self.security = security
         self.psk = psk
         store = {psk[0]: bytes.fromhex(psk[1])} if psk else None
-        self.platform = platform_class(host="127.0.0.1", port=0, profile="generic", psk_store=store)
+        # every Register admitted: the rounds time one registration, not the platform's per-endpoint budget
+        budget = RegistrationBudget(rate=1_000.0, burst=1_000)
+        self.platform = platform_class(host="127.0.0.1", port=0, profile="generic", psk_store=store,
+                                       registration_budget=budget)
         self.module = module_class(network=network)
         self.terminal = _attach(self.module)
 
     async def __aenter__(self) -> _Rig:
         await self.platform.start()
+        attached = self.terminal.expect(lambda e: isinstance(e, Urc | Info) and e.name == "+IP")
         await self.module.start()
+        # as an MCU driver does: register once the cell has attached (at once under ideal, seconds under good)
+        await self.terminal.until(attached, "the attach (+IP:)", timeout=60)
         return self
 
     async def __aexit__(self, *exc: object) -> None:

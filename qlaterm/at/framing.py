@@ -100,13 +100,13 @@ class LineFramer:
                 lines.append(self._wired(line, wire, cut, end))
                 cut = end
         elif head:
-            lines.append(self._wired(self._line(head), wire, cut, end))
+            lines.append(self._line(head, self._wire_of(wire, cut, end)))
             cut = end
         for index in range(1, len(parts) - 1):
             raw = parts[index]
             end += 1 + len(raw)
             if raw:
-                lines.append(self._wired(self._line(raw), wire, cut, end))
+                lines.append(self._line(raw, self._wire_of(wire, cut, end)))
                 cut = end
         tail = parts[-1]
         if tail:
@@ -116,13 +116,16 @@ class LineFramer:
 
     def _wired(self, line: Line, wire: bytes, start: int, end: int) -> Line:
         """``line`` with its wire: what was kept from earlier reads and ``wire[start:end]``."""
+        return Line(line.text, line.raw, line.overflow, line.bad, self._wire_of(wire, start, end))
+
+    def _wire_of(self, wire: bytes, start: int, end: int) -> bytes:
+        """A line's wire: what was kept from earlier reads and ``wire[start:end]``."""
         if self._wire:
             self._keep(wire[start:end])
             taken = bytes(self._wire)
             self._wire.clear()
-        else:
-            taken = wire[start:min(end, start + MAX_WIRE)]
-        return Line(line.text, line.raw, line.overflow, line.bad, taken)
+            return taken
+        return wire[start:min(end, start + MAX_WIRE)]
 
     def _keep(self, chunk: bytes) -> None:
         room = MAX_WIRE - len(self._wire)
@@ -142,14 +145,14 @@ class LineFramer:
         self._wire.clear()
         return wired
 
-    def _line(self, raw: bytes) -> Line:
-        """A whole line that arrived in one read."""
+    def _line(self, raw: bytes, wire: bytes) -> Line:
+        """A whole line that arrived in one read, with its bytes on the wire."""
         if len(raw) > self._max:
             raw = raw[: self._max]
             text, bad = decode_line(raw)
-            return Line(text, raw, True, bad)
+            return Line(text, raw, True, bad, wire)
         text, bad = decode_line(raw)
-        return Line(text, raw, False, bad)
+        return Line(text, raw, False, bad, wire)
 
     def _append(self, chunk: bytes) -> None:
         if self._overflow:
