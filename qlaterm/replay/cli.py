@@ -60,6 +60,8 @@ def build_parser() -> argparse.ArgumentParser:
                          profile_help="platform profile in --sim mode")
     parser.set_defaults(profile=None)  # unless given, each transcript's @profile (else generic)
     parser.add_argument("--network", choices=NETWORKS, help="--sim: the simulated radio conditions")
+    parser.add_argument("--seed", type=int, metavar="N",
+                        help="--sim: seed the network's delays and losses, so that a run under good or poor repeats")
     parser.add_argument("--baud", type=int, default=115200, help="baud rate of PORT (default 115200)")
     parser.add_argument("--timeout", type=_duration, default=DEFAULT_STEP_TIMEOUT, metavar="DURATION",
                         help=f"how long a step may wait unless @timeout says (default {DEFAULT_STEP_TIMEOUT:g}s)")
@@ -99,7 +101,11 @@ def _transport(args: argparse.Namespace, transcript: Transcript) -> Transport:
         from qlaterm.link.inproc import InProcTransport
 
         profile = profile_for(transcript, args.profile)
-        return InProcTransport(profile=profile, platform_port=args.platform_port, network=args.network or "ideal",
+        from qlaterm.sim.conditions import condition
+        from qlaterm.sim.options import NetworkSetup
+
+        network = NetworkSetup(condition(args.network or "ideal"), seed=args.seed)
+        return InProcTransport(profile=profile, platform_port=args.platform_port, network=network,
                                psk_store=transcript.psks, queue_awake=transcript.queue_awake)
     from qlaterm.link.base import SerialSettings
     from qlaterm.link.serial import SerialTransport
@@ -149,8 +155,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         if len(items) < 2:
             parser.error("give the transcripts and then a serial PORT, or --sim")
         args.port = items.pop()
-    if not args.sim and (args.network or args.profile is not None):
-        parser.error("--network and --profile shape the simulator: they need --sim")
+    if not args.sim and (args.network or args.profile is not None or args.seed is not None):
+        parser.error("--network, --seed and --profile shape the simulator: they need --sim")
     args.files = items
     return args
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from textual.pilot import Pilot
 from textual.screen import Screen
-from textual.widgets import Input
+from textual.widgets import DataTable, Input
 
 from qlaterm.link.base import SerialSettings
 from qlaterm.link.inproc import InProcTransport
@@ -62,6 +62,10 @@ async def settle(pilot: Pilot[None]) -> None:
     await pilot.pause()
     await app.workers.wait_for_complete()
     await pilot.pause()
+    # A DataTable measures its new rows when it is next idle: a snapshot waits for the columns' widths.
+    for table in app.screen.query(DataTable):
+        while table._require_update_dimensions or table._updated_cells:  # Textual's own pending-measure flags
+            await pilot.pause()
 
 
 def still(screen: Screen[object]) -> None:
