@@ -228,6 +228,8 @@ class QlatermApp(App[None]):
         """A quick action held back once with an explanation: the same key again sends it."""
         self._link_opened = asyncio.Event()
         self._collector = PacedCollector()
+        self._slots: list[Slot] = []
+        """The panes of the first frame still to be filled (:meth:`_fill_slots`)."""
         self._panes_ready = asyncio.Event()  # set once the panes the first frame showed as frames are mounted
         self.state_read = asyncio.Event()
         """Set once the module's state has been read in full after the link came up (tests and scripts wait
@@ -263,14 +265,15 @@ class QlatermApp(App[None]):
                 simulator = self.simulator
                 if simulator is not None and simulator.platform_port is not None:
                     # the platform starts with the link; the pane is laid out now and attached then
-                    yield Slot(partial(self._platform_pane, simulator), id="platform", title="Platform · starting")
+                    yield self._slot(Slot(partial(self._platform_pane, simulator), id="platform",
+                                          title="Platform · starting"))
             with Vertical(id="right"):
                 status = StatusPane(self.state, show_psk=not self.mask_secrets, id="status")
                 status.facts = SimFacts() if self.simulator is not None else None
                 status.serial = self.transport.serial
                 yield status
-                yield Slot(lambda: ObjectTree(self.state, id="objects"), id="objects", title="Objects")
-                yield Slot(self._requests_pane, id="requests", title="Requests")
+                yield self._slot(Slot(lambda: ObjectTree(self.state, id="objects"), id="objects", title="Objects"))
+                yield self._slot(Slot(self._requests_pane, id="requests", title="Requests"))
         secrets = self.state.secrets
         history_conceal = (lambda line: conceal(line, secrets)) if self.mask_secrets else None
         yield CommandLine(history_file=self.history_file, conceal=history_conceal, id="command",
@@ -287,11 +290,17 @@ class QlatermApp(App[None]):
 
         return PlatformPane(None, facts=simulator.facts, show_psk=not self.mask_secrets, id="platform")
 
+    def _slot(self, slot: Slot) -> Slot:
+        self._slots.append(slot)
+        return slot
+
     async def _fill_slots(self) -> None:
-        """After the first frame: the panes it showed as frames only take their places, in one update."""
+        """After the first frame: the panes it showed as frames only take their places, in one update (on
+        the main screen, whichever screen is in front by then)."""
+        slots, self._slots = self._slots, []
         try:
             with self.batch_update():
-                for slot in list(self.query(Slot)):
+                for slot in slots:
                     await slot.fill()
         finally:
             self._panes_ready.set()
@@ -469,11 +478,11 @@ class QlatermApp(App[None]):
                             title="reboot requested", timeout=15)
         self._refresh_sim_facts()
         self.query_one(StatusPane).refresh_state()
-        if self._panes_ready.is_set():  # else each pane reads the state when it is mounted
-            from .requests import RequestsPane
+        from .requests import RequestsPane
 
-            self.query_one(ObjectTree).refresh_state()
-            self.query_one(RequestsPane).refresh_state()
+        # each pane reads the state when it is mounted: one still in its slot is refreshed then
+        for pane in (*self.query(ObjectTree), *self.query(RequestsPane)):
+            pane.refresh_state()
 
     def _refresh_sim_facts(self, force: bool = False) -> None:
         """Ask the simulator for its facts (DTLS session, deep sleep) when the registration status moved."""

@@ -28,10 +28,12 @@ class Slot(Widget):
     def render(self) -> str:
         return ""
 
-    async def fill(self) -> Widget:
-        """Replace the slot with its widget, in the same place among its siblings; returns the widget."""
+    async def fill(self) -> Widget | None:
+        """Replace the slot with its widget, in the same place among its siblings; returns the widget (None
+        when the slot is no longer on a screen: the console is closing)."""
         parent = self.parent
-        assert isinstance(parent, Widget), "a slot is filled while it is mounted"
+        if not isinstance(parent, Widget) or not self.is_attached:
+            return None
         widget = self._build()
         index = parent.children.index(self)
         await self.remove()  # first: the widget takes the slot's id
