@@ -10,6 +10,7 @@ turns a refusal into a notification with the error's meaning.
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from collections.abc import Callable, Iterable
 from functools import partial
@@ -95,6 +96,7 @@ class QlatermApp(App[None]):
     TITLE = "qlaterm"
     AUTO_FOCUS = "#command-input"
     HORIZONTAL_BREAKPOINTS = [(0, "-compact"), (90, "-narrow"), (120, "-wide")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (COMPACT_BELOW, "-tall")]
     """Below 120 columns the right-hand panes give up width to the transcript and the platform pane; below
     90 the platform pane's operation row takes two lines."""
 
@@ -228,6 +230,7 @@ class QlatermApp(App[None]):
         """A quick action held back once with an explanation: the same key again sends it."""
         self._link_opened = asyncio.Event()
         self._collector = PacedCollector()
+        self._terminal_lost = False
         self._slots: list[Slot] = []
         """The panes of the first frame still to be filled (:meth:`_fill_slots`)."""
         self._panes_ready = asyncio.Event()  # set once the panes the first frame showed as frames are mounted
@@ -326,10 +329,12 @@ class QlatermApp(App[None]):
         self.query_one(StatusPane).compact = self.size.height < COMPACT_BELOW
         self.set_interval(1.0, self._expire_requests, name="request expiry")
         self.set_interval(COLLECT_INTERVAL, self._collector.tick, name="paced garbage collection")
+        if not self.is_headless and (terminal := _terminal_fd()) is not None:
+            self.set_interval(1.0, partial(self._watch_terminal, terminal), name="terminal watch")
         self.set_interval(POLL_INTERVAL, self.poll_network, name="network poll")
         self.set_interval(BUFFER_POLL_INTERVAL, self.poll_buffer, name="buffer poll")
         for problem in self._keymap_problems:
-            self.notify(problem, title="keymap", severity="warning")
+            self.notify(problem, title="keymap", severity="warning", timeout=20)  # time to read, before the first key
         self._open_session_log()
         # the first frame is drawn before the link opens (in sim mode: before the simulator and the platform
         # are even imported); the command line takes input at once and lines wait for the link
@@ -365,6 +370,26 @@ class QlatermApp(App[None]):
             from .demo import DemoPane
 
             self.run_worker(self.query_one(DemoPane).run(), group="demo", name="demo", exit_on_error=False)
+
+    def _watch_terminal(self, fd: int) -> None:
+        """A terminal closed under the console (its window shut, the ssh session gone) ends it: nothing
+        reads the keys any more, and the input loop would spin on the hung-up device."""
+        if _terminal_gone(fd) and not self._terminal_lost:
+            self._terminal_lost = True
+            self.run_worker(self._end_without_terminal(), name="terminal gone", exit_on_error=False)
+
+    async def _end_without_terminal(self) -> None:
+        """What the console holds is closed (the session log, the link and the simulator), then the process
+        ends at once: Textual's own shutdown would wait forever to restore a terminal that is gone."""
+        if self.session_log is not None:
+            self.session_log.close()
+            self.session_log = None
+        try:
+            await asyncio.wait_for(self.session.close(), 5.0)
+        except Exception:  # the process ends in any case: nothing is left to report to
+            pass
+        self._collector.stop()
+        os._exit(1)
 
     async def on_unmount(self) -> None:
         self._collector.stop()
@@ -1026,6 +1051,31 @@ _SIM_ACTIONS = {"deep_sleep", "wake", "toggle_platform", "network"}
 
 _SERIAL_ACTIONS = {"serial_settings", "toggle_dtr", "toggle_rts"}
 """Palette entries that only mean something on a serial port."""
+
+
+def _terminal_fd() -> int | None:
+    """The file descriptor of the terminal the console reads its keys from, if it is one."""
+    import sys
+
+    stream = sys.__stdin__
+    try:
+        fd = stream.fileno() if stream is not None else -1
+        return fd if fd >= 0 and os.isatty(fd) else None
+    except (OSError, ValueError):
+        return None
+
+
+def _terminal_gone(fd: int) -> bool:
+    """The terminal hung up: its attributes can no longer be read (EIO once the other side closed)."""
+    try:
+        import termios
+    except ImportError:  # not a POSIX terminal: nothing to watch
+        return False
+    try:
+        termios.tcgetattr(fd)
+    except (termios.error, OSError):
+        return True
+    return False
 
 
 def _widget_binding_ids() -> set[str]:

@@ -331,7 +331,7 @@ Long lines are folded; `w` in the log leaves them whole.
         self.query_one("#platform-ep", Choice).set_options(options, ep)
         d = self.device
         if d is None and ep is None:
-            text = "(none registered yet) · F7 configures the module, F4 registers it"
+            text = "(none yet) · F7 configures the module, F4 registers it"
         elif d is None:
             text = "not registered now · ←/→ picks another device"
         else:

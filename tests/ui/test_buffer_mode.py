@@ -73,7 +73,8 @@ async def test_a_drained_request_shows_its_age_since_the_announcement() -> None:
         await console.settle()
         pane = console.app.query_one(RequestsPane)
         (mid,) = rows(console)
-        assert str(pane.get_cell(mid, "age")).startswith("51")
+        age = str(pane.get_cell(mid, "age"))
+        assert age.endswith("s") and 51 <= int(age[:-1]) <= 55, age  # 51 s, and the real seconds the run took
         for p in pending:
             p.cancel()
 
