@@ -23,6 +23,9 @@ SHOWN = 200
 every refresh rebuild thousands of rows."""
 
 
+_REQUEST_WIDTH = 16
+"""The request column: a kind and a path ("observe /19/0/0 …"); a fixed width draws the same before and after
+the table measures new rows, however fast they come."""
 _VALUE_WIDTH = 11
 """Columns for a written value: the four columns then fit the pane beside the transcript at 120 columns
 (the whole value is in the write dialog)."""
@@ -59,7 +62,7 @@ offered. While 30 entries wait the buffer is full and the module answers every n
     def on_mount(self) -> None:
         self.border_title = "Requests"
         self.add_column("mid", key="mid", width=6)
-        self.add_column("request", key="request")
+        self.add_column("request", key="request", width=_REQUEST_WIDTH)
         self.add_column("age", key="age", width=6)
         self.add_column("value", key="value", width=_VALUE_WIDTH)
         self.set_interval(1.0, self._tick, name="request ages")
