@@ -114,6 +114,14 @@ class _Side:
         await self.link.close()
 
 
+async def _stage(what: str, waiting: Any) -> Any:
+    """``waiting``, with the stage that timed out named in the error."""
+    try:
+        return await waiting
+    except TimeoutError:
+        raise TimeoutError(f"waiting for {what}") from None
+
+
 async def _against(kind: str, requests: int, seconds: float, keys: int) -> dict[str, Any]:
     from textual import events
 
@@ -138,16 +146,16 @@ async def _against(kind: str, requests: int, seconds: float, keys: int) -> dict[
                 app.session.subscribe(lambda e: figures.__setitem__(
                     "connected", figures["connected"] + link_is(LinkState.CONNECTED)(e)))
                 if app.state.link.state is not LinkState.CONNECTED:
-                    await app.session.wait_for(link_is(LinkState.CONNECTED), timeout=30)
+                    await _stage("first connection", app.session.wait_for(link_is(LinkState.CONNECTED), timeout=30))
                 figures["connected"] = 1
                 await side.link.terminal.wait()
                 await device.flood(min(seconds, 1.0), [])  # the first flood, then the device goes
                 lost = asyncio.ensure_future(app.session.wait_for(link_is(LinkState.LOST), timeout=30))
                 await side.close(device)
-                await lost
+                await _stage("the link lost", lost)
                 back = asyncio.ensure_future(app.session.wait_for(link_is(LinkState.CONNECTED), timeout=30))
                 await side.open(device)
-                await back
+                await _stage("the link back", back)
                 await side.link.terminal.wait()
 
                 command = app.query_one("#command-input")
@@ -164,10 +172,19 @@ async def _against(kind: str, requests: int, seconds: float, keys: int) -> dict[
                     latencies.append(time.perf_counter() - typed)
                 await flood
                 figures["latencies"] = latencies or [0.0]
-                last = asyncio.ensure_future(app.session.wait_for(
-                    lambda e: getattr(e, "text", None) == LAST_LINE, timeout=30))
-                device.write(b"\r\n" + LAST_LINE.encode() + b"\r\n")
-                await last
+                # the device's output is bounded as a UART's is: a line written while it is full is dropped
+                # (and counted), so the last line is written again until the console shows it
+                for _ in range(30):
+                    last = asyncio.ensure_future(app.session.wait_for(
+                        lambda e: getattr(e, "text", None) == LAST_LINE, timeout=1))
+                    device.write(b"\r\n" + LAST_LINE.encode() + b"\r\n")
+                    try:
+                        await last
+                        break
+                    except TimeoutError:
+                        continue
+                else:
+                    raise TimeoutError("waiting for the last line")
                 deadline = time.perf_counter() + 30
                 while len(app.state.requests) < requests and time.perf_counter() < deadline:
                     await pilot.pause(0.05)

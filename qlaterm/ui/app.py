@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import threading
 import time
 from collections.abc import Callable, Iterable
 from functools import partial
@@ -330,7 +331,7 @@ class QlatermApp(App[None]):
         self.set_interval(1.0, self._expire_requests, name="request expiry")
         self.set_interval(COLLECT_INTERVAL, self._collector.tick, name="paced garbage collection")
         if not self.is_headless and (terminal := _terminal_fd()) is not None:
-            self.set_interval(1.0, partial(self._watch_terminal, terminal), name="terminal watch")
+            _TerminalWatch(terminal, self).start()
         self.set_interval(POLL_INTERVAL, self.poll_network, name="network poll")
         self.set_interval(BUFFER_POLL_INTERVAL, self.poll_buffer, name="buffer poll")
         for problem in self._keymap_problems:
@@ -371,10 +372,9 @@ class QlatermApp(App[None]):
 
             self.run_worker(self.query_one(DemoPane).run(), group="demo", name="demo", exit_on_error=False)
 
-    def _watch_terminal(self, fd: int) -> None:
-        """A terminal closed under the console (its window shut, the ssh session gone) ends it: nothing
-        reads the keys any more, and the input loop would spin on the hung-up device."""
-        if _terminal_gone(fd) and not self._terminal_lost:
+    def end_without_terminal(self) -> None:
+        """The terminal hung up (:class:`_TerminalWatch`): close what the console holds, then end."""
+        if not self._terminal_lost:
             self._terminal_lost = True
             self.run_worker(self._end_without_terminal(), name="terminal gone", exit_on_error=False)
 
@@ -1051,6 +1051,33 @@ _SIM_ACTIONS = {"deep_sleep", "wake", "toggle_platform", "network"}
 
 _SERIAL_ACTIONS = {"serial_settings", "toggle_dtr", "toggle_rts"}
 """Palette entries that only mean something on a serial port."""
+
+
+class _TerminalWatch(threading.Thread):
+    """Ends the console once its terminal hangs up (the window shut, the ssh session gone).
+
+    A thread of its own: by then Textual's input loop spins on the dead device and a frame being written can
+    block the event loop for good.  The console is asked to close what it holds (the session log, the link,
+    the simulator); if it cannot within ``GRACE`` seconds, the process ends anyway.
+    """
+
+    GRACE = 5.0
+
+    def __init__(self, fd: int, app: QlatermApp) -> None:
+        super().__init__(name="terminal watch", daemon=True)
+        self._fd = fd
+        self._app = app
+        self._loop = asyncio.get_running_loop()
+
+    def run(self) -> None:
+        while not _terminal_gone(self._fd):
+            time.sleep(1.0)
+        try:
+            self._loop.call_soon_threadsafe(self._app.end_without_terminal)
+        except RuntimeError:  # the loop has closed: nothing is left to close
+            pass
+        time.sleep(self.GRACE)
+        os._exit(1)
 
 
 def _terminal_fd() -> int | None:
