@@ -13,13 +13,13 @@ from pathlib import Path
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Input, Label, Switch
+from textual.containers import Horizontal
+from textual.widgets import Label, Switch
 
 from qlaterm.link.simulator import SimulatorControls
 from qlaterm.replay.record import Recording, write_transcript
 
-from .dialogs.base import DialogScreen
+from .dialogs.path import PathDialog
 from .private import private_file
 
 __all__ = ["RecordChoice", "RecordDialog", "save_recording"]
@@ -31,50 +31,31 @@ class RecordChoice:
     from_mark: bool
 
 
-class RecordDialog(DialogScreen[RecordChoice | None]):
+class RecordDialog(PathDialog[RecordChoice]):
     """Asks for the transcript's path, and whether to record the marked range only (when a mark is set):
     from the mark to its end mark, or to the end of the session when there is none."""
 
+    TITLE_TEXT = "Record the session as a transcript (qlaterm replay runs it)"
+    PATH_ID = "record-path"
     AUTO_FOCUS = "#record-path"
     DEFAULT_CSS = "RecordDialog .dialog-row { height: auto; }"
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="record.cancel")]
 
     def __init__(self, *, marked: int | None, ended: int | None = None, directory: Path | None = None) -> None:
-        super().__init__()
+        super().__init__((directory or Path.cwd()) / time.strftime("session-%Y%m%d-%H%M%S.txt"))
         self.marked = marked
         self.ended = ended
-        self.default = (directory or Path.cwd()) / time.strftime("session-%Y%m%d-%H%M%S.txt")
 
-    def compose(self) -> ComposeResult:
-        with Vertical(id="dialog"):
-            yield Label("Record the session as a transcript (qlaterm replay runs it)", id="dialog-title")
-            yield Input(str(self.default), id="record-path")
-            if self.marked is not None:
-                with Horizontal(classes="dialog-row"):
-                    yield Switch(True, id="record-from-mark")
-                    yield Label("the marked range (off: the whole session)" if self.ended is not None
-                                else "from the mark to the end (off: the whole session)")
-            with Horizontal(id="dialog-buttons"):
-                yield Button("Save", variant="primary", id="save")
-                yield Button("Cancel", id="cancel")
+    def options(self) -> ComposeResult:
+        if self.marked is not None:
+            with Horizontal(classes="dialog-row"):
+                yield Switch(True, id="record-from-mark")
+                yield Label("the marked range (off: the whole session)" if self.ended is not None
+                            else "from the mark to the end (off: the whole session)")
 
-    def on_input_submitted(self) -> None:
-        self._save()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "save":
-            self._save()
-        else:
-            self.dismiss(None)
-
-    def _save(self) -> None:
-        path = Path(self.query_one("#record-path", Input).value.strip()).expanduser()
+    def choice(self, path: Path) -> RecordChoice:
         switches = self.query("#record-from-mark")
-        from_mark = bool(switches) and switches.first(Switch).value
-        self.dismiss(RecordChoice(path, from_mark))
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+        return RecordChoice(path, bool(switches) and switches.first(Switch).value)
 
 
 def save_recording(recording: Recording, choice: RecordChoice, *, simulator: SimulatorControls | None,
