@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from .common import Bar, Result
+from .keys import key_latencies
 
 LINES_PER_SECOND = 2_000
 SLICE = 0.02
@@ -123,7 +124,6 @@ async def _stage(what: str, waiting: Any) -> Any:
 
 
 async def _against(kind: str, requests: int, seconds: float, keys: int) -> dict[str, Any]:
-    from textual import events
 
     from qlaterm.link.base import LinkState, LinkStatus
     from qlaterm.link.serial import SerialTransport
@@ -161,15 +161,7 @@ async def _against(kind: str, requests: int, seconds: float, keys: int) -> dict[
                 command = app.query_one("#command-input")
                 pending = list(range(1, requests + 1))
                 flood = asyncio.ensure_future(device.flood(seconds, pending))
-                latencies = []
-                for _ in range(keys):
-                    await asyncio.sleep(seconds / (keys + 1))
-                    before = len(command.value)
-                    typed = time.perf_counter()
-                    command.post_message(events.Key("a", "a"))
-                    while len(command.value) == before:
-                        await asyncio.sleep(0.001)
-                    latencies.append(time.perf_counter() - typed)
+                latencies = await key_latencies(command, keys, seconds / (keys + 1))
                 await flood
                 figures["latencies"] = latencies or [0.0]
                 # the device's output is bounded as a UART's is: a line written while it is full is dropped

@@ -29,10 +29,10 @@ PENDING_BAR = Bar("≤ 100 ms (max of 60 keys, a read more every 100 ms)", 0.100
 
 _CHILD = r"""
 import asyncio, json, resource, time
-from textual import events
 from qlaterm.link.inproc import InProcTransport
 from qlaterm.link.session import Kind, Traffic
 from qlaterm.ui.app import QlatermApp
+from bench.keys import key_latencies
 
 async def main():
     app = QlatermApp(InProcTransport(platform_port=None, network="ideal"))
@@ -56,16 +56,8 @@ async def main():
 
         task = asyncio.create_task(stream())
         command = app.query_one("#command-input")
-        latencies = []
         started = time.perf_counter()
-        for _ in range(60):
-            await asyncio.sleep(0.1)
-            before = len(command.value)
-            t = time.perf_counter()
-            command.post_message(events.Key("a", "a"))
-            while len(command.value) == before:
-                await asyncio.sleep(0.001)
-            latencies.append(time.perf_counter() - t)
+        latencies = await key_latencies(command, 60, 0.1)
         stop = True
         await task
         rate = sent / (time.perf_counter() - started)
@@ -78,9 +70,9 @@ asyncio.run(main())
 
 _PENDING_CHILD = r"""
 import asyncio, json, time
-from textual import events
 from qlaterm.link.inproc import InProcTransport
 from qlaterm.ui.app import QlatermApp
+from bench.keys import key_latencies
 
 def reads(first, count):
     return b"".join(b'\r\n+QLAURC: "read",%d,19,0,0\r\n' % mid for mid in range(first, first + count))
@@ -109,15 +101,7 @@ async def main():
         task = asyncio.create_task(trickle())
         command = app.query_one("#command-input")
         command.focus()
-        latencies = []
-        for _ in range(60):
-            await asyncio.sleep(0.05)
-            before = len(command.value)
-            t = time.perf_counter()
-            command.post_message(events.Key("a", "a"))
-            while len(command.value) == before:
-                await asyncio.sleep(0.001)
-            latencies.append(time.perf_counter() - t)
+        latencies = await key_latencies(command, 60, 0.05)
         stop = True
         await task
     print(json.dumps({"max": max(latencies), "p50": sorted(latencies)[30], "pending": mid - 1}))
