@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+from textual.widgets import Input
+
 from qlaterm.link.inproc import InProcTransport
 from qlaterm.link.session import Kind, Traffic
 from qlaterm.ui.app import QlatermApp
@@ -24,33 +26,24 @@ async def type_line(console: Console, line: str, until: str) -> None:
     await console.settle()
 
 
-async def test_a_session_recorded_in_the_console_replays_green(tmp_path: Path) -> None:
-    async with running_console() as console:
-        app = console.app
-        await app.state_read.wait()
-        port = app.platform.port if app.platform else 0
-        await type_line(console, f'AT+QLACONFIG=0,"127.0.0.1",{port},"ep1",300,3', "OK")
-        await type_line(console, 'AT+QLAADDOBJ=19,0,1,"0"', "+QLAADDOBJ: 0")
-        await type_line(console, "AT+QLAREG", "+QLAREG: 0")
-        app.action_reread()  # the console's own reads: not part of the recording
-        await console.settle()
-        assert app.platform is not None
-        read = await console.server_asks("read", app.platform.read("ep1", "/19/0/0"))  # as the platform pane asks
-        mid = app.state.oldest_request().mid  # type: ignore[union-attr]
-        await type_line(console, f'AT+QLARDRSP={mid},1,19,0,0,1,5,"abcde",0', "+QLARDRSP: 0")
-        await read
-        await console.pilot.press("alt+r")
-        await console.pilot.pause()
-        dialog = app.screen
-        assert isinstance(dialog, RecordDialog)
-        dialog.query_one("#record-path").value = str(tmp_path / "session.txt")  # type: ignore[attr-defined]
-        await console.pilot.press("enter")
-        await console.settle()
-    text = (tmp_path / "session.txt").read_text(encoding="utf-8")
-    # comments aside, and @timeout, which a slow machine may need before a line that took long to come
-    lines = [line for line in text.splitlines() if not line.startswith(("//", "@timeout"))]
-    assert lines == [
-        'AT+QLACONFIG=0,"{host}",{port},"ep1",300,3',
+async def register_and_answer_a_read(console: Console, ep: str) -> None:
+    """Configure, add 19/0/0, register; the platform reads it and the typed answer goes back."""
+    app = console.app
+    port = app.platform.port if app.platform else 0
+    await type_line(console, f'AT+QLACONFIG=0,"127.0.0.1",{port},"{ep}",300,3', "OK")
+    await type_line(console, 'AT+QLAADDOBJ=19,0,1,"0"', "+QLAADDOBJ: 0")
+    await type_line(console, "AT+QLAREG", "+QLAREG: 0")
+    assert app.platform is not None
+    read = await console.server_asks("read", app.platform.read(ep, "/19/0/0"))  # as the platform pane asks
+    mid = app.state.oldest_request().mid  # type: ignore[union-attr]
+    await type_line(console, f'AT+QLARDRSP={mid},1,19,0,0,1,5,"abcde",0', "+QLARDRSP: 0")
+    await read
+
+
+def recorded_read(ep: str) -> list[str]:
+    """What :func:`register_and_answer_a_read` records: addresses and message IDs become captures."""
+    return [
+        f'AT+QLACONFIG=0,"{{host}}",{{port}},"{ep}",300,3',
         "OK",
         'AT+QLAADDOBJ=19,0,1,"0"',
         "OK",
@@ -64,6 +57,36 @@ async def test_a_session_recorded_in_the_console_replays_green(tmp_path: Path) -
         "OK",
         "+QLARDRSP: 0",
     ]
+
+
+async def record_to(console: Console, path: Path) -> RecordDialog:
+    """alt+r, the path typed, Enter; returns the dialog that asked."""
+    await console.pilot.press("alt+r")
+    await console.pilot.pause()
+    dialog = console.app.screen
+    assert isinstance(dialog, RecordDialog)
+    dialog.query_one("#record-path", Input).value = str(path)
+    await console.pilot.press("enter")
+    await console.settle()
+    return dialog
+
+
+def steps(text: str) -> list[str]:
+    """The lines of a recording, comments aside, and @timeout, which a slow machine may need before a line
+    that took long to come."""
+    return [line for line in text.splitlines() if not line.startswith(("//", "@timeout"))]
+
+
+async def test_a_session_recorded_in_the_console_replays_green(tmp_path: Path) -> None:
+    async with running_console() as console:
+        app = console.app
+        await app.state_read.wait()
+        await register_and_answer_a_read(console, "ep1")
+        app.action_reread()  # the console's own reads: not part of the recording
+        await console.settle()
+        await record_to(console, tmp_path / "session.txt")
+    text = (tmp_path / "session.txt").read_text(encoding="utf-8")
+    assert steps(text) == recorded_read("ep1")
     status, output = await asyncio.to_thread(replay, tmp_path, text, name="replayed.txt")
     assert status == 0, output
 
@@ -75,11 +98,7 @@ async def test_recording_from_the_mark(tmp_path: Path) -> None:
         await type_line(console, "ATI", "OK")
         await console.pilot.press("alt+m")
         await type_line(console, "AT+CGSN=1", "OK")
-        await console.pilot.press("alt+r")
-        await console.pilot.pause()
-        app.screen.query_one("#record-path").value = str(tmp_path / "marked.txt")  # type: ignore[attr-defined]
-        await console.pilot.press("enter")
-        await console.settle()
+        await record_to(console, tmp_path / "marked.txt")
     lines = [line for line in (tmp_path / "marked.txt").read_text().splitlines() if not line.startswith("//")]
     assert lines[0] == "AT+CGSN=1" and lines[-1] == "OK" and "ATI" not in lines
 
@@ -90,42 +109,14 @@ async def test_recording_a_range_from_the_middle_of_the_session_replays_green(tm
         await app.state_read.wait()
         await type_line(console, "ATI", "OK")
         await console.pilot.press("alt+m")  # the range starts
-        port = app.platform.port if app.platform else 0
-        await type_line(console, f'AT+QLACONFIG=0,"127.0.0.1",{port},"ep2",300,3', "OK")
-        await type_line(console, 'AT+QLAADDOBJ=19,0,1,"0"', "+QLAADDOBJ: 0")
-        await type_line(console, "AT+QLAREG", "+QLAREG: 0")
-        assert app.platform is not None
-        read = await console.server_asks("read", app.platform.read("ep2", "/19/0/0"))
-        mid = app.state.oldest_request().mid  # type: ignore[union-attr]
-        await type_line(console, f'AT+QLARDRSP={mid},1,19,0,0,1,5,"abcde",0', "+QLARDRSP: 0")
-        await read
+        await register_and_answer_a_read(console, "ep2")
         await console.pilot.press("alt+m")  # and ends
         await type_line(console, "AT+QLADEREG", "+QLADEREG: 0")
-        await console.pilot.press("alt+r")
-        await console.pilot.pause()
-        dialog = app.screen
-        assert isinstance(dialog, RecordDialog) and dialog.ended is not None
-        dialog.query_one("#record-path").value = str(tmp_path / "range.txt")  # type: ignore[attr-defined]
-        await console.pilot.press("enter")
-        await console.settle()
+        dialog = await record_to(console, tmp_path / "range.txt")
+        assert dialog.ended is not None
     text = (tmp_path / "range.txt").read_text(encoding="utf-8")
     assert "(the marked range)" in text.splitlines()[0]
-    lines = [line for line in text.splitlines() if not line.startswith(("//", "@timeout"))]
-    assert lines == [
-        'AT+QLACONFIG=0,"{host}",{port},"ep2",300,3',
-        "OK",
-        'AT+QLAADDOBJ=19,0,1,"0"',
-        "OK",
-        "+QLAADDOBJ: 0",
-        "AT+QLAREG",
-        "OK",
-        "+QLAREG: 0",
-        "@platform read /19/0/0",
-        '+QLAURC: "read",{mid1},19,0,0',
-        'AT+QLARDRSP={mid1},1,19,0,0,1,5,"abcde",0',
-        "OK",
-        "+QLARDRSP: 0",
-    ]
+    assert steps(text) == recorded_read("ep2")
     status, output = await asyncio.to_thread(replay, tmp_path, text, name="replayed.txt")
     assert status == 0, output
 
