@@ -3,6 +3,8 @@ anything is sent (in the dialogs and on the command line)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from textual.widgets import Input
 
 from qlaterm.link.session import Kind
@@ -15,13 +17,18 @@ def sent(console: Console) -> list[str]:
     return [e.text for e in console.app.transcript.entries if e.kind is Kind.SENT]
 
 
-async def test_a_non_ascii_answer_counts_bytes_and_reaches_the_platform(console: Console) -> None:
+async def answering_a_read(console: Console) -> tuple[Any, AnswerDialog, ValueEditor]:
+    """Registered with 19/0/0; the platform reads it and F2 opens the answer: the read, the dialog, its editor."""
     await console.register("AT+QLAADDOBJ=19,0,1,0")
     read = await console.server_asks("read", console.platform.read("ep1", "/19/0/0"))
     await console.pilot.press("f2")
     dialog = console.app.screen
     assert isinstance(dialog, AnswerDialog)
-    editor = dialog.query_one(ValueEditor)
+    return read, dialog, dialog.query_one(ValueEditor)
+
+
+async def test_a_non_ascii_answer_counts_bytes_and_reaches_the_platform(console: Console) -> None:
+    read, dialog, editor = await answering_a_read(console)
     editor.query_one(Input).value = "héllo 服务"
     await console.pilot.pause()
     assert "len 13 bytes (8 characters in UTF-8)" in str(editor.query_one(".computed").render())
@@ -34,12 +41,7 @@ async def test_a_non_ascii_answer_counts_bytes_and_reaches_the_platform(console:
 
 
 async def test_a_quote_in_a_dialog_value_is_warned_about_before_sending(console: Console) -> None:
-    await console.register("AT+QLAADDOBJ=19,0,1,0")
-    read = await console.server_asks("read", console.platform.read("ep1", "/19/0/0"))
-    await console.pilot.press("f2")
-    dialog = console.app.screen
-    assert isinstance(dialog, AnswerDialog)
-    editor = dialog.query_one(ValueEditor)
+    read, dialog, editor = await answering_a_read(console)
     editor.query_one(Input).value = 'say "hi"'
     await console.pilot.pause()
     warning = str(dialog.query_one("#dialog-error").render())
