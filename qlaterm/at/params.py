@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from .wire import characters_in
 
-__all__ = ["MAX_DIGITS", "ParamError", "Token", "parse_int", "split_pairs", "split_params"]
+__all__ = ["MAX_DIGITS", "ParamError", "Token", "field_spans", "parse_int", "split_pairs", "split_params"]
 
 
 MAX_DIGITS = 1000
@@ -139,3 +139,24 @@ def _closing_quote(text: str, start: int) -> int:
         if _token_end(text, pos + 1) >= 0:
             return pos
         pos += 1
+
+
+def field_spans(text: str, start: int = 0) -> list[tuple[int, int]]:
+    """Where each comma-separated field of ``text[start:]`` lies, its quotes and surrounding blanks excluded;
+    a comma inside quotes does not end a field, and an unclosed quote runs to the end.  For rewriting a line
+    in place (masking a key, turning a value into a capture) where :func:`split_params` gives values."""
+    spans: list[tuple[int, int]] = []
+    begin, quoted = start, False
+    for i in range(start, len(text) + 1):
+        char = text[i] if i < len(text) else ","
+        if char == '"':
+            quoted = not quoted
+        elif char == "," and (not quoted or i == len(text)):
+            lo, hi = begin, i
+            while lo < hi and text[lo] in ' "':
+                lo += 1
+            while hi > lo and text[hi - 1] in ' "\r\n':
+                hi -= 1
+            spans.append((lo, hi))
+            begin = i + 1
+    return spans

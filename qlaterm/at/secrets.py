@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from .params import field_spans
+
 __all__ = ["MASK", "conceal", "psk_fields"]
 
 MASK = "********"
@@ -22,31 +24,11 @@ _FIRST_AFTER_SECURITY = 6
 _HEX_KEY = re.compile(r"(?:[0-9A-Fa-f]{2}){4,}")
 
 
-def _spans(text: str, start: int) -> list[tuple[int, int]]:
-    """Where each comma-separated field of ``text[start:]`` lies, quotes excluded; a comma inside quotes does
-    not end a field, and an unclosed quote runs to the end."""
-    spans: list[tuple[int, int]] = []
-    begin, quoted = start, False
-    for i in range(start, len(text) + 1):
-        ch = text[i] if i < len(text) else ","
-        if ch == '"':
-            quoted = not quoted
-        elif ch == "," and (not quoted or i == len(text)):
-            lo, hi = begin, i
-            while lo < hi and text[lo] in ' "':
-                lo += 1
-            while hi > lo and text[hi - 1] in ' "\r\n':
-                hi -= 1
-            spans.append((lo, hi))
-            begin = i + 1
-    return spans
-
-
 def _key_spans(line: str) -> list[tuple[int, int]]:
     found = _QLACONFIG.search(line)
     if found is None:
         return []
-    spans = _spans(line, found.end())
+    spans = field_spans(line, found.end())
     keys = [(lo, hi) for lo, hi in spans[_FIRST_AFTER_SECURITY:] if _HEX_KEY.fullmatch(line, lo, hi)]
     if len(spans) > _PSK_INDEX:
         lo, hi = spans[_PSK_INDEX]

@@ -26,6 +26,7 @@ from typing import Any
 
 from qlaterm.at.catalogue import COMMANDS, URCS, Form, find_command
 from qlaterm.at.check import split_command
+from qlaterm.at.params import field_spans
 from qlaterm.at.parse import Info, Urc, parse_line
 from qlaterm.at.secrets import conceal
 from qlaterm.link.session import Kind
@@ -63,28 +64,6 @@ _SLOW = 0.8
 
 
 # -- volatile fields -------------------------------------------------------------------------------
-def _fields(text: str, start: int) -> list[tuple[int, int]]:
-    """The span of each comma-separated field of ``text[start:]``: inside its quotes when quoted, spaces
-    trimmed; a comma inside quotes does not end a field."""
-    spans: list[tuple[int, int]] = []
-    begin, quoted = start, False
-    for i in range(start, len(text) + 1):
-        char = text[i] if i < len(text) else ","
-        if char == '"':
-            quoted = not quoted
-        elif char == "," and (not quoted or i == len(text)):
-            lo, hi = begin, i
-            while lo < hi and text[lo] == " ":
-                lo += 1
-            while hi > lo and text[hi - 1] == " ":
-                hi -= 1
-            if hi - lo >= 2 and text[lo] == '"' and text[hi - 1] == '"':
-                lo, hi = lo + 1, hi - 1
-            spans.append((lo, hi))
-            begin = i + 1
-    return spans
-
-
 def _result_names(name: str) -> tuple[str, ...]:
     """``+QLAUPDATE`` → ("status_code", "messageID"): the fields of the command's asynchronous result line."""
     command = COMMANDS.get(name)
@@ -131,12 +110,12 @@ class Rewriter:
             event = parse_line(text)
         head, colon, _ = text.partition(":")
         if isinstance(event, Urc) or head == "+QLARD":
-            spans = _fields(text, len(head) + 1)
+            spans = field_spans(text, len(head) + 1)
             if head == "+QLARD":
                 spans = spans[1:]  # the count before the entry drained from the buffer
             self._urc(text, spans, marks)
         elif isinstance(event, Info) and colon:
-            self._info(event.name, text, _fields(text, len(head) + 1), marks)
+            self._info(event.name, text, field_spans(text, len(head) + 1), marks)
         if "QLACONFIG" not in text.upper():
             for found in _IPV4.finditer(text):
                 span = found.span()
@@ -203,7 +182,7 @@ class Rewriter:
             name, _, rest = split
             command = find_command(name)
             start = len(text) - len(rest)
-            spans = _fields(text, start)
+            spans = field_spans(text, start)
             if command is not None:
                 for param, span in zip(command.params, spans, strict=False):
                     value = text[span[0]:span[1]]
@@ -217,7 +196,7 @@ class Rewriter:
 def _field_set(text: str) -> set[tuple[int, int]]:
     """Every whole field of a line: after its ``+NAME:`` (or the whole line when it has none)."""
     head, colon, _ = text.partition(":")
-    return set(_fields(text, len(head) + 1)) if colon else {(0, len(text))}
+    return set(field_spans(text, len(head) + 1)) if colon else {(0, len(text))}
 
 
 def _template(text: str, marks: dict[tuple[int, int], Segment]) -> Template:
